@@ -1,0 +1,37 @@
+//! Vigía's Leptos crate: the pages, their server functions and, behind the
+//! `ssr` feature, everything that runs only on the server (policy, store).
+//!
+//! Built twice: as the wasm library that hydrates the pages in the browser
+//! (`hydrate` feature) and as an rlib the `vigia` server links (`ssr`).
+
+#![recursion_limit = "256"]
+
+// The translations (locales/*.json) compiled into typed keys. The macro is
+// marked deprecated in favour of a build-script generator, which would pull
+// a networked ICU data tool into the build; the macro does the same work.
+#[allow(deprecated)]
+mod translations {
+    leptos_i18n::load_locales!();
+}
+pub use translations::i18n;
+
+pub mod error;
+pub mod layout;
+pub mod status;
+
+#[cfg(feature = "ssr")]
+pub mod policy;
+#[cfg(feature = "ssr")]
+pub mod state;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+pub use layout::{shell, App};
+
+/// The wasm entry point: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,32 @@
+//! What every request handler and server function can reach.
+
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+
+use crate::store::Db;
+
+/// Shared, cheap-to-clone application state. Leptos provides it as context
+/// to every page render and server function.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    /// IANA name of the zone times are shown in (e.g. `America/Guatemala`).
+    pub timezone: String,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+impl AppState {
+    /// The state of the current request, inside a server function.
+    pub fn current() -> Result<AppState, crate::error::AppError> {
+        leptos::prelude::use_context::<AppState>().ok_or_else(|| {
+            tracing::error!("AppState missing from the server-function context");
+            crate::error::AppError::Internal
+        })
+    }
+}

@@ -1,0 +1,126 @@
+//! The system status page: what the database holds, which database it is.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::i18n::*;
+
+#[cfg(feature = "ssr")]
+pub mod store;
+
+/// Counts of the core records and where they live.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystemStatus {
+    pub regions: i64,
+    pub stations: i64,
+    pub officers: i64,
+    pub vehicles: i64,
+    pub cameras: i64,
+    pub badges: i64,
+    /// `SQLite` or `PostgreSQL`.
+    pub backend: String,
+    /// The database engine's version.
+    pub backend_version: String,
+    /// Vigía's own version.
+    pub app_version: String,
+}
+
+/// Reads the system status. Anyone may, for now: it holds no personal data.
+#[server(prefix = "/rpc", endpoint = "get_status")]
+pub async fn get_status() -> Result<SystemStatus, AppError> {
+    use crate::policy::{authorize, Action, Principal};
+    use crate::state::AppState;
+
+    async {
+        let actor = authorize(&Principal::current(), Action::ReadSystemStatus)?;
+        let state = AppState::current()?;
+        store::system_status(&state.db, &actor).await
+    }
+    .await
+    .map_err(AppError::respond)
+}
+
+/// Formats a count with thousands separators (Guatemala writes 40,000 in
+/// Spanish as in English).
+pub fn format_count(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[component]
+pub fn StatusPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let status = Resource::new(|| (), |_| get_status());
+
+    view! {
+        <section class="page" aria-labelledby="status-title">
+            <h1 id="status-title">{t!(i18n, status_title)}</h1>
+            <p class="lede">{t!(i18n, status_intro)}</p>
+            <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match status.await {
+                        Ok(s) => view! { <StatusBody status=s/> }.into_any(),
+                        Err(e) => view! {
+                            <p class="error" role="alert">{t!(i18n, status_error)} " " {e.to_string()}</p>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn StatusBody(status: SystemStatus) -> impl IntoView {
+    let i18n = use_i18n();
+    let card = move |key: &'static str, label: AnyView, n: i64| {
+        view! {
+            <div class="stat" data-count=key>
+                <dt>{label}</dt>
+                <dd class="stat-value">{format_count(n)}</dd>
+            </div>
+        }
+    };
+    view! {
+        <dl class="stats">
+            {card("regions", t!(i18n, count_regions).into_any(), status.regions)}
+            {card("stations", t!(i18n, count_stations).into_any(), status.stations)}
+            {card("officers", t!(i18n, count_officers).into_any(), status.officers)}
+            {card("vehicles", t!(i18n, count_vehicles).into_any(), status.vehicles)}
+            {card("cameras", t!(i18n, count_cameras).into_any(), status.cameras)}
+            {card("badges", t!(i18n, count_badges).into_any(), status.badges)}
+        </dl>
+        <h2>{t!(i18n, system_heading)}</h2>
+        <dl class="facts">
+            <dt>{t!(i18n, database_label)}</dt>
+            <dd data-testid="backend">{status.backend.clone()} " " {status.backend_version.clone()}</dd>
+            <dt>{t!(i18n, version_label)}</dt>
+            <dd data-testid="app-version">{status.app_version.clone()}</dd>
+        </dl>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_count;
+
+    #[test]
+    fn counts_get_thousands_separators() {
+        assert_eq!(format_count(0), "0");
+        assert_eq!(format_count(999), "999");
+        assert_eq!(format_count(1_300), "1,300");
+        assert_eq!(format_count(40_000), "40,000");
+        assert_eq!(format_count(1_234_567), "1,234,567");
+    }
+}

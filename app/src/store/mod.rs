@@ -1,0 +1,233 @@
+//! The store: one sqlx pool whose SQL runs unchanged on SQLite and
+//! PostgreSQL.
+//!
+//! Queries go through sqlx's `Any` driver with `$1` placeholders, so one SQL
+//! text serves both backends. Where the dialects part (version query, later
+//! full-text search and bulk ingest) the code matches on [`Backend`], each
+//! case in one place. Times are stored as BIGINT milliseconds since the Unix
+//! epoch, UTC; calendar dates as `YYYY-MM-DD` text; flags as integers 0/1
+//! (the `Any` driver cannot decode SQLite's BOOLEAN).
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Once;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::{Migrate, Migrator};
+use sqlx::{AnyPool, ConnectOptions, Executor};
+
+pub mod batch;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// Which database engine a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL names, or why it names none.
+    pub fn from_url(url: &str) -> Result<Backend, String> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err("must start with sqlite: or postgres://".into())
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+
+    fn migrator(self) -> &'static Migrator {
+        match self {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+}
+
+/// One applied (or pending) migration, as `vigia migrate` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationInfo {
+    pub version: i64,
+    pub description: String,
+}
+
+/// The database: a pool and the backend it talks to. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+static DRIVERS: Once = Once::new();
+
+impl Db {
+    /// Opens a pool on `url`. A SQLite file and its folder are created when
+    /// missing; SQLite connections run in WAL mode with foreign keys on and
+    /// a busy timeout, so concurrent writers wait instead of failing.
+    pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
+        DRIVERS.call_once(sqlx::any::install_default_drivers);
+        let backend = Backend::from_url(url).map_err(|e| sqlx::Error::Configuration(e.into()))?;
+        let url = match backend {
+            Backend::Sqlite => prepare_sqlite_url(url)?,
+            Backend::Postgres => url.to_string(),
+        };
+        let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
+        let pool = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            })
+            .acquire_timeout(Duration::from_secs(5))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    match backend {
+                        Backend::Sqlite => {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+                                 PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                            )
+                            .await?;
+                        }
+                        Backend::Postgres => {
+                            conn.execute("SET TIME ZONE 'UTC'").await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        Ok(Db { pool, backend })
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies every pending migration and returns those it applied, in
+    /// order. Running it again applies nothing.
+    pub async fn migrate(&self) -> Result<Vec<MigrationInfo>, sqlx::migrate::MigrateError> {
+        let pending = self.pending_migrations().await?;
+        self.backend.migrator().run(&self.pool).await?;
+        Ok(pending)
+    }
+
+    /// The migrations this database has not applied yet.
+    pub async fn pending_migrations(
+        &self,
+    ) -> Result<Vec<MigrationInfo>, sqlx::migrate::MigrateError> {
+        let mut conn = self.pool.acquire().await?;
+        conn.ensure_migrations_table().await?;
+        let applied: HashSet<i64> = conn
+            .list_applied_migrations()
+            .await?
+            .into_iter()
+            .map(|m| m.version)
+            .collect();
+        Ok(self
+            .backend
+            .migrator()
+            .iter()
+            .filter(|m| m.migration_type.is_up_migration() && !applied.contains(&m.version))
+            .map(|m| MigrationInfo {
+                version: m.version,
+                description: m.description.to_string(),
+            })
+            .collect())
+    }
+
+    /// Whether the database answers a trivial query within two seconds.
+    pub async fn is_ready(&self) -> bool {
+        let probe = sqlx::query("SELECT 1").execute(&self.pool);
+        matches!(
+            tokio::time::timeout(Duration::from_secs(2), probe).await,
+            Ok(Ok(_))
+        )
+    }
+
+    /// The database engine's own version string, e.g. `3.46.0` or `15.19`.
+    pub async fn server_version(&self) -> Result<String, sqlx::Error> {
+        let sql = match self.backend {
+            Backend::Sqlite => "SELECT sqlite_version()",
+            Backend::Postgres => "SELECT current_setting('server_version')",
+        };
+        sqlx::query_scalar(sql).fetch_one(&self.pool).await
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Creates the folder of a SQLite file and asks sqlx to create the file.
+fn prepare_sqlite_url(url: &str) -> Result<String, sqlx::Error> {
+    let rest = url.trim_start_matches("sqlite:");
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let (path, query) = match rest.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (rest, None),
+    };
+    if path.is_empty() || path == ":memory:" {
+        return Err(sqlx::Error::Configuration(
+            "an in-memory SQLite database would lose its data; give a file path".into(),
+        ));
+    }
+    if let Some(dir) = Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mode = match query {
+        Some(q) if q.contains("mode=") => q.to_string(),
+        Some(q) => format!("{q}&mode=rwc"),
+        None => "mode=rwc".to_string(),
+    };
+    Ok(format!("sqlite://{path}?{mode}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_comes_from_the_url_scheme() {
+        assert_eq!(Backend::from_url("sqlite://data/v.db"), Ok(Backend::Sqlite));
+        assert_eq!(
+            Backend::from_url("postgres://u@h/db"),
+            Ok(Backend::Postgres)
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://u@h/db"),
+            Ok(Backend::Postgres)
+        );
+        assert!(Backend::from_url("mysql://h/db").is_err());
+    }
+
+    #[test]
+    fn sqlite_urls_ask_for_the_file_to_be_created() {
+        let dir = std::env::temp_dir().join("vigia-url-test");
+        let url = format!("sqlite://{}/sub/v.db", dir.display());
+        let prepared = prepare_sqlite_url(&url).unwrap();
+        assert!(prepared.ends_with("/sub/v.db?mode=rwc"), "{prepared}");
+        assert!(dir.join("sub").is_dir());
+        assert!(prepare_sqlite_url("sqlite::memory:").is_err());
+    }
+}

@@ -1,0 +1,245 @@
+//! `vigia`: the command line.
+
+use std::process::ExitCode;
+
+use app::store::Db;
+use clap::{Parser, Subcommand};
+
+use crate::config::{redact_url, RawSettings, SettingError, Settings};
+use crate::demo::{self, Scale};
+use crate::startup::Application;
+
+/// Exit code for a setting that cannot be used (as for a usage error).
+pub const EXIT_BAD_SETTING: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "vigia",
+    version,
+    about = "Vigía: records and case management for police oversight.",
+    long_about = "Vigía: records and case management for police oversight.\n\n\
+        Every setting can be given as a flag or as the environment variable \
+        named beside it; a flag wins. A setting that cannot be used stops \
+        Vigía with a one-line message and exit code 2, before anything is written.",
+    after_help = "With no command, `vigia` runs `serve`."
+)]
+pub struct Cli {
+    /// Database to use: sqlite://PATH (created with its folder when missing)
+    /// or postgres://USER@HOST:PORT/DB. Default: sqlite://<data dir>/vigia.db
+    #[arg(
+        long,
+        env = "VIGIA_DATABASE_URL",
+        global = true,
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
+
+    /// Address and port the web server listens on. Default: 127.0.0.1:3000
+    #[arg(long, env = "VIGIA_BIND", global = true, value_name = "ADDR:PORT")]
+    bind: Option<String>,
+
+    /// Folder for Vigía's own files (the SQLite database by default). Default: data
+    #[arg(long, env = "VIGIA_DATA_DIR", global = true, value_name = "DIR")]
+    data_dir: Option<String>,
+
+    /// IANA time zone times are shown in. Default: America/Guatemala
+    #[arg(long, env = "VIGIA_TIMEZONE", global = true, value_name = "ZONE")]
+    timezone: Option<String>,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Apply pending migrations, then serve the web application (the default).
+    Serve,
+    /// Apply pending migrations and list the ones applied.
+    Migrate,
+    /// Load the synthetic demonstration dataset into an empty database.
+    ///
+    /// The 22 departments of Guatemala as regions with their stations, officers
+    /// with Spanish names and PNC ranks, the 1,300 patrol cars PNC-0001…PNC-1300
+    /// with a cabin and a forward camera each, and one badge chip per officer.
+    /// The same seed always gives the same data. Refuses a database that
+    /// already holds records.
+    DemoData {
+        /// small: about 4,000 officers, loads in seconds; national: about 40,000.
+        #[arg(
+            long,
+            default_value = "small",
+            value_name = "small|national",
+            allow_hyphen_values = true
+        )]
+        scale: String,
+        /// Seed of the generator: the same seed gives the same dataset.
+        #[arg(
+            long,
+            default_value = "2013",
+            value_name = "N",
+            allow_hyphen_values = true
+        )]
+        seed: String,
+    },
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let raw = RawSettings {
+        database_url: cli.database_url.clone(),
+        bind: cli.bind.clone(),
+        data_dir: cli.data_dir.clone(),
+        timezone: cli.timezone.clone(),
+    };
+    let settings = match raw.check() {
+        Ok(s) => s,
+        Err(e) => return bad_setting(&e),
+    };
+    let command = cli.command.unwrap_or(Command::Serve);
+    // Check the command's own values before anything touches the database.
+    let demo_args = match &command {
+        Command::DemoData { scale, seed } => match parse_demo_args(scale, seed) {
+            Ok(args) => Some(args),
+            Err(e) => return bad_setting(&e),
+        },
+        _ => None,
+    };
+
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("vigia: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let result = match command {
+            Command::Serve => serve(&settings).await,
+            Command::Migrate => migrate(&settings).await,
+            Command::DemoData { .. } => {
+                let (scale, seed) = demo_args.expect("checked above");
+                demo_data(&settings, scale, seed).await
+            }
+        };
+        match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("vigia: {message}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+fn bad_setting(e: &SettingError) -> ExitCode {
+    eprintln!("vigia: {e}");
+    ExitCode::from(EXIT_BAD_SETTING)
+}
+
+/// Checks `--scale` and `--seed`.
+pub fn parse_demo_args(scale: &str, seed: &str) -> Result<(Scale, u64), SettingError> {
+    let scale = match scale.trim() {
+        "small" => Scale::Small,
+        "national" => Scale::National,
+        other => {
+            return Err(SettingError {
+                setting: "--scale",
+                reason: format!("{other:?} is not a scale: use small or national"),
+            })
+        }
+    };
+    let seed = seed.trim().parse::<u64>().map_err(|_| SettingError {
+        setting: "--seed",
+        reason: format!("{seed:?} is not a whole number from 0 to 18446744073709551615"),
+    })?;
+    Ok((scale, seed))
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("VIGIA_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,leptos_i18n=warn"));
+    // A second initialisation (in tests) is harmless; ignore it explicitly.
+    if tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .try_init()
+        .is_err()
+    {
+        tracing::debug!("tracing already initialised");
+    }
+}
+
+async fn open(settings: &Settings) -> Result<Db, String> {
+    Db::connect(&settings.database_url).await.map_err(|e| {
+        format!(
+            "cannot open the database {}: {e}",
+            redact_url(&settings.database_url)
+        )
+    })
+}
+
+async fn apply_migrations(db: &Db) -> Result<Vec<app::store::MigrationInfo>, String> {
+    db.migrate()
+        .await
+        .map_err(|e| format!("migrations failed, nothing of the failing step was applied: {e}"))
+}
+
+async fn serve(settings: &Settings) -> Result<(), String> {
+    let db = open(settings).await?;
+    for m in apply_migrations(&db).await? {
+        println!("applied migration {} {}", m.version, m.description);
+    }
+    let app = Application::build(settings, db)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+    println!(
+        "Vigía is serving on http://{} ({} database)",
+        app.address(),
+        settings.backend.name()
+    );
+    app.run_until_stopped()
+        .await
+        .map_err(|e| format!("server stopped: {e}"))
+}
+
+async fn migrate(settings: &Settings) -> Result<(), String> {
+    let db = open(settings).await?;
+    let applied = apply_migrations(&db).await?;
+    if applied.is_empty() {
+        println!("the database is up to date: no migration to apply");
+    }
+    for m in &applied {
+        println!("applied migration {} {}", m.version, m.description);
+    }
+    db.close().await;
+    Ok(())
+}
+
+async fn demo_data(settings: &Settings, scale: Scale, seed: u64) -> Result<(), String> {
+    let db = open(settings).await?;
+    apply_migrations(&db).await?;
+    let started = std::time::Instant::now();
+    let summary = demo::load(&db, scale, seed)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "loaded the {} demo dataset (seed {seed}) in {:.1} s: {} regions, {} stations, \
+         {} officers, {} vehicles, {} cameras, {} badge chips",
+        scale.name(),
+        started.elapsed().as_secs_f64(),
+        summary.regions,
+        summary.stations,
+        summary.officers,
+        summary.vehicles,
+        summary.cameras,
+        summary.badges
+    );
+    db.close().await;
+    Ok(())
+}

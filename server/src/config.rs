@@ -1,0 +1,188 @@
+//! Settings: from flags or the environment, checked before anything is
+//! written. A bad value is one line naming the setting and the reason.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use app::store::Backend;
+
+/// Settings as given, before checking (flags win over the environment).
+#[derive(Debug, Clone, Default)]
+pub struct RawSettings {
+    pub database_url: Option<String>,
+    pub bind: Option<String>,
+    pub data_dir: Option<String>,
+    pub timezone: Option<String>,
+}
+
+/// Checked settings.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// `sqlite://…` or `postgres://…`.
+    pub database_url: String,
+    pub backend: Backend,
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    /// IANA zone name times are shown in.
+    pub timezone: String,
+}
+
+impl std::fmt::Debug for Settings {
+    // The database URL may carry a password: never print it whole.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
+            .field("timezone", &self.timezone)
+            .finish()
+    }
+}
+
+/// A setting that cannot be used, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{setting}: {reason}")]
+pub struct SettingError {
+    /// The environment variable and flag, e.g. `VIGIA_BIND (--bind)`.
+    pub setting: &'static str,
+    pub reason: String,
+}
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:3000";
+pub const DEFAULT_DATA_DIR: &str = "data";
+pub const DEFAULT_TIMEZONE: &str = "America/Guatemala";
+
+impl RawSettings {
+    /// Checks every setting; writes nothing.
+    pub fn check(&self) -> Result<Settings, SettingError> {
+        let data_dir = PathBuf::from(self.data_dir.as_deref().unwrap_or(DEFAULT_DATA_DIR));
+        if data_dir.as_os_str().is_empty() {
+            return Err(err(
+                "VIGIA_DATA_DIR (--data-dir)",
+                "must not be empty".into(),
+            ));
+        }
+        if data_dir.exists() && !data_dir.is_dir() {
+            return Err(err(
+                "VIGIA_DATA_DIR (--data-dir)",
+                format!("{} exists and is not a folder", data_dir.display()),
+            ));
+        }
+
+        let database_url = match &self.database_url {
+            Some(url) => url.trim().to_string(),
+            None => format!("sqlite://{}/vigia.db", data_dir.display()),
+        };
+        let backend = check_database_url(&database_url)?;
+
+        let bind_text = self.bind.as_deref().unwrap_or(DEFAULT_BIND);
+        let bind: SocketAddr = bind_text.trim().parse().map_err(|_| {
+            err(
+                "VIGIA_BIND (--bind)",
+                format!("{bind_text:?} is not an IP address and port, such as 127.0.0.1:3000"),
+            )
+        })?;
+
+        let timezone = self.timezone.as_deref().unwrap_or(DEFAULT_TIMEZONE).trim();
+        if timezone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(err(
+                "VIGIA_TIMEZONE (--timezone)",
+                format!("{timezone:?} is not an IANA time zone name, such as America/Guatemala"),
+            ));
+        }
+
+        Ok(Settings {
+            database_url,
+            backend,
+            bind,
+            data_dir,
+            timezone: timezone.to_string(),
+        })
+    }
+}
+
+fn err(setting: &'static str, reason: String) -> SettingError {
+    SettingError { setting, reason }
+}
+
+fn check_database_url(url: &str) -> Result<Backend, SettingError> {
+    const NAME: &str = "VIGIA_DATABASE_URL (--database-url)";
+    let backend = Backend::from_url(url)
+        .map_err(|reason| err(NAME, format!("{:?} {reason}", redact_url(url))))?;
+    match backend {
+        Backend::Sqlite => {
+            let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+            let path = path.split('?').next().unwrap_or_default();
+            if path.is_empty() || path == ":memory:" {
+                return Err(err(
+                    NAME,
+                    "a SQLite URL needs a file path, such as sqlite://data/vigia.db".into(),
+                ));
+            }
+            let path = std::path::Path::new(path);
+            if path.is_dir() {
+                return Err(err(
+                    NAME,
+                    format!("{} is a folder, not a file", path.display()),
+                ));
+            }
+        }
+        Backend::Postgres => {
+            let rest = url.split_once("://").map(|(_, r)| r).unwrap_or_default();
+            let host = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
+            if host.is_empty() || host.starts_with('/') {
+                return Err(err(
+                    NAME,
+                    "a PostgreSQL URL needs a host, such as postgres://user@127.0.0.1:5432/vigia"
+                        .into(),
+                ));
+            }
+        }
+    }
+    Ok(backend)
+}
+
+/// The URL without its password, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            if userinfo.contains(':') {
+                format!("{scheme}://{user}:***@{host}")
+            } else {
+                format!("{scheme}://{user}@{host}")
+            }
+        }
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_sqlite_in_data_and_guatemala_time() {
+        let s = RawSettings::default().check().unwrap();
+        assert_eq!(s.database_url, "sqlite://data/vigia.db");
+        assert_eq!(s.backend, Backend::Sqlite);
+        assert_eq!(s.bind.to_string(), "127.0.0.1:3000");
+        assert_eq!(s.timezone, "America/Guatemala");
+    }
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redact_url("postgres://vigia:s3cret@db:5432/vigia"),
+            "postgres://vigia:***@db:5432/vigia"
+        );
+        let raw = RawSettings {
+            database_url: Some("postgres://vigia:s3cret@db/vigia".into()),
+            ..Default::default()
+        };
+        assert!(!format!("{:?}", raw.check().unwrap()).contains("s3cret"));
+    }
+}

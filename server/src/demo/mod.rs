@@ -1,0 +1,626 @@
+//! The synthetic demonstration dataset: deterministic (same seed, same
+//! data), realistic in shape, and loaded only into an empty database.
+//!
+//! Generation is pure ([`generate`]); loading ([`load`]) writes it in one
+//! transaction, so a failed load leaves the database empty.
+
+use std::collections::HashMap;
+
+use app::store::batch::{insert_many, Value};
+use app::store::Db;
+use sqlx::Row;
+
+pub mod dates;
+mod geo;
+mod names;
+
+pub use geo::DEPARTMENTS;
+
+/// How big a dataset to make. Both scales have the whole fleet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    /// About 4,000 officers: loads in seconds.
+    Small,
+    /// About 40,000 officers, the size of the national police.
+    National,
+}
+
+impl Scale {
+    pub fn officers(self) -> usize {
+        match self {
+            Scale::Small => 4_000,
+            Scale::National => 40_000,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Scale::Small => "small",
+            Scale::National => "national",
+        }
+    }
+}
+
+/// Patrol cars: PNC-0001 … PNC-1300, at both scales.
+pub const VEHICLES: usize = 1_300;
+
+/// The day hire dates are counted back from (fixed, so the data does not
+/// depend on the day it is generated).
+const REFERENCE_DAY: (i32, u32, u32) = (2026, 9, 30);
+/// Badge chips were issued in a rollout starting on this day.
+const CHIP_ROLLOUT: (i32, u32, u32) = (2024, 1, 15);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitRow {
+    pub code: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub parent_code: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficerRow {
+    pub badge_number: String,
+    pub given_names: String,
+    pub family_names: String,
+    pub rank: &'static str,
+    pub unit_code: String,
+    pub status: &'static str,
+    pub status_changed_on: Option<String>,
+    pub hire_date: String,
+    pub national_id: String,
+    pub chip_id: String,
+    /// When the officer started wearing the chip (ms since the epoch, UTC).
+    pub chip_from: i64,
+    /// When they stopped (dismissed or retired), if they did.
+    pub chip_to: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VehicleRow {
+    pub plate: String,
+    pub unit_code: String,
+    /// Serials of the cabin and the forward camera.
+    pub cabin_serial: String,
+    pub forward_serial: String,
+}
+
+/// A generated dataset, ready to load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dataset {
+    pub units: Vec<UnitRow>,
+    pub officers: Vec<OfficerRow>,
+    pub vehicles: Vec<VehicleRow>,
+}
+
+/// What a load wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    pub regions: usize,
+    pub stations: usize,
+    pub officers: usize,
+    pub vehicles: usize,
+    pub cameras: usize,
+    pub badges: usize,
+}
+
+impl Dataset {
+    pub fn summary(&self) -> Summary {
+        Summary {
+            regions: self.units.iter().filter(|u| u.kind == "region").count(),
+            stations: self.units.iter().filter(|u| u.kind == "station").count(),
+            officers: self.officers.len(),
+            vehicles: self.vehicles.len(),
+            cameras: self.vehicles.len() * 2,
+            badges: self.officers.len(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error(
+        "the database already holds records ({0}); demo-data loads only into an empty \
+         database: use a new VIGIA_DATABASE_URL or remove the SQLite file"
+    )]
+    NotEmpty(String),
+    #[error("loading the demo data failed, nothing was written: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// A small, fast generator whose sequence never changes with crate versions
+/// (SplitMix64), so a seed names the same dataset forever.
+struct Rng(u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n`.
+    fn below(&mut self, n: u64) -> u64 {
+        ((self.next_u64() as u128 * n as u128) >> 64) as u64
+    }
+
+    /// Uniform in `0.0..1.0`.
+    fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+
+    /// An index drawn with the given cumulative weights.
+    fn weighted(&mut self, cumulative: &[f64]) -> usize {
+        let total = *cumulative.last().expect("non-empty weights");
+        let x = self.unit() * total;
+        cumulative
+            .partition_point(|&c| c <= x)
+            .min(cumulative.len() - 1)
+    }
+}
+
+/// PNC ranks below the leadership: (rank, share per thousand, fewest and
+/// most years of service).
+const RANKS: &[(&str, u32, i64, i64)] = &[
+    ("agente", 700, 0, 15),
+    ("subinspector", 110, 4, 18),
+    ("inspector", 80, 6, 22),
+    ("oficial_tercero", 40, 8, 22),
+    ("oficial_segundo", 30, 10, 24),
+    ("oficial_primero", 20, 12, 25),
+    ("subcomisario", 12, 14, 27),
+    ("comisario", 6, 16, 28),
+    ("comisario_general", 2, 18, 28),
+];
+
+/// The leadership at headquarters: (rank, how many).
+const LEADERSHIP: &[(&str, usize)] = &[
+    ("director_general", 1),
+    ("director_general_adjunto", 1),
+    ("subdirector_general", 4),
+];
+
+/// Generates the dataset for `scale` and `seed`. Pure and deterministic.
+pub fn generate(scale: Scale, seed: u64) -> Dataset {
+    let mut rng = Rng(seed ^ 0x5649_4749_41u64);
+    let reference = dates::days_from_civil(REFERENCE_DAY.0, REFERENCE_DAY.1, REFERENCE_DAY.2);
+    let rollout = dates::days_from_civil(CHIP_ROLLOUT.0, CHIP_ROLLOUT.1, CHIP_ROLLOUT.2);
+
+    // Units, and each station's weight in the force.
+    let mut units = vec![UnitRow {
+        code: geo::NATIONAL_CODE.into(),
+        name: geo::NATIONAL_NAME.into(),
+        kind: "national",
+        parent_code: None,
+    }];
+    let mut stations: Vec<(String, f64)> = Vec::new();
+    for (code, name, weight, towns) in DEPARTMENTS {
+        units.push(UnitRow {
+            code: (*code).into(),
+            name: (*name).into(),
+            kind: "region",
+            parent_code: Some(geo::NATIONAL_CODE.into()),
+        });
+        let shares: Vec<f64> = (0..towns.len())
+            .map(|i| if i == 0 { 4.0 } else { 1.0 + rng.unit() })
+            .collect();
+        let sum: f64 = shares.iter().sum();
+        for (i, town) in towns.iter().enumerate() {
+            let station_code = format!("{code}-{:02}", i + 1);
+            units.push(UnitRow {
+                code: station_code.clone(),
+                name: (*town).into(),
+                kind: "station",
+                parent_code: Some((*code).into()),
+            });
+            stations.push((station_code, *weight as f64 * shares[i] / sum));
+        }
+    }
+    let mut cumulative = Vec::with_capacity(stations.len());
+    let mut acc = 0.0;
+    for (_, w) in &stations {
+        acc += w;
+        cumulative.push(acc);
+    }
+
+    // Officers: rank, unit, service years, names, status.
+    let rank_cumulative: Vec<f64> = RANKS
+        .iter()
+        .scan(0.0, |acc, r| {
+            *acc += r.1 as f64;
+            Some(*acc)
+        })
+        .collect();
+    struct Draft {
+        rank: &'static str,
+        unit_code: String,
+        hire_day: i64,
+        given: String,
+        family: String,
+    }
+    let total = scale.officers();
+    let headquarters = total / 50; // 2% at the Dirección General
+    let mut drafts = Vec::with_capacity(total);
+    let leadership = LEADERSHIP
+        .iter()
+        .flat_map(|(r, n)| std::iter::repeat_n(*r, *n));
+    for (i, leader_rank) in leadership
+        .map(Some)
+        .chain(std::iter::repeat(None))
+        .take(total)
+        .enumerate()
+    {
+        let (rank, min_years, max_years) = match leader_rank {
+            Some(r) => (r, 25, 28),
+            None => {
+                let r = &RANKS[rng.weighted(&rank_cumulative)];
+                (r.0, r.2, r.3)
+            }
+        };
+        let unit_code = if i < headquarters {
+            geo::NATIONAL_CODE.to_string()
+        } else {
+            stations[rng.weighted(&cumulative)].0.clone()
+        };
+        let service_days =
+            min_years * 365 + rng.below(((max_years - min_years) * 365 + 1) as u64) as i64;
+        let female = rng.unit() < 0.2;
+        let pool = if female {
+            names::GIVEN_FEMALE
+        } else {
+            names::GIVEN_MALE
+        };
+        let first = rng.pick(pool);
+        let mut second = rng.pick(pool);
+        while second == first {
+            second = rng.pick(pool);
+        }
+        let family1 = rng.pick(names::FAMILY);
+        let family2 = rng.pick(names::FAMILY);
+        drafts.push(Draft {
+            rank,
+            unit_code,
+            hire_day: reference - service_days,
+            given: format!("{first} {second}"),
+            family: format!("{family1} {family2}"),
+        });
+    }
+
+    // Badge numbers (NIP) follow hire order, with the gaps of a real register.
+    let mut order: Vec<usize> = (0..drafts.len()).collect();
+    order.sort_by_key(|&i| (drafts[i].hire_day, i));
+    let id_offset = rng.below(100_000_000);
+    let mut nip = 10_000u64;
+    let mut officers = Vec::with_capacity(total);
+    for (position, &i) in order.iter().enumerate() {
+        let d = &drafts[i];
+        nip += 1 + rng.below(3);
+        let roll = rng.unit();
+        let years = (reference - d.hire_day) / 365;
+        let (status, changed) = if roll < 0.02 {
+            ("suspended", true)
+        } else if roll < 0.05 {
+            ("dismissed", true)
+        } else if roll < 0.07 && years >= 10 {
+            ("retired", true)
+        } else {
+            ("active", false)
+        };
+        let status_day =
+            changed.then(|| d.hire_day + 1 + rng.below((reference - d.hire_day) as u64) as i64);
+        let chip_day = rollout.max(d.hire_day) + rng.below(90) as i64;
+        let chip_from = dates::local_midnight_ms(chip_day);
+        let chip_to = match (status, status_day) {
+            ("dismissed" | "retired", Some(day)) => {
+                Some(dates::local_midnight_ms(day.max(chip_day + 1)))
+            }
+            _ => None,
+        };
+        officers.push(OfficerRow {
+            badge_number: nip.to_string(),
+            given_names: d.given.clone(),
+            family_names: d.family.clone(),
+            rank: d.rank,
+            unit_code: d.unit_code.clone(),
+            status,
+            status_changed_on: status_day.map(dates::iso_date),
+            hire_date: dates::iso_date(d.hire_day),
+            national_id: national_id(position as u64, id_offset, &mut rng),
+            chip_id: format!("CHIP-{:07}", position + 1),
+            chip_from,
+            chip_to,
+        });
+    }
+
+    // The fleet: every station has at least one car; the rest follow the
+    // size of the force. Plate numbers are spread over the stations.
+    let mut per_station = vec![1usize; stations.len()];
+    let spare = VEHICLES - stations.len();
+    let mut remainders: Vec<(f64, usize)> = Vec::with_capacity(stations.len());
+    let mut given = 0;
+    for (i, (_, w)) in stations.iter().enumerate() {
+        let exact = spare as f64 * w / acc;
+        per_station[i] += exact.floor() as usize;
+        given += exact.floor() as usize;
+        remainders.push((exact - exact.floor(), i));
+    }
+    remainders.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    for (_, i) in remainders.into_iter().take(spare - given) {
+        per_station[i] += 1;
+    }
+    let mut plates: Vec<usize> = (1..=VEHICLES).collect();
+    for i in (1..plates.len()).rev() {
+        plates.swap(i, rng.below(i as u64 + 1) as usize);
+    }
+    let serial_offset = rng.below(1_000_000);
+    let mut vehicles = Vec::with_capacity(VEHICLES);
+    let mut next = 0;
+    for (s, count) in per_station.iter().enumerate() {
+        for _ in 0..*count {
+            let n = plates[next];
+            let serial = |k: usize| ((n * 2 + k) as u64 * 7_919 + serial_offset) % 1_000_000;
+            vehicles.push(VehicleRow {
+                plate: format!("PNC-{n:04}"),
+                unit_code: stations[s].0.clone(),
+                cabin_serial: format!("HXC-{:06}", serial(0)),
+                forward_serial: format!("HXF-{:06}", serial(1)),
+            });
+            next += 1;
+        }
+    }
+    vehicles.sort_by(|a, b| a.plate.cmp(&b.plate));
+
+    Dataset {
+        units,
+        officers,
+        vehicles,
+    }
+}
+
+/// A DPI-shaped national ID, `NNNN NNNNN RRMM`: eight digits unique per
+/// officer, a check digit, then the department and municipality of birth.
+fn national_id(position: u64, offset: u64, rng: &mut Rng) -> String {
+    // 7,368,787 is odd and not a multiple of 5, so it permutes 0..10^8.
+    let serial = (position * 7_368_787 + offset) % 100_000_000;
+    let digits: Vec<u64> = format!("{serial:08}")
+        .bytes()
+        .map(|b| (b - b'0') as u64)
+        .collect();
+    let check = digits
+        .iter()
+        .enumerate()
+        .map(|(i, d)| d * (i as u64 + 2))
+        .sum::<u64>()
+        % 11
+        % 10;
+    let department = 1 + rng.below(22);
+    let municipality = 1 + rng.below(12);
+    let s = format!("{serial:08}{check}{department:02}{municipality:02}");
+    format!("{} {} {}", &s[0..4], &s[4..9], &s[9..13])
+}
+
+/// Loads the dataset for `scale` and `seed` into an empty database, all of
+/// it in one transaction.
+pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError> {
+    let held = existing_records(db).await?;
+    if !held.is_empty() {
+        return Err(DemoError::NotEmpty(held));
+    }
+    let data = generate(scale, seed);
+    let now = dates::now_ms();
+    let mut tx = db.pool().begin().await?;
+
+    // Units, top down, so each level finds its parent's id.
+    for kind in ["national", "region", "station"] {
+        let ids = code_ids(&mut tx, "SELECT id, code FROM units").await?;
+        let rows: Vec<Vec<Value>> = data
+            .units
+            .iter()
+            .filter(|u| u.kind == kind)
+            .map(|u| {
+                vec![
+                    u.code.as_str().into(),
+                    u.name.as_str().into(),
+                    u.kind.into(),
+                    u.parent_code.as_ref().map(|p| ids[p]).into(),
+                    now.into(),
+                ]
+            })
+            .collect();
+        insert_many(
+            &mut tx,
+            "units",
+            &["code", "name", "kind", "parent_id", "created_at"],
+            &rows,
+        )
+        .await?;
+    }
+    let unit_ids = code_ids(&mut tx, "SELECT id, code FROM units").await?;
+
+    let rows: Vec<Vec<Value>> = data
+        .officers
+        .iter()
+        .map(|o| {
+            vec![
+                o.badge_number.as_str().into(),
+                o.given_names.as_str().into(),
+                o.family_names.as_str().into(),
+                o.rank.into(),
+                unit_ids[&o.unit_code].into(),
+                o.status.into(),
+                o.status_changed_on.clone().into(),
+                o.hire_date.as_str().into(),
+                Some(o.national_id.clone()).into(),
+                now.into(),
+                now.into(),
+            ]
+        })
+        .collect();
+    insert_many(
+        &mut tx,
+        "officers",
+        &[
+            "badge_number",
+            "given_names",
+            "family_names",
+            "rank",
+            "unit_id",
+            "status",
+            "status_changed_on",
+            "hire_date",
+            "national_id",
+            "created_at",
+            "updated_at",
+        ],
+        &rows,
+    )
+    .await?;
+    let officer_ids = code_ids(&mut tx, "SELECT id, badge_number FROM officers").await?;
+
+    let rows: Vec<Vec<Value>> = data
+        .officers
+        .iter()
+        .map(|o| vec![o.chip_id.as_str().into(), now.into()])
+        .collect();
+    insert_many(&mut tx, "badges", &["chip_id", "created_at"], &rows).await?;
+    let badge_ids = code_ids(&mut tx, "SELECT id, chip_id FROM badges").await?;
+    let rows: Vec<Vec<Value>> = data
+        .officers
+        .iter()
+        .map(|o| {
+            vec![
+                badge_ids[&o.chip_id].into(),
+                officer_ids[&o.badge_number].into(),
+                o.chip_from.into(),
+                o.chip_to.into(),
+            ]
+        })
+        .collect();
+    insert_many(
+        &mut tx,
+        "badge_assignments",
+        &["badge_id", "officer_id", "valid_from", "valid_to"],
+        &rows,
+    )
+    .await?;
+
+    let rows: Vec<Vec<Value>> = data
+        .vehicles
+        .iter()
+        .map(|v| {
+            vec![
+                v.plate.as_str().into(),
+                unit_ids[&v.unit_code].into(),
+                now.into(),
+            ]
+        })
+        .collect();
+    insert_many(
+        &mut tx,
+        "vehicles",
+        &["plate", "unit_id", "created_at"],
+        &rows,
+    )
+    .await?;
+    let vehicle_ids = code_ids(&mut tx, "SELECT id, plate FROM vehicles").await?;
+    let rows: Vec<Vec<Value>> = data
+        .vehicles
+        .iter()
+        .flat_map(|v| {
+            let id = vehicle_ids[&v.plate];
+            [
+                vec![
+                    id.into(),
+                    "cabin".into(),
+                    v.cabin_serial.as_str().into(),
+                    now.into(),
+                ],
+                vec![
+                    id.into(),
+                    "forward".into(),
+                    v.forward_serial.as_str().into(),
+                    now.into(),
+                ],
+            ]
+        })
+        .collect();
+    insert_many(
+        &mut tx,
+        "cameras",
+        &["vehicle_id", "placement", "serial", "created_at"],
+        &rows,
+    )
+    .await?;
+
+    tx.commit().await?;
+    Ok(data.summary())
+}
+
+/// What the database already holds, as a phrase, or "" when empty.
+async fn existing_records(db: &Db) -> Result<String, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT (SELECT COUNT(*) FROM units), (SELECT COUNT(*) FROM officers), \
+                (SELECT COUNT(*) FROM vehicles), (SELECT COUNT(*) FROM badges)",
+    )
+    .fetch_one(db.pool())
+    .await?;
+    let held: Vec<String> = ["units", "officers", "vehicles", "badges"]
+        .iter()
+        .enumerate()
+        .filter_map(|(i, name)| {
+            let n: i64 = row.try_get(i).unwrap_or(0);
+            (n > 0).then(|| format!("{n} {name}"))
+        })
+        .collect();
+    Ok(held.join(", "))
+}
+
+/// Maps a natural key (second column) to its id (first column).
+async fn code_ids(
+    conn: &mut sqlx::AnyConnection,
+    sql: &str,
+) -> Result<HashMap<String, i64>, sqlx::Error> {
+    let rows = sqlx::query(sql).fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get::<String, _>(1)?, r.try_get::<i64, _>(0)?)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_seed_gives_the_same_data_and_another_seed_other_data() {
+        assert_eq!(generate(Scale::Small, 7), generate(Scale::Small, 7));
+        assert_ne!(
+            generate(Scale::Small, 7).officers,
+            generate(Scale::Small, 8).officers
+        );
+    }
+
+    #[test]
+    fn codes_follow_the_documented_shapes() {
+        let d = generate(Scale::Small, 1);
+        assert_eq!(d.units.iter().filter(|u| u.kind == "region").count(), 22);
+        assert!(d
+            .units
+            .iter()
+            .any(|u| u.code == "13-02" && u.name == "Chiantla"));
+        assert_eq!(d.vehicles.first().unwrap().plate, "PNC-0001");
+        assert_eq!(d.vehicles.last().unwrap().plate, "PNC-1300");
+        assert_eq!(d.officers[0].chip_id, "CHIP-0000001");
+        assert_eq!(d.officers.last().unwrap().chip_id, "CHIP-0004000");
+        let ids: std::collections::HashSet<_> = d.officers.iter().map(|o| &o.national_id).collect();
+        assert_eq!(ids.len(), d.officers.len(), "national IDs are unique");
+        let nips: std::collections::HashSet<_> =
+            d.officers.iter().map(|o| &o.badge_number).collect();
+        assert_eq!(nips.len(), d.officers.len(), "badge numbers are unique");
+    }
+}

@@ -1,0 +1,211 @@
+//! The test harness: a fresh database per test on SQLite (always) and on
+//! PostgreSQL (whenever a server answers), and a real server on port 0.
+//!
+//! PostgreSQL: `VIGIA_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`) is the administrative
+//! connection; each test creates its own database there and drops it after,
+//! even when the test fails. With `VIGIA_REQUIRE_POSTGRES=1` an unreachable
+//! server fails the test; otherwise the test says loudly that it skipped.
+
+#![allow(dead_code)] // each test file uses a different part of the harness
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use app::store::{Backend, Db};
+use server::config::RawSettings;
+use server::startup::Application;
+use sqlx::Connection;
+
+pub const DEFAULT_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// A fresh, migrated database that disappears with the value.
+pub struct TestDb {
+    pub db: Db,
+    pub url: String,
+    _sqlite_dir: Option<tempfile::TempDir>,
+    _pg: Option<PgDatabaseGuard>,
+}
+
+impl TestDb {
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
+    }
+
+    /// A new SQLite file in a temporary folder, migrated.
+    pub async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}/vigia.db", dir.path().display());
+        let db = Db::connect(&url).await.expect("open SQLite");
+        db.migrate().await.expect("migrate SQLite");
+        TestDb {
+            db,
+            url,
+            _sqlite_dir: Some(dir),
+            _pg: None,
+        }
+    }
+
+    /// A new PostgreSQL database, migrated; `None` (after a loud notice)
+    /// when no server answers and PostgreSQL is not required.
+    pub async fn postgres() -> Option<TestDb> {
+        let (url, guard) = Self::empty_postgres().await?;
+        let db = Db::connect(&url)
+            .await
+            .expect("open PostgreSQL test database");
+        db.migrate().await.expect("migrate PostgreSQL");
+        Some(TestDb {
+            db,
+            url,
+            _sqlite_dir: None,
+            _pg: Some(guard),
+        })
+    }
+
+    /// A new, empty (unmigrated) PostgreSQL database: its URL and the guard
+    /// that drops it.
+    pub async fn empty_postgres() -> Option<(String, PgDatabaseGuard)> {
+        let admin = std::env::var("VIGIA_TEST_POSTGRES_URL").unwrap_or(DEFAULT_ADMIN_URL.into());
+        let mut conn = match sqlx::PgConnection::connect(&admin).await {
+            Ok(c) => c,
+            Err(e) => {
+                if std::env::var("VIGIA_REQUIRE_POSTGRES").as_deref() == Ok("1") {
+                    panic!(
+                        "VIGIA_REQUIRE_POSTGRES=1 but PostgreSQL at {admin} does not answer: {e}"
+                    );
+                }
+                eprintln!(
+                    "\n!!!!!!!!!! SKIPPED on PostgreSQL: {admin} does not answer ({e}).\n\
+                     !!!!!!!!!! Set VIGIA_TEST_POSTGRES_URL, or VIGIA_REQUIRE_POSTGRES=1 to fail instead.\n"
+                );
+                return None;
+            }
+        };
+        let name = unique_name();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("CREATE DATABASE");
+        conn.close().await.ok();
+        let url = replace_database(&admin, &name);
+        Some((url.clone(), PgDatabaseGuard { admin, name }))
+    }
+}
+
+/// Drops its PostgreSQL database when it goes out of scope, panicking test
+/// or not.
+pub struct PgDatabaseGuard {
+    admin: String,
+    name: String,
+}
+
+impl Drop for PgDatabaseGuard {
+    fn drop(&mut self) {
+        let (admin, name) = (self.admin.clone(), self.name.clone());
+        // Drop runs inside the test's runtime: do the async work on a thread
+        // with a runtime of its own.
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                let mut conn = sqlx::PgConnection::connect(&admin).await?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await?;
+                conn.close().await
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("warning: could not drop the test database {}", self.name);
+        }
+    }
+}
+
+fn unique_name() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "vigia_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        nanos
+    )
+}
+
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let prefix = base.rsplit_once('/').map(|(p, _)| p).unwrap_or(base);
+    format!("{prefix}/{name}{query}")
+}
+
+/// Runs a test body once on SQLite and once on PostgreSQL, as two tests
+/// named `NAME::sqlite` and `NAME::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($(#[$meta:meta])* async fn $name:ident($db:ident: TestDb) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            $(#[$meta])*
+            async fn body($db: $crate::common::TestDb) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                body($crate::common::TestDb::sqlite().await).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(db) = $crate::common::TestDb::postgres().await {
+                    body(db).await
+                }
+            }
+        }
+    };
+}
+
+/// A running server on an ephemeral port, over a test database.
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    pub client: reqwest::Client,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+}
+
+/// Starts Vigía on 127.0.0.1:0 over `test_db`, as `vigia serve` would.
+pub async fn spawn_app(test_db: &TestDb) -> TestApp {
+    let settings = RawSettings {
+        database_url: Some(test_db.url.clone()),
+        bind: Some("127.0.0.1:0".into()),
+        ..Default::default()
+    }
+    .check()
+    .expect("test settings");
+    let app = Application::build(&settings, test_db.db.clone())
+        .await
+        .expect("bind");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        db: test_db.db.clone(),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+    }
+}

@@ -1,0 +1,82 @@
+//! The running server: service endpoints, the status page and its server
+//! function, on both backends.
+
+mod common;
+
+use common::spawn_app;
+
+on_both_backends! {
+    /// /healthz answers while the process serves; /readyz follows the database.
+    async fn health_and_readiness(t: TestDb) {
+        let app = spawn_app(&t).await;
+        let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+        assert_eq!(health.status(), 200);
+        assert_eq!(health.text().await.unwrap(), "ok");
+
+        let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+        assert_eq!(ready.status(), 200);
+
+        app.db.close().await;
+        let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+        assert_eq!(ready.status(), 503, "readyz must fail when the database is gone");
+        let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+        assert_eq!(health.status(), 200, "the process still serves");
+    }
+}
+
+on_both_backends! {
+    /// The status page, rendered on the server, shows the counts in Spanish
+    /// by default and in English when the language cookie says so.
+    async fn status_page_shows_the_counts(t: TestDb) {
+        server::demo::load(&t.db, server::demo::Scale::Small, 2013).await.unwrap();
+        let app = spawn_app(&t).await;
+
+        let page = app.client.get(app.url("/"))
+            .header("accept-language", "en-US,en;q=0.9")
+            .send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("<html lang=\"es\""), "Spanish by default, whatever the browser asks");
+        assert!(html.contains("Estado del sistema"));
+        assert!(html.contains("<dd class=\"stat-value\">4,000</dd>"), "officers count");
+        assert!(html.contains("<dd class=\"stat-value\">1,300</dd>"), "vehicles count");
+        assert!(html.contains("<dd class=\"stat-value\">2,600</dd>"), "cameras count");
+        assert!(html.contains(t.backend().name()), "backend named");
+
+        let english = app.client.get(app.url("/"))
+            .header("cookie", "i18n_pref_locale=en")
+            .send().await.unwrap().text().await.unwrap();
+        assert!(english.contains("<html lang=\"en\""));
+        assert!(english.contains("System status"));
+        assert!(english.contains("Patrol cars"));
+    }
+}
+
+on_both_backends! {
+    /// The server function answers with the counts as JSON.
+    async fn get_status_server_function(t: TestDb) {
+        server::demo::load(&t.db, server::demo::Scale::Small, 7).await.unwrap();
+        let app = spawn_app(&t).await;
+        let res = app.client.post(app.url("/rpc/get_status"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let status: app::status::SystemStatus = res.json().await.unwrap();
+        assert_eq!(status.regions, 22);
+        assert_eq!(status.officers, 4_000);
+        assert_eq!(status.vehicles, 1_300);
+        assert_eq!(status.cameras, 2_600);
+        assert_eq!(status.badges, 4_000);
+        assert_eq!(status.backend, t.backend().name());
+    }
+}
+
+on_both_backends! {
+    /// An unknown address is a 404 page, not an empty 200.
+    async fn unknown_pages_are_404(t: TestDb) {
+        let app = spawn_app(&t).await;
+        let res = app.client.get(app.url("/no-such-page")).send().await.unwrap();
+        assert_eq!(res.status(), 404);
+        assert!(res.text().await.unwrap().contains("Página no encontrada"));
+    }
+}
