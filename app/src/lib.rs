@@ -34,4 +34,10 @@ pub use layout::{shell, App};
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(App);
+    // A mark for the browser tests: the page is interactive from here on.
+    if let Some(body) = leptos::prelude::document().body() {
+        if body.set_attribute("data-hydrated", "true").is_err() {
+            leptos::logging::warn!("could not mark the page as hydrated");
+        }
+    }
 }
