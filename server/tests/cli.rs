@@ -60,7 +60,9 @@ fn help_explains_every_command_and_setting() {
 /// reason, and nothing written (no data folder, no database file).
 #[test]
 fn bad_settings_stop_with_one_line_and_exit_code_2() {
-    let cases: &[(&[&str], &[(&str, &str)], &str, &str)] = &[
+    // (arguments, environment, the setting named, the reason given)
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str, &'a str);
+    let cases: &[Case] = &[
         (
             &["migrate"],
             &[("VIGIA_BIND", "localhost")],

@@ -188,7 +188,7 @@ const LEADERSHIP: &[(&str, usize)] = &[
 
 /// Generates the dataset for `scale` and `seed`. Pure and deterministic.
 pub fn generate(scale: Scale, seed: u64) -> Dataset {
-    let mut rng = Rng(seed ^ 0x5649_4749_41u64);
+    let mut rng = Rng(seed ^ 0x0056_4947_4941_u64);
     let reference = dates::days_from_civil(REFERENCE_DAY.0, REFERENCE_DAY.1, REFERENCE_DAY.2);
     let rollout = dates::days_from_civil(CHIP_ROLLOUT.0, CHIP_ROLLOUT.1, CHIP_ROLLOUT.2);
 
