@@ -12,6 +12,10 @@ use serde::{Deserialize, Serialize};
 pub enum AppError {
     #[error("sign in first")]
     Unauthenticated,
+    /// A refused sign-in. One message for every reason (unknown user, wrong
+    /// password, locked or disabled account), so it reveals nothing.
+    #[error("the username or password is wrong, or the account is locked or disabled")]
+    SignInRefused,
     #[error("forbidden: {0}")]
     Forbidden(String),
     #[error("not found: {0}")]
@@ -41,7 +45,7 @@ impl AppError {
     pub fn status(&self) -> http::StatusCode {
         use http::StatusCode as S;
         match self {
-            AppError::Unauthenticated => S::UNAUTHORIZED,
+            AppError::Unauthenticated | AppError::SignInRefused => S::UNAUTHORIZED,
             AppError::Forbidden(_) => S::FORBIDDEN,
             AppError::NotFound(_) => S::NOT_FOUND,
             AppError::Validation { .. } => S::UNPROCESSABLE_ENTITY,

@@ -8,7 +8,9 @@ use leptos_router::{
     path,
 };
 
+use crate::admin::AccountsPage;
 use crate::i18n::*;
+use crate::identity::{who_am_i, ChangePasswordPage, CurrentUser, Role, SignInPage, SignOut};
 use crate::status::StatusPage;
 
 /// The HTML document the server renders around the app.
@@ -50,6 +52,9 @@ pub fn App() -> impl IntoView {
                 <Frame>
                     <Routes fallback=NotFound>
                         <Route path=path!("") view=StatusPage/>
+                        <Route path=path!("/sign-in") view=SignInPage/>
+                        <Route path=path!("/account/password") view=ChangePasswordPage/>
+                        <Route path=path!("/accounts") view=AccountsPage/>
                     </Routes>
                 </Frame>
             </Router>
@@ -61,6 +66,16 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Frame(children: Children) -> impl IntoView {
     let i18n = use_i18n();
+    let me = Resource::new(|| (), |_| who_am_i());
+    provide_context(me);
+    // Links only to what the roles may see; the server decides all the same.
+    let may_see_accounts = move || {
+        me.get().and_then(Result::ok).flatten().is_some_and(|u| {
+            u.roles
+                .iter()
+                .any(|r| matches!(r, Role::Admin | Role::Auditor))
+        })
+    };
     view! {
         <Title text=move || t_string!(i18n, app_name).to_string()/>
         <a class="skip-link" href="#main">{t!(i18n, skip_to_content)}</a>
@@ -71,13 +86,70 @@ fn Frame(children: Children) -> impl IntoView {
             </a>
             <nav class="mainnav" aria-label=move || t_string!(i18n, nav_label)>
                 <A href="/">{t!(i18n, nav_status)}</A>
+                <Transition fallback=|| ()>
+                    {move || may_see_accounts().then(|| view! {
+                        <A href="/accounts">{t!(i18n, nav_accounts)}</A>
+                    })}
+                </Transition>
             </nav>
             <LanguageSwitch/>
+            <Account/>
         </header>
         <main id="main" tabindex="-1">{children()}</main>
         <footer class="footer">
             <span>{t!(i18n, footer_text)}</span>
         </footer>
+    }
+}
+
+/// Who is signed in, and the way out; or the way in.
+#[component]
+fn Account() -> impl IntoView {
+    let i18n = use_i18n();
+    let me = expect_context::<Resource<Result<Option<CurrentUser>, crate::error::AppError>>>();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(user)) => view! { <SignedIn user/> }.into_any(),
+                    _ => view! {
+                        <a class="account-link" href="/sign-in" data-testid="sign-in-link">{t!(i18n, sign_in_link)}</a>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn SignedIn(user: CurrentUser) -> impl IntoView {
+    let i18n = use_i18n();
+    let sign_out = ServerAction::<SignOut>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = sign_out.value().get() {
+            if window().location().set_href("/sign-in").is_err() {
+                leptos::logging::warn!("could not leave the page after signing out");
+            }
+        }
+    });
+    let roles = user
+        .roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    view! {
+        <div class="account" data-testid="account">
+            <span class="account-name" title=roles.clone()>{user.display_name.clone()}</span>
+            <span class="account-roles" data-testid="account-roles">{roles}</span>
+            {user.must_change_password.then(|| view! {
+                <a class="account-warning" href="/account/password">{t!(i18n, must_change_password)}</a>
+            })}
+            <a class="account-link" href="/account/password">{t!(i18n, change_password_link)}</a>
+            <ActionForm action=sign_out>
+                <button type="submit" class="link-button" data-testid="sign-out">{t!(i18n, sign_out_button)}</button>
+            </ActionForm>
+        </div>
     }
 }
 

@@ -15,7 +15,10 @@ mod translations {
 }
 pub use translations::i18n;
 
+pub mod admin;
+pub mod audit;
 pub mod error;
+pub mod identity;
 pub mod layout;
 pub mod status;
 

@@ -1,36 +1,137 @@
 //! The one place that answers "may this actor do this action?".
 //!
-//! Every server function and API handler starts with [`authorize`]. The
+//! Every server function and API handler starts by asking (through
+//! [`crate::identity::require`], which also resolves who is asking). The
 //! answer, an [`Actor`], can only be made here (its fields are private), and
 //! store functions that change data or read sensitive data take `&Actor`:
 //! code that skips the check does not compile.
 //!
-//! The matrix is DESIGN.md's "The policy". Until accounts exist, the only
-//! principal is the anonymous visitor, who may read the system status page.
+//! The matrix is DESIGN.md's "The policy"; [`role_allows`] is its one
+//! encoding. Object-level rules (own cases, sealed cases) join it with the
+//! case workflow.
 
 use crate::error::AppError;
+use crate::identity::Role;
 
 /// Who a request comes from, before the policy has looked at it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
     /// Nobody signed in.
     Anonymous,
-}
-
-impl Principal {
-    /// The principal of the current server-function request.
-    pub fn current() -> Principal {
-        // Sessions arrive with the identity work; until then every request
-        // is anonymous.
-        Principal::Anonymous
-    }
+    /// A signed-in person.
+    User {
+        id: i64,
+        username: String,
+        roles: Vec<Role>,
+    },
+    /// The operator at the machine, through the `vigia` command line (who
+    /// can read the database file anyway). Never made from a web request.
+    Operator,
 }
 
 /// Everything the policy can be asked about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
-    /// Record counts, database backend and version: no personal data.
+    /// Sign in: anyone may try.
+    SignIn,
+    /// Record counts and the database in use.
     ReadSystemStatus,
+    /// One's own account: who am I, sign out, change my password.
+    ManageOwnAccount,
+    ReadOfficers,
+    WriteOfficers,
+    ImportOfficers,
+    ReadConfidenceTests,
+    WriteConfidenceTests,
+    /// Vehicles, cameras, camera health, SLA.
+    ReadFleet,
+    WriteFleet,
+    ReadFootage,
+    /// Which cases a footage segment is evidence in.
+    ReadFootageCaseLinks,
+    ReadTracks,
+    DecideCase,
+    ReadReports,
+    ReadSlaReports,
+    /// The whole audit trail.
+    ReadAuditTrail,
+    /// Sign-in and account events of the audit trail.
+    ReadAccountAudit,
+    ReadUsers,
+    ManageUsers,
+}
+
+impl Action {
+    pub const ALL: &'static [Action] = &[
+        Action::SignIn,
+        Action::ReadSystemStatus,
+        Action::ManageOwnAccount,
+        Action::ReadOfficers,
+        Action::WriteOfficers,
+        Action::ImportOfficers,
+        Action::ReadConfidenceTests,
+        Action::WriteConfidenceTests,
+        Action::ReadFleet,
+        Action::WriteFleet,
+        Action::ReadFootage,
+        Action::ReadFootageCaseLinks,
+        Action::ReadTracks,
+        Action::DecideCase,
+        Action::ReadReports,
+        Action::ReadSlaReports,
+        Action::ReadAuditTrail,
+        Action::ReadAccountAudit,
+        Action::ReadUsers,
+        Action::ManageUsers,
+    ];
+
+    /// Whether this action changes something (a refusal of a write to a
+    /// read-only role is the clear 403 DESIGN.md asks for).
+    pub fn is_write(self) -> bool {
+        matches!(
+            self,
+            Action::WriteOfficers
+                | Action::ImportOfficers
+                | Action::WriteConfidenceTests
+                | Action::WriteFleet
+                | Action::DecideCase
+                | Action::ManageUsers
+        )
+    }
+}
+
+/// The permission matrix: may a holder of `role` do `action`?
+pub fn role_allows(role: Role, action: Action) -> bool {
+    use Action as A;
+    use Role::*;
+    match action {
+        A::SignIn | A::ReadSystemStatus | A::ManageOwnAccount => true,
+        A::ReadOfficers => matches!(role, Investigator | Supervisor | Ministry | Auditor),
+        A::WriteOfficers => matches!(role, Investigator | Supervisor),
+        A::ImportOfficers => matches!(role, Investigator | Supervisor | Admin),
+        A::ReadConfidenceTests => matches!(role, Investigator | Supervisor | Auditor),
+        A::WriteConfidenceTests => matches!(role, Investigator | Supervisor),
+        A::ReadFleet => matches!(
+            role,
+            Investigator | Supervisor | Ministry | Auditor | Monitor
+        ),
+        A::WriteFleet => matches!(role, Monitor | Admin),
+        A::ReadFootage => matches!(role, Investigator | Supervisor | Auditor | Monitor),
+        A::ReadFootageCaseLinks => matches!(role, Investigator | Supervisor | Auditor),
+        A::ReadTracks => matches!(role, Investigator | Supervisor | Auditor),
+        A::DecideCase => matches!(role, Ministry),
+        A::ReadReports => matches!(role, Investigator | Supervisor | Ministry | Auditor),
+        A::ReadSlaReports => {
+            matches!(
+                role,
+                Investigator | Supervisor | Ministry | Auditor | Monitor
+            )
+        }
+        A::ReadAuditTrail => matches!(role, Supervisor | Auditor),
+        A::ReadAccountAudit => matches!(role, Supervisor | Auditor | Admin),
+        A::ReadUsers => matches!(role, Auditor | Admin),
+        A::ManageUsers => matches!(role, Admin),
+    }
 }
 
 /// A principal the policy has allowed to do one action. Only [`authorize`]
@@ -51,19 +152,61 @@ impl Actor {
         self.action
     }
 
-    /// A stable label for logs and, later, the audit trail.
-    pub fn label(&self) -> &'static str {
-        match self.principal {
+    /// The signed-in user's id, if a user.
+    pub fn user_id(&self) -> Option<i64> {
+        match &self.principal {
+            Principal::User { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+
+    pub fn has_role(&self, role: Role) -> bool {
+        match &self.principal {
+            Principal::User { roles, .. } => roles.contains(&role),
+            _ => false,
+        }
+    }
+
+    /// A stable label for logs and the audit trail.
+    pub fn label(&self) -> &str {
+        match &self.principal {
             Principal::Anonymous => "anonymous",
+            Principal::User { username, .. } => username,
+            Principal::Operator => "operator",
+        }
+    }
+
+    /// How the audit trail names this actor.
+    #[cfg(feature = "ssr")]
+    pub fn audit_actor(&self) -> crate::audit::AuditActor {
+        match &self.principal {
+            Principal::Anonymous => crate::audit::AuditActor::anonymous(),
+            Principal::User { id, username, .. } => crate::audit::AuditActor::user(*id, username),
+            Principal::Operator => crate::audit::AuditActor {
+                kind: "operator",
+                id: None,
+                label: "operator".into(),
+            },
         }
     }
 }
 
 /// Decides whether `principal` may do `action`. A refusal is an `Err`
-/// (401 or 403), never a redirect that lets the action run.
+/// (401 when nobody is signed in, 403 otherwise), never a redirect that
+/// lets the action run.
 pub fn authorize(principal: &Principal, action: Action) -> Result<Actor, AppError> {
-    let allowed = match (principal, action) {
-        (Principal::Anonymous, Action::ReadSystemStatus) => true,
+    let allowed = match principal {
+        Principal::Anonymous => action == Action::SignIn,
+        Principal::User { roles, .. } => roles.iter().any(|r| role_allows(*r, action)),
+        // The command line administers accounts and reads the trail; it
+        // does no casework.
+        Principal::Operator => matches!(
+            action,
+            Action::ManageUsers
+                | Action::ReadUsers
+                | Action::ReadAuditTrail
+                | Action::ImportOfficers
+        ),
     };
     if allowed {
         Ok(Actor {
@@ -72,8 +215,13 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<Actor, AppErro
         })
     } else if *principal == Principal::Anonymous {
         Err(AppError::Unauthenticated)
+    } else if action.is_write() {
+        Err(AppError::Forbidden(
+            "your roles may not change this: the request was refused and nothing was written"
+                .into(),
+        ))
     } else {
-        Err(AppError::Forbidden(format!("{action:?} is not allowed")))
+        Err(AppError::Forbidden("your roles may not see this".into()))
     }
 }
 
@@ -81,10 +229,96 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<Actor, AppErro
 mod tests {
     use super::*;
 
+    fn user(roles: &[Role]) -> Principal {
+        Principal::User {
+            id: 1,
+            username: "u".into(),
+            roles: roles.to_vec(),
+        }
+    }
+
     #[test]
-    fn anonymous_may_read_the_system_status() {
-        let actor = authorize(&Principal::Anonymous, Action::ReadSystemStatus).unwrap();
-        assert_eq!(actor.label(), "anonymous");
-        assert_eq!(actor.action(), Action::ReadSystemStatus);
+    fn anonymous_may_only_sign_in() {
+        for &action in Action::ALL {
+            let result = authorize(&Principal::Anonymous, action);
+            if action == Action::SignIn {
+                assert!(result.is_ok());
+            } else {
+                assert_eq!(result.unwrap_err(), AppError::Unauthenticated, "{action:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn auditors_read_everything_and_write_nothing() {
+        let auditor = user(&[Role::Auditor]);
+        for &action in Action::ALL {
+            let allowed = authorize(&auditor, action).is_ok();
+            if action.is_write() {
+                assert!(!allowed, "auditor may {action:?}");
+            }
+        }
+        for action in [
+            Action::ReadOfficers,
+            Action::ReadAuditTrail,
+            Action::ReadTracks,
+            Action::ReadUsers,
+        ] {
+            assert!(authorize(&auditor, action).is_ok(), "{action:?}");
+        }
+    }
+
+    #[test]
+    fn monitors_see_the_fleet_but_no_officer_files() {
+        let monitor = user(&[Role::Monitor]);
+        assert!(authorize(&monitor, Action::ReadFleet).is_ok());
+        assert!(authorize(&monitor, Action::ReadSlaReports).is_ok());
+        assert!(authorize(&monitor, Action::ReadFootage).is_ok());
+        for action in [
+            Action::ReadOfficers,
+            Action::ReadConfidenceTests,
+            Action::ReadTracks,
+            Action::ReadFootageCaseLinks,
+            Action::ReadReports,
+        ] {
+            assert!(
+                matches!(authorize(&monitor, action), Err(AppError::Forbidden(_))),
+                "{action:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn admins_manage_accounts_but_see_no_case_content() {
+        let admin = user(&[Role::Admin]);
+        assert!(authorize(&admin, Action::ManageUsers).is_ok());
+        assert!(authorize(&admin, Action::ReadAccountAudit).is_ok());
+        for action in [
+            Action::ReadOfficers,
+            Action::ReadAuditTrail,
+            Action::ReadTracks,
+            Action::ReadFootage,
+        ] {
+            assert!(authorize(&admin, action).is_err(), "{action:?}");
+        }
+    }
+
+    #[test]
+    fn several_roles_add_up() {
+        let both = user(&[Role::Monitor, Role::Ministry]);
+        assert!(authorize(&both, Action::DecideCase).is_ok());
+        assert!(authorize(&both, Action::WriteFleet).is_ok());
+        assert!(authorize(&both, Action::ReadTracks).is_err());
+    }
+
+    #[test]
+    fn only_the_ministry_decides() {
+        for &role in Role::ALL {
+            assert_eq!(
+                role_allows(role, Action::DecideCase),
+                role == Role::Ministry,
+                "{role:?}"
+            );
+        }
     }
 }

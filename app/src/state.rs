@@ -13,6 +13,8 @@ pub struct AppState {
     pub db: Db,
     /// IANA name of the zone times are shown in (e.g. `America/Guatemala`).
     pub timezone: String,
+    /// A session ends this long after sign-in, active or not (ms).
+    pub session_max_age_ms: i64,
 }
 
 impl FromRef<AppState> for LeptosOptions {

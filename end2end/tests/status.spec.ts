@@ -1,25 +1,16 @@
-import { test, expect, Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
+import { backend, hydrated, signIn, watchErrors } from './helpers';
 
-const backend = process.env.VIGIA_E2E_BACKEND === 'postgres' ? 'PostgreSQL' : 'SQLite';
-
-/** Collects console errors and uncaught exceptions of a page. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => errors.push(`page error: ${err.message}`));
-  return errors;
-}
-
-/** Waits until the wasm bundle has hydrated the page. */
-async function hydrated(page: Page) {
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 30_000 });
-}
+test('the status page asks for a sign-in first', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'es');
+  await expect(page.getByText('Inicie sesión para ver el estado del sistema.')).toBeVisible();
+  await expect(page.locator('[data-count="officers"]')).toHaveCount(0);
+});
 
 test('the status page shows the demo counts in Spanish', async ({ page }, testInfo) => {
   const errors = watchErrors(page);
-  await page.goto('/');
+  await signIn(page, 'investigator');
   await expect(page.locator('html')).toHaveAttribute('lang', 'es');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Estado del sistema');
 
@@ -40,7 +31,7 @@ test('the status page shows the demo counts in Spanish', async ({ page }, testIn
 
 test('the language switch works after hydration and is remembered', async ({ page }, testInfo) => {
   const errors = watchErrors(page);
-  await page.goto('/');
+  await signIn(page, 'investigator');
   await hydrated(page);
 
   const switcher = page.getByTestId('lang-switch');

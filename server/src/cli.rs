@@ -47,6 +47,29 @@ pub struct Cli {
     #[arg(long, env = "VIGIA_TIMEZONE", global = true, value_name = "ZONE")]
     timezone: Option<String>,
 
+    /// The address people reach Vigía at (e.g. https://vigia.example.gt);
+    /// with https, session cookies are marked Secure.
+    #[arg(long, env = "VIGIA_PUBLIC_URL", global = true, value_name = "URL")]
+    public_url: Option<String>,
+
+    /// Minutes without a request after which a session ends. Default: 30
+    #[arg(
+        long,
+        env = "VIGIA_SESSION_IDLE_MINUTES",
+        global = true,
+        value_name = "MINUTES"
+    )]
+    session_idle_minutes: Option<String>,
+
+    /// Hours after sign-in after which a session ends, active or not. Default: 12
+    #[arg(
+        long,
+        env = "VIGIA_SESSION_MAX_HOURS",
+        global = true,
+        value_name = "HOURS"
+    )]
+    session_max_hours: Option<String>,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -82,6 +105,49 @@ enum Command {
         )]
         seed: String,
     },
+    /// Manage accounts (create, unlock).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Check the audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account. Without --password-stdin a password is generated
+    /// and printed alone on the last line of the output.
+    Create {
+        /// 3 to 64 characters: a-z, digits, dot, dash, underscore.
+        #[arg(long)]
+        username: String,
+        /// One or more of investigator, supervisor, ministry, auditor,
+        /// monitor, admin, separated by commas.
+        #[arg(long = "role", value_name = "ROLE[,ROLE]")]
+        roles: String,
+        /// The name shown in the application. Default: the username.
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input (one line) instead.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Lift the lock that repeated failed sign-ins put on an account.
+    Unlock {
+        #[arg(long)]
+        username: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain: prints "N records, chain intact", or names
+    /// the first broken record and exits with code 1.
+    Verify,
 }
 
 /// Runs the command line and returns the process exit code.
@@ -92,6 +158,9 @@ pub fn main() -> ExitCode {
         bind: cli.bind.clone(),
         data_dir: cli.data_dir.clone(),
         timezone: cli.timezone.clone(),
+        public_url: cli.public_url.clone(),
+        session_idle_minutes: cli.session_idle_minutes.clone(),
+        session_max_hours: cli.session_max_hours.clone(),
     };
     let settings = match raw.check() {
         Ok(s) => s,
@@ -126,6 +195,10 @@ pub fn main() -> ExitCode {
                 let (scale, seed) = demo_args.expect("checked above");
                 demo_data(&settings, scale, seed).await
             }
+            Command::User { command } => user(&settings, command).await,
+            Command::Audit {
+                command: AuditCommand::Verify,
+            } => audit_verify(&settings).await,
         };
         match result {
             Ok(()) => ExitCode::SUCCESS,
@@ -195,9 +268,17 @@ async fn serve(settings: &Settings) -> Result<(), String> {
     for m in apply_migrations(&db).await? {
         println!("applied migration {} {}", m.version, m.description);
     }
-    let app = Application::build(settings, db)
+    if app::identity::store::count_users(&db)
         .await
-        .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+        .map_err(|e| e.to_string())?
+        == 0
+    {
+        println!(
+            "There are no accounts yet. Create the first administrator with:\n  \
+             vigia user create --username admin --role admin"
+        );
+    }
+    let app = Application::build(settings, db).await?;
     println!(
         "Vigía is serving on http://{} ({} database)",
         app.address(),
@@ -242,4 +323,88 @@ async fn demo_data(settings: &Settings, scale: Scale, seed: u64) -> Result<(), S
     );
     db.close().await;
     Ok(())
+}
+
+async fn user(settings: &Settings, command: UserCommand) -> Result<(), String> {
+    use app::identity::store::{self, NewUser};
+    use app::identity::{password, Role};
+    use app::policy::{authorize, Action, Principal};
+
+    let db = open(settings).await?;
+    apply_migrations(&db).await?;
+    let actor = authorize(&Principal::Operator, Action::ManageUsers).map_err(|e| e.to_string())?;
+    match command {
+        UserCommand::Create {
+            username,
+            roles,
+            display_name,
+            password_stdin,
+        } => {
+            let roles = roles
+                .split(',')
+                .filter(|r| !r.trim().is_empty())
+                .map(Role::parse)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| e.to_string())?;
+            let (password, generated) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .map_err(|e| format!("cannot read the password: {e}"))?;
+                (line.trim_end_matches(['\r', '\n']).to_string(), false)
+            } else {
+                (password::generate(), true)
+            };
+            store::create_user(
+                &db,
+                &actor,
+                "local",
+                NewUser {
+                    username: username.clone(),
+                    display_name: display_name.unwrap_or_else(|| username.clone()),
+                    roles: roles.clone(),
+                    password: password.clone(),
+                },
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            let roles: Vec<_> = roles.iter().map(|r| r.as_str()).collect();
+            println!(
+                "created {} with roles {}",
+                username.trim().to_lowercase(),
+                roles.join(",")
+            );
+            if generated {
+                println!("its password (shown once, store it safely):");
+                println!("{password}");
+            }
+        }
+        UserCommand::Unlock { username } => {
+            store::unlock_user(&db, &actor, "local", &username)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("unlocked {username}");
+        }
+    }
+    db.close().await;
+    Ok(())
+}
+
+async fn audit_verify(settings: &Settings) -> Result<(), String> {
+    use app::audit::Verification;
+    let db = open(settings).await?;
+    apply_migrations(&db).await?;
+    let result = app::audit::verify(&db)
+        .await
+        .map_err(|e| format!("cannot read the audit trail: {e}"))?;
+    db.close().await;
+    match result {
+        Verification::Intact { records } => {
+            println!("{records} records, chain intact");
+            Ok(())
+        }
+        Verification::Broken { seq, reason } => Err(format!(
+            "the audit chain is broken at record {seq}: {reason}"
+        )),
+    }
 }

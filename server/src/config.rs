@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use app::store::Backend;
 
@@ -13,6 +14,9 @@ pub struct RawSettings {
     pub bind: Option<String>,
     pub data_dir: Option<String>,
     pub timezone: Option<String>,
+    pub public_url: Option<String>,
+    pub session_idle_minutes: Option<String>,
+    pub session_max_hours: Option<String>,
 }
 
 /// Checked settings.
@@ -25,6 +29,21 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// IANA zone name times are shown in.
     pub timezone: String,
+    /// The address people reach Vigía at, when it is behind a proxy.
+    pub public_url: Option<String>,
+    /// A session ends after this long without a request…
+    pub session_idle: Duration,
+    /// …and this long after sign-in in any case.
+    pub session_max: Duration,
+}
+
+impl Settings {
+    /// Session cookies are `Secure` when Vigía is reached over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
 }
 
 impl std::fmt::Debug for Settings {
@@ -35,6 +54,9 @@ impl std::fmt::Debug for Settings {
             .field("bind", &self.bind)
             .field("data_dir", &self.data_dir)
             .field("timezone", &self.timezone)
+            .field("public_url", &self.public_url)
+            .field("session_idle", &self.session_idle)
+            .field("session_max", &self.session_max)
             .finish()
     }
 }
@@ -91,13 +113,63 @@ impl RawSettings {
             ));
         }
 
+        let public_url = match self.public_url.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(u) if (u.starts_with("https://") || u.starts_with("http://")) && u.len() > 8 => {
+                Some(u.trim_end_matches('/').to_string())
+            }
+            Some(u) => {
+                return Err(err(
+                    "VIGIA_PUBLIC_URL (--public-url)",
+                    format!("{u:?} is not an http:// or https:// address"),
+                ))
+            }
+        };
+        let session_idle = whole_number(
+            "VIGIA_SESSION_IDLE_MINUTES (--session-idle-minutes)",
+            self.session_idle_minutes.as_deref(),
+            30,
+            1..=1_440,
+        )?;
+        let session_max = whole_number(
+            "VIGIA_SESSION_MAX_HOURS (--session-max-hours)",
+            self.session_max_hours.as_deref(),
+            12,
+            1..=72,
+        )?;
+
         Ok(Settings {
             database_url,
             backend,
             bind,
             data_dir,
             timezone: timezone.to_string(),
+            public_url,
+            session_idle: Duration::from_secs(session_idle * 60),
+            session_max: Duration::from_secs(session_max * 3_600),
         })
+    }
+}
+
+fn whole_number(
+    setting: &'static str,
+    value: Option<&str>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, SettingError> {
+    let Some(text) = value else {
+        return Ok(default);
+    };
+    match text.trim().parse::<u64>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(err(
+            setting,
+            format!(
+                "{text:?} is not a whole number from {} to {}",
+                range.start(),
+                range.end()
+            ),
+        )),
     }
 }
 

@@ -14,6 +14,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
 
 use crate::config::Settings;
+use crate::sessions::Sessions;
 
 /// A bound, ready-to-run server. Binding happens in [`Application::build`],
 /// so a test can ask for port 0 and read the port back.
@@ -23,17 +24,28 @@ pub struct Application {
 }
 
 impl Application {
-    pub async fn build(settings: &Settings, db: Db) -> std::io::Result<Application> {
-        let listener = TcpListener::bind(settings.bind).await?;
-        let bound = listener.local_addr()?;
+    pub async fn build(settings: &Settings, db: Db) -> Result<Application, String> {
+        let sessions = Sessions::open(&settings.database_url, settings.backend)
+            .await
+            .map_err(|e| format!("cannot open the session store: {e}"))?;
+        let listener = TcpListener::bind(settings.bind)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+        let bound = listener.local_addr().map_err(|e| e.to_string())?;
         let state = AppState {
             leptos_options: leptos_options(bound),
             db,
             timezone: settings.timezone.clone(),
+            session_max_age_ms: settings.session_max.as_millis() as i64,
         };
+        tokio::spawn(
+            sessions
+                .clone()
+                .delete_expired_every(std::time::Duration::from_secs(600)),
+        );
         Ok(Application {
             listener,
-            router: router(state),
+            router: router(state).layer(sessions.layer(settings)),
         })
     }
 
@@ -49,7 +61,10 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown_signal())
             .await
     }

@@ -3,7 +3,8 @@
 
 mod common;
 
-use common::spawn_app;
+use app::identity::Role;
+use common::{create_user, spawn_app};
 
 on_both_backends! {
     /// /healthz answers while the process serves; /readyz follows the database.
@@ -29,9 +30,13 @@ on_both_backends! {
     /// by default and in English when the language cookie says so.
     async fn status_page_shows_the_counts(t: TestDb) {
         server::demo::load(&t.db, server::demo::Scale::Small, 2013).await.unwrap();
+        let password = create_user(&t.db, "ana", &[Role::Investigator]).await;
         let app = spawn_app(&t).await;
+        let (client, jar) = app.browser_with_jar();
+        let res = app.call(&client, "sign_in", &[("username", "ana"), ("password", &password)]).await;
+        assert_eq!(res.status(), 200);
 
-        let page = app.client.get(app.url("/"))
+        let page = client.get(app.url("/"))
             .header("accept-language", "en-US,en;q=0.9")
             .send().await.unwrap();
         assert_eq!(page.status(), 200);
@@ -44,8 +49,8 @@ on_both_backends! {
         assert!(html.contains("<dd class=\"stat-value\">2,600</dd>"), "cameras count");
         assert!(html.contains(t.backend().name()), "backend named");
 
-        let english = app.client.get(app.url("/"))
-            .header("cookie", "i18n_pref_locale=en")
+        jar.add_cookie_str("i18n_pref_locale=en; Path=/", &app.address.parse().unwrap());
+        let english = client.get(app.url("/"))
             .send().await.unwrap().text().await.unwrap().replace("<!>", "");
         assert!(english.contains("<html lang=\"en\""));
         assert!(english.contains("System status"));
@@ -57,10 +62,10 @@ on_both_backends! {
     /// The server function answers with the counts as JSON.
     async fn get_status_server_function(t: TestDb) {
         server::demo::load(&t.db, server::demo::Scale::Small, 7).await.unwrap();
+        let password = create_user(&t.db, "mon", &[Role::Monitor]).await;
         let app = spawn_app(&t).await;
-        let res = app.client.post(app.url("/rpc/get_status"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .send().await.unwrap();
+        let client = app.signed_in("mon", &password).await;
+        let res = app.call(&client, "get_status", &[]).await;
         assert_eq!(res.status(), 200);
         let status: app::status::SystemStatus = res.json().await.unwrap();
         assert_eq!(status.regions, 22);

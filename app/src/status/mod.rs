@@ -26,14 +26,14 @@ pub struct SystemStatus {
     pub app_version: String,
 }
 
-/// Reads the system status. Anyone may, for now: it holds no personal data.
+/// Reads the system status: any signed-in user may.
 #[server(prefix = "/rpc", endpoint = "get_status")]
 pub async fn get_status() -> Result<SystemStatus, AppError> {
-    use crate::policy::{authorize, Action, Principal};
+    use crate::policy::Action;
     use crate::state::AppState;
 
     async {
-        let actor = authorize(&Principal::current(), Action::ReadSystemStatus)?;
+        let actor = crate::identity::require(Action::ReadSystemStatus).await?;
         let state = AppState::current()?;
         store::system_status(&state.db, &actor).await
     }
@@ -71,6 +71,12 @@ pub fn StatusPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match status.await {
                         Ok(s) => view! { <StatusBody status=s/> }.into_any(),
+                        Err(AppError::Unauthenticated) => view! {
+                            <p class="notice" role="status">
+                                {t!(i18n, sign_in_needed)} " "
+                                <a href="/sign-in">{t!(i18n, sign_in_link)}</a>
+                            </p>
+                        }.into_any(),
                         Err(e) => view! {
                             <p class="error" role="alert">{t!(i18n, status_error)} " " {e.to_string()}</p>
                         }.into_any(),

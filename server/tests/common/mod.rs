@@ -12,7 +12,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use app::store::{Backend, Db};
-use server::config::RawSettings;
+use server::config::{RawSettings, Settings};
 use server::startup::Application;
 use sqlx::Connection;
 
@@ -184,17 +184,100 @@ impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
+
+    /// A browser-like client: keeps cookies, sends this server as Origin.
+    pub fn browser(&self) -> reqwest::Client {
+        self.browser_with_jar().0
+    }
+
+    /// A browser-like client and its cookie jar.
+    pub fn browser_with_jar(&self) -> (reqwest::Client, std::sync::Arc<reqwest::cookie::Jar>) {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("origin", self.address.parse().expect("origin"));
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        (client, jar)
+    }
+
+    /// Calls a server function with form-encoded arguments.
+    pub async fn call(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(self.url(&format!("/rpc/{endpoint}")))
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A client signed in as `username`.
+    pub async fn signed_in(&self, username: &str, password: &str) -> reqwest::Client {
+        let client = self.browser();
+        let res = self
+            .call(
+                &client,
+                "sign_in",
+                &[("username", username), ("password", password)],
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            200,
+            "sign in as {username}: {}",
+            res.text().await.unwrap_or_default()
+        );
+        client
+    }
+}
+
+/// Creates an account with `roles` (as the command line does) and returns
+/// its password.
+pub async fn create_user(db: &Db, username: &str, roles: &[app::identity::Role]) -> String {
+    use app::policy::{authorize, Action, Principal};
+    let actor = authorize(&Principal::Operator, Action::ManageUsers).unwrap();
+    let password = format!("{username} una frase larga y única");
+    app::identity::store::create_user(
+        db,
+        &actor,
+        "test",
+        app::identity::store::NewUser {
+            username: username.into(),
+            display_name: username.into(),
+            roles: roles.to_vec(),
+            password: password.clone(),
+        },
+    )
+    .await
+    .expect("create user");
+    password
 }
 
 /// Starts Vigía on 127.0.0.1:0 over `test_db`, as `vigia serve` would.
 pub async fn spawn_app(test_db: &TestDb) -> TestApp {
-    let settings = RawSettings {
+    spawn_app_with(test_db, |_| {}).await
+}
+
+/// Like [`spawn_app`], with settings changed by `adjust` (e.g. short
+/// session lifetimes).
+pub async fn spawn_app_with(test_db: &TestDb, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = RawSettings {
         database_url: Some(test_db.url.clone()),
         bind: Some("127.0.0.1:0".into()),
         ..Default::default()
     }
     .check()
     .expect("test settings");
+    adjust(&mut settings);
     let app = Application::build(&settings, test_db.db.clone())
         .await
         .expect("bind");

@@ -1,0 +1,300 @@
+//! Appending to and verifying the chain (server only).
+
+use serde_json::Value as Json;
+use sha2::{Digest, Sha256};
+use sqlx::{AnyConnection, Row};
+
+use super::AuditAction;
+use crate::error::AppError;
+use crate::store::Db;
+
+/// The hash before the first record.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Who did it, as the trail names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditActor {
+    /// `user`, `api_client`, `system` or `anonymous`.
+    pub kind: &'static str,
+    pub id: Option<i64>,
+    /// Username, client name, `system` or `anonymous`.
+    pub label: String,
+}
+
+impl AuditActor {
+    pub fn system() -> AuditActor {
+        AuditActor {
+            kind: "system",
+            id: None,
+            label: "system".into(),
+        }
+    }
+
+    pub fn anonymous() -> AuditActor {
+        AuditActor {
+            kind: "anonymous",
+            id: None,
+            label: "anonymous".into(),
+        }
+    }
+
+    pub fn user(id: i64, username: &str) -> AuditActor {
+        AuditActor {
+            kind: "user",
+            id: Some(id),
+            label: username.to_string(),
+        }
+    }
+}
+
+/// One record to append.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub actor: AuditActor,
+    pub action: AuditAction,
+    pub object_type: &'static str,
+    pub object_id: String,
+    /// `ok`, `denied` or `failed`.
+    pub outcome: &'static str,
+    /// Where the request came from (IP address), or `local` for the CLI.
+    pub ip: String,
+    pub details: Json,
+}
+
+/// A stored record.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuditRecord {
+    pub seq: i64,
+    pub at: i64,
+    pub actor_kind: String,
+    pub actor_id: Option<i64>,
+    pub actor_label: String,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: String,
+    pub outcome: String,
+    pub ip: String,
+    pub details: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl AuditRecord {
+    /// The hash this record must carry, given its fields and `prev_hash`.
+    pub fn expected_hash(&self) -> String {
+        let canonical = Json::Array(vec![
+            self.seq.into(),
+            self.at.into(),
+            self.actor_kind.clone().into(),
+            self.actor_id.map(Json::from).unwrap_or(Json::Null),
+            self.actor_label.clone().into(),
+            self.action.clone().into(),
+            self.object_type.clone().into(),
+            self.object_id.clone().into(),
+            self.outcome.clone().into(),
+            self.ip.clone().into(),
+            self.details.clone().into(),
+        ]);
+        let mut h = Sha256::new();
+        h.update(self.prev_hash.as_bytes());
+        h.update(canonical.to_string().as_bytes());
+        hex::encode(h.finalize())
+    }
+
+    fn from_row(r: &sqlx::any::AnyRow) -> Result<AuditRecord, sqlx::Error> {
+        Ok(AuditRecord {
+            seq: r.try_get("seq")?,
+            at: r.try_get("at")?,
+            actor_kind: r.try_get("actor_kind")?,
+            actor_id: r.try_get("actor_id")?,
+            actor_label: r.try_get("actor_label")?,
+            action: r.try_get("action")?,
+            object_type: r.try_get("object_type")?,
+            object_id: r.try_get("object_id")?,
+            outcome: r.try_get("outcome")?,
+            ip: r.try_get("ip")?,
+            details: r.try_get("details")?,
+            prev_hash: r.try_get("prev_hash")?,
+            hash: r.try_get("hash")?,
+        })
+    }
+}
+
+pub const RECORD_COLUMNS: &str =
+    "seq, at, actor_kind, actor_id, actor_label, action, object_type, \
+     object_id, outcome, ip, details, prev_hash, hash";
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Appends `entry` on `conn`, inside the caller's transaction: it commits
+/// or rolls back with the change it describes. The head row's UPDATE comes
+/// first, which serialises concurrent appenders on both backends.
+pub async fn append(conn: &mut AnyConnection, entry: &AuditEntry) -> Result<i64, sqlx::Error> {
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut record = AuditRecord {
+        seq: head.try_get(0)?,
+        at: now_ms(),
+        actor_kind: entry.actor.kind.to_string(),
+        actor_id: entry.actor.id,
+        actor_label: entry.actor.label.clone(),
+        action: entry.action.as_str().to_string(),
+        object_type: entry.object_type.to_string(),
+        object_id: entry.object_id.clone(),
+        outcome: entry.outcome.to_string(),
+        ip: entry.ip.clone(),
+        // serde_json's maps are sorted by key: this is the canonical text.
+        details: entry.details.to_string(),
+        prev_hash: head.try_get(1)?,
+        hash: String::new(),
+    };
+    record.hash = record.expected_hash();
+    sqlx::query(&format!(
+        "INSERT INTO audit_log ({RECORD_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    ))
+    .bind(record.seq)
+    .bind(record.at)
+    .bind(&record.actor_kind)
+    .bind(record.actor_id)
+    .bind(&record.actor_label)
+    .bind(&record.action)
+    .bind(&record.object_type)
+    .bind(&record.object_id)
+    .bind(&record.outcome)
+    .bind(&record.ip)
+    .bind(&record.details)
+    .bind(&record.prev_hash)
+    .bind(&record.hash)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&record.hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(record.seq)
+}
+
+/// A write transaction that cannot commit without an audit record: the
+/// way every change is made.
+pub struct AuditedTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    audited: bool,
+}
+
+impl AuditedTx {
+    /// Begins a write transaction (on SQLite `BEGIN IMMEDIATE`, so that a
+    /// read-then-write never fails on a stale snapshot).
+    pub async fn begin(db: &Db) -> Result<AuditedTx, sqlx::Error> {
+        Ok(AuditedTx {
+            tx: db.begin_write().await?,
+            audited: false,
+        })
+    }
+
+    /// The connection, for the change's own statements.
+    pub fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+
+    /// Appends the record that describes this transaction's change.
+    pub async fn audit(&mut self, entry: &AuditEntry) -> Result<i64, sqlx::Error> {
+        let seq = append(&mut self.tx, entry).await?;
+        self.audited = true;
+        Ok(seq)
+    }
+
+    /// Commits the change and its audit record together. Refuses (and rolls
+    /// back) a transaction that recorded nothing.
+    pub async fn commit(self) -> Result<(), AppError> {
+        if !self.audited {
+            tracing::error!("a write transaction tried to commit without an audit record");
+            self.tx.rollback().await?;
+            return Err(AppError::Internal);
+        }
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Appends one record in a transaction of its own (events that change
+/// nothing else: a failed sign-in, a denied request, an export).
+pub async fn record(db: &Db, entry: &AuditEntry) -> Result<i64, AppError> {
+    let mut tx = AuditedTx::begin(db).await?;
+    let seq = tx.audit(entry).await?;
+    tx.commit().await?;
+    Ok(seq)
+}
+
+/// What `vigia audit verify` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verification {
+    Intact { records: i64 },
+    Broken { seq: i64, reason: String },
+}
+
+/// Walks the whole chain in order and names the first record that does
+/// not fit: a changed record (its hash), a removed one (a gap in the
+/// sequence), a moved one (its link to the previous hash), or a cut tail
+/// (the head no longer matches the last record).
+pub async fn verify(db: &Db) -> Result<Verification, sqlx::Error> {
+    const PAGE: i64 = 5_000;
+    let mut prev_hash = GENESIS_HASH.to_string();
+    let mut expected_seq = 1;
+    loop {
+        let rows = sqlx::query(&format!(
+            "SELECT {RECORD_COLUMNS} FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2"
+        ))
+        .bind(expected_seq)
+        .bind(PAGE)
+        .fetch_all(db.pool())
+        .await?;
+        let n = rows.len() as i64;
+        for row in &rows {
+            let r = AuditRecord::from_row(row)?;
+            if r.seq != expected_seq {
+                return Ok(Verification::Broken {
+                    seq: expected_seq,
+                    reason: format!("record {expected_seq} is missing (next is {})", r.seq),
+                });
+            }
+            if r.prev_hash != prev_hash {
+                return Ok(Verification::Broken {
+                    seq: r.seq,
+                    reason: "its link to the previous record does not match".into(),
+                });
+            }
+            if r.expected_hash() != r.hash {
+                return Ok(Verification::Broken {
+                    seq: r.seq,
+                    reason: "its content does not match its hash".into(),
+                });
+            }
+            prev_hash = r.hash;
+            expected_seq += 1;
+        }
+        if n < PAGE {
+            break;
+        }
+    }
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(db.pool())
+        .await?;
+    let (head_seq, head_hash): (i64, String) = (head.try_get(0)?, head.try_get(1)?);
+    let records = expected_seq - 1;
+    if head_seq != records || head_hash != prev_hash {
+        return Ok(Verification::Broken {
+            seq: records + 1,
+            reason: format!(
+                "the chain ends at record {records} but its head says {head_seq}: records were removed from the end"
+            ),
+        });
+    }
+    Ok(Verification::Intact { records })
+}

@@ -1,0 +1,249 @@
+//! Accounts, roles, signing in and out.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::i18n::*;
+
+#[cfg(feature = "ssr")]
+pub mod password;
+#[cfg(feature = "ssr")]
+mod session;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+#[cfg(feature = "ssr")]
+pub use session::{client_ip, current_principal, require, SESSION_SINCE, SESSION_USER};
+
+/// What a person may be, one or several at once (DESIGN.md "People and roles").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Investigator,
+    Supervisor,
+    Ministry,
+    Auditor,
+    Monitor,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: &'static [Role] = &[
+        Role::Investigator,
+        Role::Supervisor,
+        Role::Ministry,
+        Role::Auditor,
+        Role::Monitor,
+        Role::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Investigator => "investigator",
+            Role::Supervisor => "supervisor",
+            Role::Ministry => "ministry",
+            Role::Auditor => "auditor",
+            Role::Monitor => "monitor",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Parses a stored or typed role name.
+    pub fn parse(s: &str) -> Result<Role, AppError> {
+        Role::ALL
+            .iter()
+            .copied()
+            .find(|r| r.as_str() == s.trim())
+            .ok_or_else(|| {
+                AppError::validation(
+                    "roles",
+                    format!(
+                        "{s:?} is not a role: use investigator, supervisor, ministry, auditor, monitor or admin"
+                    ),
+                )
+            })
+    }
+}
+
+/// The signed-in person, as the pages see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    pub must_change_password: bool,
+}
+
+/// An account as the administration page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSummary {
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    pub locked: bool,
+    pub disabled: bool,
+    pub must_change_password: bool,
+}
+
+/// Parses a comma-separated list of roles.
+pub fn parse_roles(list: &str) -> Result<Vec<Role>, AppError> {
+    list.split(',')
+        .filter(|r| !r.trim().is_empty())
+        .map(Role::parse)
+        .collect()
+}
+
+/// Who is signed in on this browser, or `None`.
+#[server(prefix = "/rpc", endpoint = "who_am_i")]
+pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
+    use crate::policy::Action;
+    async {
+        let actor = match require(Action::ManageOwnAccount).await {
+            Ok(actor) => actor,
+            Err(AppError::Unauthenticated) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let state = crate::state::AppState::current()?;
+        let id = actor.user_id().ok_or(AppError::Unauthenticated)?;
+        Ok(store::load_user(&state.db, id).await?.map(|u| u.current()))
+    }
+    .await
+    .map_err(AppError::respond)
+}
+
+/// Signs in with a username and password. Every refusal gives the same
+/// answer; five failures within 15 minutes lock the account until an
+/// administrator unlocks it.
+#[server(prefix = "/rpc", endpoint = "sign_in")]
+pub async fn sign_in(username: String, password: String) -> Result<CurrentUser, AppError> {
+    use crate::policy::{authorize, Action, Principal};
+    async {
+        authorize(&Principal::Anonymous, Action::SignIn)?;
+        let state = crate::state::AppState::current()?;
+        let session = leptos_axum::extract::<tower_sessions::Session>()
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "no session layer");
+                AppError::Internal
+            })?;
+        let ip = client_ip().await;
+        let user = store::sign_in(&state.db, &username, &password, &ip).await?;
+        // A new session id at sign-in: a planted id is worth nothing.
+        session.cycle_id().await.map_err(|_| AppError::Internal)?;
+        session
+            .insert(SESSION_USER, user.id)
+            .await
+            .map_err(|_| AppError::Internal)?;
+        session
+            .insert(SESSION_SINCE, crate::audit::now_ms())
+            .await
+            .map_err(|_| AppError::Internal)?;
+        Ok(user)
+    }
+    .await
+    .map_err(AppError::respond)
+}
+
+/// Signs out: the session ends on the server, not only in the browser.
+#[server(prefix = "/rpc", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use crate::policy::Action;
+    async {
+        let actor = require(Action::ManageOwnAccount).await?;
+        let state = crate::state::AppState::current()?;
+        let session = leptos_axum::extract::<tower_sessions::Session>()
+            .await
+            .map_err(|_| AppError::Internal)?;
+        session.flush().await.map_err(|_| AppError::Internal)?;
+        store::record_sign_out(&state.db, &actor, &client_ip().await).await
+    }
+    .await
+    .map_err(AppError::respond)
+}
+
+/// Changes one's own password (required after an administrator reset it).
+#[server(prefix = "/rpc", endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    use crate::policy::Action;
+    async {
+        let actor = require(Action::ManageOwnAccount).await?;
+        let state = crate::state::AppState::current()?;
+        let ip = client_ip().await;
+        store::change_own_password(&state.db, &actor, &ip, &current_password, &new_password).await
+    }
+    .await
+    .map_err(AppError::respond)
+}
+
+/// The page to change one's password.
+#[component]
+pub fn ChangePasswordPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<ChangePassword>::new();
+    let field_error = move |field: &'static str| {
+        move || match action.value().get() {
+            Some(Err(AppError::Validation { field: f, reason })) if f == field => Some(view! {
+                <p class="field-error" role="alert">{reason}</p>
+            }),
+            _ => None,
+        }
+    };
+    view! {
+        <section class="page narrow" aria-labelledby="password-title">
+            <h1 id="password-title">{t!(i18n, change_password_title)}</h1>
+            <p class="lede">{t!(i18n, password_rules)}</p>
+            {move || matches!(action.value().get(), Some(Ok(()))).then(|| view! {
+                <p class="notice" role="status" data-testid="password-changed">{t!(i18n, password_changed)}</p>
+            })}
+            <ActionForm action=action attr:class="form">
+                <label for="current_password">{t!(i18n, current_password_label)}</label>
+                <input id="current_password" name="current_password" type="password" autocomplete="current-password" required/>
+                {field_error("current_password")}
+                <label for="new_password">{t!(i18n, new_password_label)}</label>
+                <input id="new_password" name="new_password" type="password" autocomplete="new-password" minlength="12" required/>
+                {field_error("new_password")}
+                <button type="submit" class="primary">{t!(i18n, change_password_button)}</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// The sign-in page.
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let action = ServerAction::<SignIn>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            // A full load, so every part of the page sees the new session.
+            if window().location().set_href("/").is_err() {
+                leptos::logging::warn!("could not leave the sign-in page");
+            }
+        }
+    });
+    let error = move || match action.value().get() {
+        Some(Err(AppError::SignInRefused)) => Some(t_string!(i18n, sign_in_refused).to_string()),
+        Some(Err(e)) => Some(e.to_string()),
+        _ => None,
+    };
+    view! {
+        <section class="page narrow" aria-labelledby="sign-in-title">
+            <h1 id="sign-in-title">{t!(i18n, sign_in_title)}</h1>
+            <ActionForm action=action attr:class="form">
+                <label for="username">{t!(i18n, username_label)}</label>
+                <input id="username" name="username" autocomplete="username" required autofocus/>
+                <label for="password">{t!(i18n, password_label)}</label>
+                <input id="password" name="password" type="password" autocomplete="current-password" required/>
+                {move || error().map(|e| view! { <p class="error" role="alert" data-testid="sign-in-error">{e}</p> })}
+                <button type="submit" class="primary" disabled=move || action.pending().get()>
+                    {t!(i18n, sign_in_button)}
+                </button>
+            </ActionForm>
+        </section>
+    }
+}

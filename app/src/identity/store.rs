@@ -1,0 +1,503 @@
+//! Accounts in the database: one SQL text for both backends.
+
+use serde_json::json;
+use sqlx::Row;
+
+use super::{password, CurrentUser, Role};
+use crate::audit::{self, AuditAction, AuditActor, AuditEntry, AuditedTx};
+use crate::error::AppError;
+use crate::policy::Actor;
+use crate::store::Db;
+
+/// Failed sign-ins that lock an account…
+pub const MAX_FAILURES: i64 = 5;
+/// …when they fall within this window (CJIS AC-7).
+pub const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
+
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub must_change_password: bool,
+    pub disabled: bool,
+    pub locked_at: Option<i64>,
+    pub roles: Vec<Role>,
+}
+
+impl UserRecord {
+    pub fn current(&self) -> CurrentUser {
+        CurrentUser {
+            id: self.id,
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            roles: self.roles.clone(),
+            must_change_password: self.must_change_password,
+        }
+    }
+}
+
+const USER_COLUMNS: &str =
+    "id, username, display_name, password_hash, must_change_password, disabled, locked_at";
+
+async fn with_roles(
+    db: &Db,
+    row: Option<sqlx::any::AnyRow>,
+) -> Result<Option<UserRecord>, AppError> {
+    let Some(row) = row else { return Ok(None) };
+    let id: i64 = row.try_get("id")?;
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
+            .bind(id)
+            .fetch_all(db.pool())
+            .await?;
+    let mut roles = names
+        .iter()
+        .map(|n| Role::parse(n))
+        .collect::<Result<Vec<_>, _>>()?;
+    roles.sort();
+    Ok(Some(UserRecord {
+        id,
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        password_hash: row.try_get("password_hash")?,
+        must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+        locked_at: row.try_get("locked_at")?,
+        roles,
+    }))
+}
+
+pub async fn load_user(db: &Db, id: i64) -> Result<Option<UserRecord>, AppError> {
+    let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    with_roles(db, row).await
+}
+
+pub async fn find_user(db: &Db, username: &str) -> Result<Option<UserRecord>, AppError> {
+    let row = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
+    ))
+    .bind(username.trim().to_lowercase())
+    .fetch_optional(db.pool())
+    .await?;
+    with_roles(db, row).await
+}
+
+pub async fn count_users(db: &Db) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(db.pool())
+        .await?)
+}
+
+/// A username: 3 to 64 of a-z, 0-9, dot, dash, underscore; kept lowercase.
+pub fn parse_username(raw: &str) -> Result<String, AppError> {
+    let u = raw.trim().to_lowercase();
+    let ok_chars = u
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+    if !(3..=64).contains(&u.len()) || !ok_chars {
+        return Err(AppError::validation(
+            "username",
+            "must be 3 to 64 characters: letters a-z, digits, dot, dash or underscore",
+        ));
+    }
+    Ok(u)
+}
+
+/// Signs in, or refuses with one answer for every reason. Failures are
+/// counted and audited; the fifth within the window locks the account.
+pub async fn sign_in(
+    db: &Db,
+    username: &str,
+    password: &str,
+    ip: &str,
+) -> Result<CurrentUser, AppError> {
+    let name = username.trim().to_lowercase();
+    let user = find_user(db, &name).await?;
+    // Always verify, even for an unknown user: the answer takes as long.
+    let matches = password::verify(
+        password.to_string(),
+        user.as_ref().map(|u| u.password_hash.clone()),
+    )
+    .await;
+    let failed = |reason: &str, failures: i64| AuditEntry {
+        actor: AuditActor::anonymous(),
+        action: AuditAction::SignInFailed,
+        object_type: "user",
+        object_id: name.clone(),
+        outcome: "failed",
+        ip: ip.to_string(),
+        details: json!({ "reason": reason, "recent_failures": failures }),
+    };
+    let Some(user) = user else {
+        audit::record(db, &failed("unknown user", 0)).await?;
+        return Err(AppError::SignInRefused);
+    };
+    if user.disabled || user.locked_at.is_some() {
+        let reason = if user.disabled {
+            "account disabled"
+        } else {
+            "account locked"
+        };
+        audit::record(db, &failed(reason, 0)).await?;
+        return Err(AppError::SignInRefused);
+    }
+    let now = audit::now_ms();
+    let mut tx = AuditedTx::begin(db).await?;
+    if !matches {
+        sqlx::query("INSERT INTO sign_in_failures (user_id, at) VALUES ($1, $2)")
+            .bind(user.id)
+            .bind(now)
+            .execute(tx.conn())
+            .await?;
+        let recent: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sign_in_failures WHERE user_id = $1 AND at > $2",
+        )
+        .bind(user.id)
+        .bind(now - FAILURE_WINDOW_MS)
+        .fetch_one(tx.conn())
+        .await?;
+        tx.audit(&failed("wrong password", recent)).await?;
+        if recent >= MAX_FAILURES {
+            sqlx::query("UPDATE users SET locked_at = $1, updated_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(user.id)
+                .execute(tx.conn())
+                .await?;
+            tx.audit(&AuditEntry {
+                actor: AuditActor::system(),
+                action: AuditAction::AccountLocked,
+                object_type: "user",
+                object_id: user.username.clone(),
+                outcome: "ok",
+                ip: ip.to_string(),
+                details: json!({ "failures": recent, "window_minutes": FAILURE_WINDOW_MS / 60_000 }),
+            })
+            .await?;
+        }
+        tx.commit().await?;
+        return Err(AppError::SignInRefused);
+    }
+    sqlx::query("DELETE FROM sign_in_failures WHERE user_id = $1")
+        .bind(user.id)
+        .execute(tx.conn())
+        .await?;
+    tx.audit(&AuditEntry {
+        actor: AuditActor::user(user.id, &user.username),
+        action: AuditAction::SignIn,
+        object_type: "user",
+        object_id: user.username.clone(),
+        outcome: "ok",
+        ip: ip.to_string(),
+        details: json!({}),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(user.current())
+}
+
+pub async fn record_sign_out(db: &Db, actor: &Actor, ip: &str) -> Result<(), AppError> {
+    audit::record(
+        db,
+        &AuditEntry {
+            actor: actor.audit_actor(),
+            action: AuditAction::SignOut,
+            object_type: "user",
+            object_id: actor.label().to_string(),
+            outcome: "ok",
+            ip: ip.to_string(),
+            details: json!({}),
+        },
+    )
+    .await
+    .map(|_| ())
+}
+
+/// A new account, as asked for.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    pub password: String,
+}
+
+/// Creates an account with its roles, audited in the same transaction.
+pub async fn create_user(db: &Db, actor: &Actor, ip: &str, new: NewUser) -> Result<i64, AppError> {
+    let username = parse_username(&new.username)?;
+    let display_name = new.display_name.trim().to_string();
+    if display_name.is_empty() || display_name.chars().count() > 100 {
+        return Err(AppError::validation(
+            "display_name",
+            "must have 1 to 100 characters",
+        ));
+    }
+    if new.roles.is_empty() {
+        return Err(AppError::validation("roles", "give at least one role"));
+    }
+    password::check_new("password", &new.password)?;
+    let hash = password::hash(new.password).await?;
+    let now = audit::now_ms();
+    let mut tx = AuditedTx::begin(db).await?;
+    let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username = $1")
+        .bind(&username)
+        .fetch_one(tx.conn())
+        .await?;
+    if taken > 0 {
+        return Err(AppError::validation(
+            "username",
+            format!("{username:?} is already taken"),
+        ));
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (username, display_name, password_hash, must_change_password, disabled, \
+         created_at, updated_at) VALUES ($1, $2, $3, 0, 0, $4, $4) RETURNING id",
+    )
+    .bind(&username)
+    .bind(&display_name)
+    .bind(&hash)
+    .bind(now)
+    .fetch_one(tx.conn())
+    .await?;
+    let mut roles = new.roles.clone();
+    roles.sort();
+    roles.dedup();
+    for role in &roles {
+        sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+            .bind(id)
+            .bind(role.as_str())
+            .execute(tx.conn())
+            .await?;
+    }
+    tx.audit(&AuditEntry {
+        actor: actor.audit_actor(),
+        action: AuditAction::UserCreated,
+        object_type: "user",
+        object_id: username.clone(),
+        outcome: "ok",
+        ip: ip.to_string(),
+        details: json!({ "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(), "display_name": display_name }),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Lifts a lock and forgets the failures that caused it.
+pub async fn unlock_user(db: &Db, actor: &Actor, ip: &str, username: &str) -> Result<(), AppError> {
+    let user = find_user(db, username).await?.ok_or_else(|| {
+        AppError::validation("username", format!("no account is called {username:?}"))
+    })?;
+    let mut tx = AuditedTx::begin(db).await?;
+    sqlx::query("UPDATE users SET locked_at = NULL, updated_at = $1 WHERE id = $2")
+        .bind(audit::now_ms())
+        .bind(user.id)
+        .execute(tx.conn())
+        .await?;
+    sqlx::query("DELETE FROM sign_in_failures WHERE user_id = $1")
+        .bind(user.id)
+        .execute(tx.conn())
+        .await?;
+    tx.audit(&AuditEntry {
+        actor: actor.audit_actor(),
+        action: AuditAction::AccountUnlocked,
+        object_type: "user",
+        object_id: user.username.clone(),
+        outcome: "ok",
+        ip: ip.to_string(),
+        details: json!({ "was_locked_at": user.locked_at }),
+    })
+    .await?;
+    tx.commit().await
+}
+
+/// One row of the accounts list.
+pub async fn list_users(db: &Db, actor: &Actor) -> Result<Vec<super::AccountSummary>, AppError> {
+    debug_assert!(actor.user_id().is_some() || actor.label() == "operator");
+    let rows = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users ORDER BY username"
+    ))
+    .fetch_all(db.pool())
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        if let Some(u) = with_roles(db, Some(row)).await? {
+            out.push(super::AccountSummary {
+                username: u.username,
+                display_name: u.display_name,
+                roles: u.roles,
+                locked: u.locked_at.is_some(),
+                disabled: u.disabled,
+                must_change_password: u.must_change_password,
+            });
+        }
+    }
+    Ok(out)
+}
+
+async fn existing(db: &Db, username: &str) -> Result<UserRecord, AppError> {
+    find_user(db, username).await?.ok_or_else(|| {
+        AppError::validation("username", format!("no account is called {username:?}"))
+    })
+}
+
+/// Replaces an account's roles.
+pub async fn set_roles(
+    db: &Db,
+    actor: &Actor,
+    ip: &str,
+    username: &str,
+    roles: Vec<Role>,
+) -> Result<(), AppError> {
+    let user = existing(db, username).await?;
+    let mut roles = roles;
+    roles.sort();
+    roles.dedup();
+    if roles.is_empty() {
+        return Err(AppError::validation("roles", "give at least one role"));
+    }
+    let mut tx = AuditedTx::begin(db).await?;
+    sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
+        .bind(user.id)
+        .execute(tx.conn())
+        .await?;
+    for role in &roles {
+        sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+            .bind(user.id)
+            .bind(role.as_str())
+            .execute(tx.conn())
+            .await?;
+    }
+    let names = |rs: &[Role]| rs.iter().map(|r| r.as_str()).collect::<Vec<_>>();
+    tx.audit(&AuditEntry {
+        actor: actor.audit_actor(),
+        action: AuditAction::RolesChanged,
+        object_type: "user",
+        object_id: user.username.clone(),
+        outcome: "ok",
+        ip: ip.to_string(),
+        details: json!({ "from": names(&user.roles), "to": names(&roles) }),
+    })
+    .await?;
+    tx.commit().await
+}
+
+/// Gives an account a new generated password that must be changed at the
+/// next sign-in; returns it (shown once).
+pub async fn reset_password(
+    db: &Db,
+    actor: &Actor,
+    ip: &str,
+    username: &str,
+) -> Result<String, AppError> {
+    let user = existing(db, username).await?;
+    let new = password::generate();
+    let hash = password::hash(new.clone()).await?;
+    let mut tx = AuditedTx::begin(db).await?;
+    sqlx::query("UPDATE users SET password_hash = $1, must_change_password = 1, updated_at = $2 WHERE id = $3")
+        .bind(&hash)
+        .bind(audit::now_ms())
+        .bind(user.id)
+        .execute(tx.conn())
+        .await?;
+    tx.audit(&AuditEntry {
+        actor: actor.audit_actor(),
+        action: AuditAction::PasswordReset,
+        object_type: "user",
+        object_id: user.username.clone(),
+        outcome: "ok",
+        ip: ip.to_string(),
+        details: json!({ "must_change_password": true }),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(new)
+}
+
+/// Disables or re-enables an account. A disabled account cannot sign in
+/// and its open sessions stop working at their next request.
+pub async fn set_disabled(
+    db: &Db,
+    actor: &Actor,
+    ip: &str,
+    username: &str,
+    disabled: bool,
+) -> Result<(), AppError> {
+    let user = existing(db, username).await?;
+    if actor.user_id() == Some(user.id) && disabled {
+        return Err(AppError::validation(
+            "username",
+            "you cannot disable your own account",
+        ));
+    }
+    let mut tx = AuditedTx::begin(db).await?;
+    sqlx::query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
+        .bind(i64::from(disabled))
+        .bind(audit::now_ms())
+        .bind(user.id)
+        .execute(tx.conn())
+        .await?;
+    tx.audit(&AuditEntry {
+        actor: actor.audit_actor(),
+        action: if disabled {
+            AuditAction::UserDisabled
+        } else {
+            AuditAction::UserEnabled
+        },
+        object_type: "user",
+        object_id: user.username.clone(),
+        outcome: "ok",
+        ip: ip.to_string(),
+        details: json!({}),
+    })
+    .await?;
+    tx.commit().await
+}
+
+/// Changes the actor's own password, given the current one.
+pub async fn change_own_password(
+    db: &Db,
+    actor: &Actor,
+    ip: &str,
+    current: &str,
+    new: &str,
+) -> Result<(), AppError> {
+    let id = actor.user_id().ok_or(AppError::Unauthenticated)?;
+    let user = load_user(db, id).await?.ok_or(AppError::Unauthenticated)?;
+    if !password::verify(current.to_string(), Some(user.password_hash.clone())).await {
+        return Err(AppError::validation(
+            "current_password",
+            "is not your current password",
+        ));
+    }
+    password::check_new("new_password", new)?;
+    if new == current {
+        return Err(AppError::validation(
+            "new_password",
+            "must differ from the current password",
+        ));
+    }
+    let hash = password::hash(new.to_string()).await?;
+    let mut tx = AuditedTx::begin(db).await?;
+    sqlx::query("UPDATE users SET password_hash = $1, must_change_password = 0, updated_at = $2 WHERE id = $3")
+        .bind(&hash)
+        .bind(audit::now_ms())
+        .bind(id)
+        .execute(tx.conn())
+        .await?;
+    tx.audit(&AuditEntry {
+        actor: actor.audit_actor(),
+        action: AuditAction::PasswordChanged,
+        object_type: "user",
+        object_id: user.username.clone(),
+        outcome: "ok",
+        ip: ip.to_string(),
+        details: json!({}),
+    })
+    .await?;
+    tx.commit().await
+}

@@ -1,0 +1,66 @@
+import { test, expect } from '@playwright/test';
+import { passwordOf, roles, signIn, submitSignIn, watchErrors } from './helpers';
+
+for (const role of roles) {
+  test(`${role} signs in and sees what the role allows`, async ({ page }, testInfo) => {
+    const errors = watchErrors(page);
+    await signIn(page, role);
+    await expect(page.getByTestId('account-roles')).toHaveText(role);
+    const accountsLink = page.getByRole('navigation').getByRole('link', { name: 'Cuentas' });
+    if (role === 'admin' || role === 'auditor') {
+      await expect(accountsLink).toBeVisible();
+    } else {
+      await expect(accountsLink).toHaveCount(0);
+    }
+    await page.screenshot({ path: testInfo.outputPath(`signed-in-${role}.png`) });
+
+    await page.getByTestId('sign-out').click();
+    await expect(page).toHaveURL(/\/sign-in$/);
+    await expect(page.getByTestId('sign-in-link')).toBeVisible();
+    expect(errors).toEqual([]);
+  });
+}
+
+test('an auditor sees the accounts but no control that writes, and a crafted write is refused', async ({ page }, testInfo) => {
+  await signIn(page, 'auditor');
+  await page.getByRole('navigation').getByRole('link', { name: 'Cuentas' }).click();
+  await expect(page.getByTestId('accounts')).toBeVisible();
+  await expect(page.locator('tr[data-username="e2e-admin"]')).toBeVisible();
+  await expect(page.getByRole('button')).toHaveText(['English', 'Cerrar sesión']);
+  await expect(page.getByRole('heading', { name: 'Crear una cuenta' })).toHaveCount(0);
+  await page.screenshot({ path: testInfo.outputPath('accounts-auditor.png'), fullPage: true });
+
+  const crafted = await page.request.post('/rpc/create_account', {
+    form: { username: 'mole', display_name: 'Mole', roles: 'admin' },
+    headers: { accept: 'application/json' },
+  });
+  expect(crafted.status()).toBe(403);
+});
+
+test('an administrator creates an account and sees its password once', async ({ page }, testInfo) => {
+  const errors = watchErrors(page);
+  await signIn(page, 'admin');
+  await page.goto('/accounts');
+  await page.getByLabel('Usuario').fill('nuevo.investigador');
+  await page.getByLabel('Nombre').fill('Nuevo Investigador');
+  await page.getByLabel('Roles').fill('investigator');
+  await page.getByRole('button', { name: 'Crear la cuenta' }).click();
+  await expect(page.getByTestId('issued-password')).toContainText('nuevo.investigador');
+  await expect(page.locator('tr[data-username="nuevo.investigador"]')).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('accounts-admin.png'), fullPage: true });
+  expect(errors).toEqual([]);
+});
+
+test('a locked-out user sees the same plain message as any refusal', async ({ page }, testInfo) => {
+  const message = 'No se pudo iniciar sesión: el usuario o la contraseña no son correctos, o la cuenta está bloqueada o deshabilitada.';
+  for (let i = 0; i < 5; i++) {
+    await submitSignIn(page, 'e2e-locked', 'no es la contraseña');
+    await expect(page.getByTestId('sign-in-error')).toHaveText(message);
+  }
+  await submitSignIn(page, 'e2e-locked', passwordOf('locked'));
+  await expect(page.getByTestId('sign-in-error')).toHaveText(message);
+  await page.screenshot({ path: testInfo.outputPath('locked-out.png') });
+
+  await submitSignIn(page, 'nadie', 'tampoco existe');
+  await expect(page.getByTestId('sign-in-error')).toHaveText(message);
+});

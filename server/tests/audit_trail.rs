@@ -1,0 +1,178 @@
+//! The audit trail on both backends: appends chain, the database refuses
+//! changes, and `verify` names the first record that was tampered with.
+
+mod common;
+
+use app::audit::{self, AuditAction, AuditActor, AuditEntry, Verification};
+use app::identity::Role;
+use common::TestDb;
+
+fn entry(n: i64) -> AuditEntry {
+    AuditEntry {
+        actor: AuditActor::user(n, &format!("user{n}")),
+        action: AuditAction::SignIn,
+        object_type: "user",
+        object_id: format!("user{n}"),
+        outcome: "ok",
+        ip: "10.0.0.1".into(),
+        details: serde_json::json!({ "n": n, "nombre": "Peña" }),
+    }
+}
+
+async fn five_records(t: &TestDb) {
+    for n in 1..=5 {
+        assert_eq!(audit::record(&t.db, &entry(n)).await.unwrap(), n);
+    }
+    assert_eq!(
+        audit::verify(&t.db).await.unwrap(),
+        Verification::Intact { records: 5 }
+    );
+}
+
+async fn exec(t: &TestDb, sql: &str) {
+    sqlx::query(sql)
+        .execute(t.db.pool())
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+async fn broken_at(t: &TestDb) -> i64 {
+    match audit::verify(&t.db).await.unwrap() {
+        Verification::Broken { seq, .. } => seq,
+        Verification::Intact { records } => {
+            panic!("tampering not detected ({records} records intact)")
+        }
+    }
+}
+
+on_both_backends! {
+    /// The database itself refuses UPDATE and DELETE of audit records.
+    async fn the_database_refuses_changes(t: TestDb) {
+        five_records(&t).await;
+        let update = sqlx::query("UPDATE audit_log SET outcome = 'denied' WHERE seq = 2")
+            .execute(t.db.pool()).await.unwrap_err();
+        assert!(update.to_string().contains("append-only"), "{update}");
+        let delete = sqlx::query("DELETE FROM audit_log WHERE seq = 5")
+            .execute(t.db.pool()).await.unwrap_err();
+        assert!(delete.to_string().contains("append-only"), "{delete}");
+        assert_eq!(audit::verify(&t.db).await.unwrap(), Verification::Intact { records: 5 });
+    }
+}
+
+on_both_backends! {
+    /// Altering any field of a record breaks the chain at that record.
+    async fn an_altered_record_is_named(t: TestDb) {
+        five_records(&t).await;
+        drop_trigger_update_only(&t).await;
+        exec(&t, "UPDATE audit_log SET details = '{\"n\":3,\"nombre\":\"Pena\"}' WHERE seq = 3").await;
+        assert_eq!(broken_at(&t).await, 3);
+    }
+}
+
+/// Drops a trigger that keeps the trail append-only, as someone with direct
+/// database access could, to tamper with the records.
+async fn drop_trigger_update_only(t: &TestDb) {
+    match t.backend() {
+        app::store::Backend::Sqlite => exec(t, "DROP TRIGGER audit_log_no_update").await,
+        app::store::Backend::Postgres => {
+            exec(t, "DROP TRIGGER audit_log_no_update ON audit_log").await
+        }
+    }
+}
+
+async fn drop_trigger_delete_only(t: &TestDb) {
+    match t.backend() {
+        app::store::Backend::Sqlite => exec(t, "DROP TRIGGER audit_log_no_delete").await,
+        app::store::Backend::Postgres => {
+            exec(t, "DROP TRIGGER audit_log_no_delete ON audit_log").await
+        }
+    }
+}
+
+on_both_backends! {
+    /// A record recomputed with a valid hash of its own still breaks the
+    /// link of the next one.
+    async fn a_rehashed_record_breaks_the_next_link(t: TestDb) {
+        five_records(&t).await;
+        drop_trigger_update_only(&t).await;
+        // Change record 2's outcome and give it the hash it would then have.
+        exec(&t, "UPDATE audit_log SET outcome = 'failed' WHERE seq = 2").await;
+        let rows = sqlx::query(&format!("SELECT {} FROM audit_log WHERE seq = 2", audit::RECORD_COLUMNS))
+            .fetch_one(t.db.pool()).await.unwrap();
+        use sqlx::Row;
+        let mut r = app::audit::AuditRecord {
+            seq: rows.get("seq"), at: rows.get("at"), actor_kind: rows.get("actor_kind"),
+            actor_id: rows.get("actor_id"), actor_label: rows.get("actor_label"), action: rows.get("action"),
+            object_type: rows.get("object_type"), object_id: rows.get("object_id"), outcome: rows.get("outcome"),
+            ip: rows.get("ip"), details: rows.get("details"), prev_hash: rows.get("prev_hash"), hash: String::new(),
+        };
+        r.hash = r.expected_hash();
+        sqlx::query("UPDATE audit_log SET hash = $1 WHERE seq = 2").bind(&r.hash).execute(t.db.pool()).await.unwrap();
+        assert_eq!(broken_at(&t).await, 3);
+    }
+}
+
+on_both_backends! {
+    /// A deleted record leaves a gap that is named.
+    async fn a_deleted_record_is_named(t: TestDb) {
+        five_records(&t).await;
+        drop_trigger_delete_only(&t).await;
+        exec(&t, "DELETE FROM audit_log WHERE seq = 2").await;
+        assert_eq!(broken_at(&t).await, 2);
+    }
+}
+
+on_both_backends! {
+    /// Removing the last records is caught by the chain's head.
+    async fn a_cut_tail_is_named(t: TestDb) {
+        five_records(&t).await;
+        drop_trigger_delete_only(&t).await;
+        exec(&t, "DELETE FROM audit_log WHERE seq = 5").await;
+        assert_eq!(broken_at(&t).await, 5);
+    }
+}
+
+on_both_backends! {
+    /// Two records swapped in order are caught.
+    async fn reordered_records_are_named(t: TestDb) {
+        five_records(&t).await;
+        drop_trigger_update_only(&t).await;
+        exec(&t, "UPDATE audit_log SET seq = 100 WHERE seq = 3").await;
+        exec(&t, "UPDATE audit_log SET seq = 3 WHERE seq = 4").await;
+        exec(&t, "UPDATE audit_log SET seq = 4 WHERE seq = 100").await;
+        assert_eq!(broken_at(&t).await, 3);
+    }
+}
+
+on_both_backends! {
+    /// A change whose audit record cannot be written is not made at all.
+    async fn a_write_without_its_audit_record_leaves_nothing(t: TestDb) {
+        // Make the audit insert fail: the trail's table is gone.
+        exec(&t, "ALTER TABLE audit_log RENAME TO audit_log_elsewhere").await;
+        let actor = app::policy::authorize(&app::policy::Principal::Operator, app::policy::Action::ManageUsers).unwrap();
+        let result = app::identity::store::create_user(&t.db, &actor, "test", app::identity::store::NewUser {
+            username: "ghost".into(), display_name: "Ghost".into(), roles: vec![Role::Auditor],
+            password: "una frase larga y única".into(),
+        }).await;
+        assert!(result.is_err(), "the write must fail with its audit record");
+        let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(t.db.pool()).await.unwrap();
+        assert_eq!(users, 0, "the user was written without its audit record");
+        let roles: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM user_roles").fetch_one(t.db.pool()).await.unwrap();
+        assert_eq!(roles, 0);
+    }
+}
+
+on_both_backends! {
+    /// Concurrent appenders each get their own place in one unbroken chain.
+    async fn concurrent_appends_keep_one_chain(t: TestDb) {
+        let mut tasks = Vec::new();
+        for n in 0..20 {
+            let db = t.db.clone();
+            tasks.push(tokio::spawn(async move { audit::record(&db, &entry(n)).await }));
+        }
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        assert_eq!(audit::verify(&t.db).await.unwrap(), Verification::Intact { records: 20 });
+    }
+}

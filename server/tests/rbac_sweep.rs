@@ -1,0 +1,162 @@
+//! The RBAC sweep: every registered server function, called anonymously and
+//! as each role, must allow exactly what DESIGN.md's matrix grants. A server
+//! function missing from the table below fails the test by name, so new
+//! ones are covered as soon as they exist.
+
+mod common;
+
+use app::error::AppError;
+use app::identity::Role;
+use common::{create_user, spawn_app};
+
+/// Who may call a server function.
+#[derive(Debug, Clone, Copy)]
+enum Allowed {
+    /// Anyone, signed in or not.
+    Anyone,
+    /// Any signed-in person, whatever their roles.
+    SignedIn,
+    /// Holders of these roles only.
+    Roles(&'static [Role]),
+}
+
+/// (endpoint, arguments that pass validation, who may call it)
+type Entry = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    Allowed,
+);
+const SERVER_FUNCTIONS: &[Entry] = &[
+    (
+        "sign_in",
+        &[
+            ("username", "nobody"),
+            ("password", "not a password at all"),
+        ],
+        Allowed::Anyone,
+    ),
+    ("who_am_i", &[], Allowed::Anyone),
+    ("get_status", &[], Allowed::SignedIn),
+    ("sign_out", &[], Allowed::SignedIn),
+    (
+        "change_password",
+        &[
+            ("current_password", "wrong"),
+            ("new_password", "a new long phrase"),
+        ],
+        Allowed::SignedIn,
+    ),
+    (
+        "list_accounts",
+        &[],
+        Allowed::Roles(&[Role::Auditor, Role::Admin]),
+    ),
+    (
+        "create_account",
+        &[
+            ("username", "swept"),
+            ("display_name", "Swept"),
+            ("roles", "auditor"),
+        ],
+        Allowed::Roles(&[Role::Admin]),
+    ),
+    (
+        "set_account_roles",
+        &[
+            ("username", "sweep-investigator"),
+            ("roles", "investigator"),
+        ],
+        Allowed::Roles(&[Role::Admin]),
+    ),
+    (
+        "reset_account_password",
+        &[("username", "sweep-investigator")],
+        Allowed::Roles(&[Role::Admin]),
+    ),
+    (
+        "unlock_account",
+        &[("username", "sweep-investigator")],
+        Allowed::Roles(&[Role::Admin]),
+    ),
+    (
+        "set_account_disabled",
+        &[("username", "sweep-investigator"), ("disabled", "false")],
+        Allowed::Roles(&[Role::Admin]),
+    ),
+];
+
+fn allowed(rule: Allowed, role: Option<Role>) -> bool {
+    match (rule, role) {
+        (Allowed::Anyone, _) => true,
+        (_, None) => false,
+        (Allowed::SignedIn, Some(_)) => true,
+        (Allowed::Roles(roles), Some(r)) => roles.contains(&r),
+    }
+}
+
+/// Whether the policy refused the call (as opposed to the call failing for
+/// a reason of its own, like a wrong password).
+async fn refused(res: reqwest::Response) -> bool {
+    let status = res.status();
+    let body = res.text().await.unwrap_or_default();
+    assert!(!status.is_server_error(), "server error {status}: {body}");
+    matches!(
+        serde_json::from_str::<AppError>(&body),
+        Ok(AppError::Unauthenticated) | Ok(AppError::Forbidden(_))
+    )
+}
+
+on_both_backends! {
+    async fn every_server_function_follows_the_matrix(t: TestDb) {
+        let app = spawn_app(&t).await;
+        let registered: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+            .map(|(path, _)| path.to_string())
+            .collect();
+        assert!(!registered.is_empty());
+        let mut checked = Vec::new();
+        for path in &registered {
+            let endpoint = path.strip_prefix("/rpc/").unwrap_or_else(|| {
+                panic!("server function {path} is not under /rpc/: give it prefix = \"/rpc\"")
+            });
+            assert!(
+                SERVER_FUNCTIONS.iter().any(|(e, _, _)| *e == endpoint),
+                "server function {endpoint} is not in the RBAC sweep table: add who may call it"
+            );
+            checked.push(endpoint.to_string());
+        }
+
+        let mut principals: Vec<Option<Role>> = vec![None];
+        principals.extend(Role::ALL.iter().copied().map(Some));
+        let mut failures = Vec::new();
+        for principal in principals {
+            let client = match principal {
+                None => app.browser(),
+                Some(role) => {
+                    let name = format!("sweep-{}", role.as_str());
+                    let password = create_user(&t.db, &name, &[role]).await;
+                    app.signed_in(&name, &password).await
+                }
+            };
+            // sign_out last: it ends the session the others need.
+            let mut order: Vec<_> = SERVER_FUNCTIONS.iter().collect();
+            order.sort_by_key(|(e, _, _)| *e == "sign_out");
+            for (endpoint, args, rule) in order {
+                if !checked.iter().any(|c| c == endpoint) {
+                    failures.push(format!("{endpoint} is in the table but not registered"));
+                    continue;
+                }
+                let was_refused = refused(app.call(&client, endpoint, args).await).await;
+                let expected = allowed(*rule, principal);
+                if was_refused == expected {
+                    let who = principal.map(|r| r.as_str()).unwrap_or("anonymous");
+                    failures.push(format!(
+                        "{endpoint} as {who}: {} but the matrix says {}",
+                        if was_refused { "refused" } else { "allowed" },
+                        if expected { "allow" } else { "refuse" }
+                    ));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "RBAC sweep:\n{}", failures.join("\n"));
+    }
+}
