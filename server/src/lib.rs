@@ -4,5 +4,6 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod security;
 pub mod sessions;
 pub mod startup;

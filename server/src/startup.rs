@@ -43,10 +43,17 @@ impl Application {
                 .clone()
                 .delete_expired_every(std::time::Duration::from_secs(600)),
         );
-        Ok(Application {
-            listener,
-            router: router(state).layer(sessions.layer(settings)),
-        })
+        let security = crate::security::SecurityConfig {
+            public_origin: settings.public_url.clone(),
+        };
+        let router = router(state)
+            .layer(sessions.layer(settings))
+            .layer(axum::middleware::from_fn_with_state(
+                security,
+                crate::security::middleware,
+            ))
+            .layer(crate::security::body_limit());
+        Ok(Application { listener, router })
     }
 
     pub fn address(&self) -> SocketAddr {

@@ -86,3 +86,62 @@ on_both_backends! {
         assert!(res.text().await.unwrap().contains("Página no encontrada"));
     }
 }
+
+on_both_backends! {
+    /// Every response carries the security headers; pages get a CSP whose
+    /// script nonce matches the page's own scripts.
+    async fn security_headers(t: TestDb) {
+        let app = spawn_app(&t).await;
+        let page = app.client.get(app.url("/sign-in")).send().await.unwrap();
+        let h = page.headers().clone();
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["referrer-policy"], "no-referrer");
+        assert_eq!(h["cache-control"], "no-store");
+        let csp = h["content-security-policy"].to_str().unwrap().to_string();
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(!csp.contains("http"), "no outside sources: {csp}");
+        let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_string();
+        let html = page.text().await.unwrap();
+        assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the page's scripts carry the header's nonce");
+
+        let rpc = app.browser().post(app.url("/rpc/who_am_i")).send().await.unwrap();
+        assert_eq!(rpc.headers()["content-security-policy"], "default-src 'none'; frame-ancestors 'none'; base-uri 'none'");
+        assert_eq!(rpc.headers()["cache-control"], "no-store");
+    }
+}
+
+on_both_backends! {
+    /// A state-changing request from another site is refused before it
+    /// reaches any server function.
+    async fn cross_site_posts_are_refused(t: TestDb) {
+        let password = create_user(&t.db, "ana", &[Role::Investigator]).await;
+        let app = spawn_app(&t).await;
+        let evil = app.client.post(app.url("/rpc/sign_in"))
+            .header("origin", "https://evil.example")
+            .form(&[("username", "ana"), ("password", password.as_str())])
+            .send().await.unwrap();
+        assert_eq!(evil.status(), 403);
+        assert!(evil.text().await.unwrap().contains("cross-site request refused"));
+        let no_origin = app.client.post(app.url("/rpc/sign_in"))
+            .form(&[("username", "ana"), ("password", password.as_str())])
+            .send().await.unwrap();
+        assert_eq!(no_origin.status(), 403, "no Origin and no Referer: refused");
+        let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in'")
+            .fetch_one(t.db.pool()).await.unwrap();
+        assert_eq!(sessions, 0, "the refused requests signed nobody in");
+        app.signed_in("ana", &password).await;
+    }
+}
+
+on_both_backends! {
+    /// Oversized request bodies are refused.
+    async fn request_bodies_are_bounded(t: TestDb) {
+        let app = spawn_app(&t).await;
+        let big = "x".repeat(server::security::MAX_BODY_BYTES + 1);
+        let res = app.browser().post(app.url("/rpc/sign_in"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("username=a&password={big}"))
+            .send().await.unwrap();
+        assert_eq!(res.status(), 413);
+    }
+}

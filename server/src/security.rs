@@ -1,0 +1,133 @@
+//! Web security for every response and every state-changing request:
+//! same-origin writes, security headers, bounded bodies.
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// What the checks need to know.
+#[derive(Clone, Debug)]
+pub struct SecurityConfig {
+    /// The public address (scheme://host[:port]), when behind a proxy.
+    pub public_origin: Option<String>,
+}
+
+/// Request bodies larger than this are refused (`413`) outside the
+/// machine API.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The policy for responses that are not pages (server functions, files).
+const CSP_NOT_A_PAGE: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Refuses cross-site writes and adds the security headers.
+pub async fn middleware(
+    State(config): State<SecurityConfig>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let state_changing = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if state_changing && !same_origin(req.headers(), config.public_origin.as_deref()) {
+        tracing::warn!(path = %req.uri().path(), "cross-site request refused");
+        return (
+            StatusCode::FORBIDDEN,
+            "cross-site request refused: state-changing requests must come from Vigía's own pages",
+        )
+            .into_response();
+    }
+    let is_static = req.uri().path().starts_with("/pkg/") || req.uri().path() == "/favicon.svg";
+    let mut res = next.run(req).await;
+    let headers = res.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP_NOT_A_PAGE),
+        );
+    }
+    if !is_static {
+        // Pages and answers may carry what only the signed-in person may see.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// Whether the request's Origin (or, lacking it, Referer) is this server.
+fn same_origin(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let claimed = headers
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| {
+            headers
+                .get(header::REFERER)
+                .and_then(|r| r.to_str().ok())
+                .and_then(origin_of)
+        });
+    let Some(claimed) = claimed else {
+        return false;
+    };
+    let claimed = claimed.trim_end_matches('/');
+    claimed == format!("http://{host}")
+        || claimed == format!("https://{host}")
+        || public_origin.is_some_and(|p| claimed == p.trim_end_matches('/'))
+}
+
+/// `scheme://host[:port]` of a URL.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split('/').next()?;
+    Some(format!("{scheme}://{authority}"))
+}
+
+/// The body-size limit as a layer.
+pub fn body_limit() -> tower_http::limit::RequestBodyLimitLayer {
+    tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn only_the_own_origin_may_write() {
+        let own = headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "http://127.0.0.1:3000"),
+        ]);
+        assert!(same_origin(&own, None));
+        let evil = headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "https://evil.example"),
+        ]);
+        assert!(!same_origin(&evil, None));
+        let referer = headers(&[
+            ("host", "vigia.gt"),
+            ("referer", "https://vigia.gt/accounts"),
+        ]);
+        assert!(same_origin(&referer, None));
+        let neither = headers(&[("host", "vigia.gt")]);
+        assert!(!same_origin(&neither, None));
+        let proxied = headers(&[("host", "10.0.0.5:3000"), ("origin", "https://vigia.gt")]);
+        assert!(same_origin(&proxied, Some("https://vigia.gt")));
+    }
+}
