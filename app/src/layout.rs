@@ -9,6 +9,7 @@ use leptos_router::{
 };
 
 use crate::admin::AccountsPage;
+use crate::audit::AuditTrailPage;
 use crate::i18n::*;
 use crate::identity::{who_am_i, ChangePasswordPage, CurrentUser, Role, SignInPage, SignOut};
 use crate::status::StatusPage;
@@ -71,6 +72,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/sign-in") view=SignInPage/>
                         <Route path=path!("/account/password") view=ChangePasswordPage/>
                         <Route path=path!("/accounts") view=AccountsPage/>
+                        <Route path=path!("/audit") view=AuditTrailPage/>
                     </Routes>
                 </Frame>
             </Router>
@@ -85,13 +87,14 @@ fn Frame(children: Children) -> impl IntoView {
     let me = Resource::new(|| (), |_| who_am_i());
     provide_context(me);
     // Links only to what the roles may see; the server decides all the same.
-    let may_see_accounts = move || {
-        me.get().and_then(Result::ok).flatten().is_some_and(|u| {
-            u.roles
-                .iter()
-                .any(|r| matches!(r, Role::Admin | Role::Auditor))
-        })
+    let has_any = move |wanted: &'static [Role]| {
+        me.get()
+            .and_then(Result::ok)
+            .flatten()
+            .is_some_and(|u| u.roles.iter().any(|r| wanted.contains(r)))
     };
+    let may_see_accounts = move || has_any(&[Role::Admin, Role::Auditor]);
+    let may_see_audit = move || has_any(&[Role::Supervisor, Role::Auditor, Role::Admin]);
     view! {
         <Title text=move || t_string!(i18n, app_name).to_string()/>
         <a class="skip-link" href="#main">{t!(i18n, skip_to_content)}</a>
@@ -105,6 +108,9 @@ fn Frame(children: Children) -> impl IntoView {
                 <Transition fallback=|| ()>
                     {move || may_see_accounts().then(|| view! {
                         <A href="/accounts">{t!(i18n, nav_accounts)}</A>
+                    })}
+                    {move || may_see_audit().then(|| view! {
+                        <A href="/audit">{t!(i18n, nav_audit)}</A>
                     })}
                 </Transition>
             </nav>

@@ -64,3 +64,33 @@ test('a locked-out user sees the same plain message as any refusal', async ({ pa
   await submitSignIn(page, 'nadie', 'tampoco existe');
   await expect(page.getByTestId('sign-in-error')).toHaveText(message);
 });
+
+test('an auditor searches the audit trail and exports it', async ({ page }, testInfo) => {
+  const errors = watchErrors(page);
+  await signIn(page, 'auditor');
+  await page.getByRole('navigation').getByRole('link', { name: 'Auditoría' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Registro de auditoría');
+  await expect(page.locator('tr[data-action="sign_in"]').first()).toBeVisible();
+
+  await page.getByLabel('Acción').fill('user.created');
+  await page.getByRole('button', { name: 'Buscar' }).click();
+  await expect(page).toHaveURL(/action=user.created/);
+  // Only account creations are listed now, among them the seven e2e accounts.
+  await expect(page.locator('tbody tr:not([data-action="user.created"])')).toHaveCount(0);
+  await expect(page.locator('tbody tr', { hasText: 'user:e2e-admin' })).toHaveCount(1);
+  await expect(page.locator('tbody tr', { hasText: 'user:e2e-locked' })).toHaveCount(1);
+  await page.screenshot({ path: testInfo.outputPath('audit-auditor.png'), fullPage: true });
+
+  const download = page.waitForEvent('download');
+  await page.getByTestId('audit-export').click();
+  const csv = await download;
+  expect(csv.suggestedFilename()).toBe('vigia-audit.csv');
+  expect(errors).toEqual([]);
+});
+
+test('the audit link is only for those who may read the trail', async ({ page }) => {
+  await signIn(page, 'monitor');
+  await expect(page.getByRole('navigation').getByRole('link', { name: 'Auditoría' })).toHaveCount(0);
+  const res = await page.request.get('/audit/export.csv');
+  expect(res.status()).toBe(403);
+});

@@ -176,3 +176,54 @@ on_both_backends! {
         assert_eq!(audit::verify(&t.db).await.unwrap(), Verification::Intact { records: 20 });
     }
 }
+
+mod browsing {
+    use super::*;
+    use common::{create_user, spawn_app};
+
+    on_both_backends! {
+        /// Auditors search the whole trail and export it as CSV (the export
+        /// is itself audited); administrators see sign-in and account events
+        /// only; a bad date names the field.
+        async fn search_and_export(t: TestDb) {
+            let auditor_pw = create_user(&t.db, "aud", &[Role::Auditor]).await;
+            let admin_pw = create_user(&t.db, "root", &[Role::Admin]).await;
+            let app = spawn_app(&t).await;
+            let auditor = app.signed_in("aud", &auditor_pw).await;
+            let admin = app.signed_in("root", &admin_pw).await;
+            // A refusal: recorded, but not an account event.
+            assert_eq!(app.call(&admin, "get_status", &[]).await.status(), 200);
+            assert_eq!(app.call(&auditor, "create_account", &[("username", "x"), ("display_name", "X"), ("roles", "admin")]).await.status(), 403);
+
+            let page: app::audit::AuditPage = app.call(&auditor, "list_audit", &[]).await.json().await.unwrap();
+            let actions: Vec<&str> = page.rows.iter().map(|r| r.action.as_str()).collect();
+            assert!(actions.contains(&"access.denied"), "{actions:?}");
+            assert_eq!(page.rows[0].seq, page.total, "newest first");
+
+            let admin_page: app::audit::AuditPage = app.call(&admin, "list_audit", &[]).await.json().await.unwrap();
+            assert!(admin_page.rows.iter().all(|r| r.action != "access.denied"), "admins see account events only");
+            assert!(admin_page.total < page.total);
+
+            let failed: app::audit::AuditPage = app.call(&auditor, "list_audit", &[("action", "user.created"), ("object", "root")]).await.json().await.unwrap();
+            assert_eq!(failed.total, 1);
+            assert_eq!(failed.rows[0].object, "user:root");
+
+            let bad = app.call(&auditor, "list_audit", &[("from", "28/11/2026")]).await;
+            assert_eq!(bad.status(), 422);
+            let error: app::error::AppError = bad.json().await.unwrap();
+            assert!(matches!(error, app::error::AppError::Validation { ref field, .. } if field == "from"), "{error:?}");
+
+            let csv = auditor.get(app.url("/audit/export.csv?action=user.created")).send().await.unwrap();
+            assert_eq!(csv.status(), 200);
+            assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+            let body = csv.text().await.unwrap();
+            let lines: Vec<&str> = body.lines().collect();
+            assert_eq!(lines[0], "seq,time,actor,action,object,outcome,ip,details");
+            assert_eq!(lines.len(), 3, "header and two user.created records: {body}");
+            let exported: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'audit.exported'")
+                .fetch_one(t.db.pool()).await.unwrap();
+            assert_eq!(exported, 1, "the export is audited");
+            assert_eq!(audit::verify(&t.db).await.unwrap(), Verification::Intact { records: page.total + 1 });
+        }
+    }
+}

@@ -79,11 +79,25 @@ const SERVER_FUNCTIONS: &[Entry] = &[
         Allowed::Roles(&[Role::Admin]),
     ),
     (
+        "list_audit",
+        &[("action", "sign_in")],
+        Allowed::Roles(&[Role::Supervisor, Role::Auditor, Role::Admin]),
+    ),
+    (
         "set_account_disabled",
         &[("username", "sweep-investigator"), ("disabled", "false")],
         Allowed::Roles(&[Role::Admin]),
     ),
 ];
+
+/// Plain HTTP routes that need a session: (path, who may GET it).
+const ROUTES: &[(&str, Allowed)] = &[(
+    "/audit/export.csv",
+    Allowed::Roles(&[Role::Supervisor, Role::Auditor, Role::Admin]),
+)];
+
+/// Routes open to everyone by design.
+const PUBLIC_ROUTES: &[&str] = &["/healthz", "/readyz"];
 
 fn allowed(rule: Allowed, role: Option<Role>) -> bool {
     match (rule, role) {
@@ -140,6 +154,16 @@ on_both_backends! {
             // sign_out last: it ends the session the others need.
             let mut order: Vec<_> = SERVER_FUNCTIONS.iter().collect();
             order.sort_by_key(|(e, _, _)| *e == "sign_out");
+            for (path, rule) in ROUTES {
+                let status = client.get(app.url(path)).send().await.unwrap().status();
+                assert!(!status.is_server_error(), "{path}: {status}");
+                let was_refused = status == 401 || status == 403;
+                let expected = allowed(*rule, principal);
+                if was_refused == expected {
+                    let who = principal.map(|r| r.as_str()).unwrap_or("anonymous");
+                    failures.push(format!("GET {path} as {who}: {status}"));
+                }
+            }
             for (endpoint, args, rule) in order {
                 if !checked.iter().any(|c| c == endpoint) {
                     failures.push(format!("{endpoint} is in the table but not registered"));
@@ -156,6 +180,9 @@ on_both_backends! {
                     ));
                 }
             }
+        }
+        for path in PUBLIC_ROUTES {
+            assert_eq!(app.browser().get(app.url(path)).send().await.unwrap().status(), 200, "{path}");
         }
         assert!(failures.is_empty(), "RBAC sweep:\n{}", failures.join("\n"));
     }

@@ -14,7 +14,9 @@ mod session;
 pub mod store;
 
 #[cfg(feature = "ssr")]
-pub use session::{client_ip, current_principal, require, SESSION_SINCE, SESSION_USER};
+pub use session::{
+    client_ip, current_principal, principal_of, require, require_any, SESSION_SINCE, SESSION_USER,
+};
 
 /// What a person may be, one or several at once (DESIGN.md "People and roles").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -29,10 +29,20 @@ pub async fn current_principal() -> Result<Principal, AppError> {
 
 /// The principal, and whether they must change their password first.
 async fn resolve() -> Result<(Principal, bool), AppError> {
-    let anonymous = Ok((Principal::Anonymous, false));
     let Ok(session) = leptos_axum::extract::<Session>().await else {
-        return anonymous;
+        return Ok((Principal::Anonymous, false));
     };
+    let state = AppState::current()?;
+    principal_of(&session, &state).await
+}
+
+/// The principal a session belongs to, and whether they must change their
+/// password first (for handlers outside server functions).
+pub async fn principal_of(
+    session: &Session,
+    state: &AppState,
+) -> Result<(Principal, bool), AppError> {
+    let anonymous = Ok((Principal::Anonymous, false));
     let Some(uid) = session
         .get::<i64>(SESSION_USER)
         .await
@@ -45,7 +55,6 @@ async fn resolve() -> Result<(Principal, bool), AppError> {
         .await
         .map_err(session_error)?
         .unwrap_or(0);
-    let state = AppState::current()?;
     if audit::now_ms() - since > state.session_max_age_ms {
         session.flush().await.map_err(session_error)?;
         return anonymous;
@@ -70,32 +79,44 @@ async fn resolve() -> Result<(Principal, bool), AppError> {
 /// server function. A signed-in user's refusal is written to the audit
 /// trail.
 pub async fn require(action: Action) -> Result<Actor, AppError> {
+    require_any(&[action]).await
+}
+
+/// Like [`require`] for a handler that serves several actions (the whole
+/// audit trail, or its account events): the first action the policy allows
+/// wins; only if none is allowed is the refusal (of the first) recorded.
+pub async fn require_any(actions: &[Action]) -> Result<Actor, AppError> {
     let (principal, must_change_password) = resolve().await?;
-    if must_change_password && !matches!(action, Action::ManageOwnAccount | Action::SignIn) {
+    let own_account = |a: &Action| matches!(a, Action::ManageOwnAccount | Action::SignIn);
+    if must_change_password && !actions.iter().any(own_account) {
         return Err(AppError::Forbidden(
             "change your password first: an administrator reset it".into(),
         ));
     }
-    match authorize(&principal, action) {
-        Ok(actor) => Ok(actor),
-        Err(err @ AppError::Forbidden(_)) => {
-            if let Principal::User { id, username, .. } = &principal {
-                let state = AppState::current()?;
-                let entry = AuditEntry {
-                    actor: AuditActor::user(*id, username),
-                    action: AuditAction::AccessDenied,
-                    object_type: "action",
-                    object_id: format!("{action:?}"),
-                    outcome: "denied",
-                    ip: client_ip().await,
-                    details: serde_json::json!({}),
-                };
-                audit::record(&state.db, &entry).await?;
+    let mut first_refusal = None;
+    for &action in actions {
+        match authorize(&principal, action) {
+            Ok(actor) => return Ok(actor),
+            Err(err) => {
+                first_refusal.get_or_insert((action, err));
             }
-            Err(err)
         }
-        Err(err) => Err(err),
     }
+    let (action, err) = first_refusal.ok_or(AppError::Internal)?;
+    if let (AppError::Forbidden(_), Principal::User { id, username, .. }) = (&err, &principal) {
+        let state = AppState::current()?;
+        let entry = AuditEntry {
+            actor: AuditActor::user(*id, username),
+            action: AuditAction::AccessDenied,
+            object_type: "action",
+            object_id: format!("{action:?}"),
+            outcome: "denied",
+            ip: client_ip().await,
+            details: serde_json::json!({}),
+        };
+        audit::record(&state.db, &entry).await?;
+    }
+    Err(err)
 }
 
 /// The address the request came from.
