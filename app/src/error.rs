@@ -16,6 +16,9 @@ pub enum AppError {
     /// password, locked or disabled account), so it reveals nothing.
     #[error("the username or password is wrong, or the account is locked or disabled")]
     SignInRefused,
+    /// The password was right; the account's authenticator code is needed.
+    #[error("enter the code from your authenticator app")]
+    SecondFactorNeeded,
     #[error("forbidden: {0}")]
     Forbidden(String),
     #[error("not found: {0}")]
@@ -45,7 +48,9 @@ impl AppError {
     pub fn status(&self) -> http::StatusCode {
         use http::StatusCode as S;
         match self {
-            AppError::Unauthenticated | AppError::SignInRefused => S::UNAUTHORIZED,
+            AppError::Unauthenticated | AppError::SignInRefused | AppError::SecondFactorNeeded => {
+                S::UNAUTHORIZED
+            }
             AppError::Forbidden(_) => S::FORBIDDEN,
             AppError::NotFound(_) => S::NOT_FOUND,
             AppError::Validation { .. } => S::UNPROCESSABLE_ENTITY,

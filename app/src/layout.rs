@@ -11,7 +11,9 @@ use leptos_router::{
 use crate::admin::AccountsPage;
 use crate::audit::AuditTrailPage;
 use crate::i18n::*;
-use crate::identity::{who_am_i, ChangePasswordPage, CurrentUser, Role, SignInPage, SignOut};
+use crate::identity::{
+    who_am_i, ChangePasswordPage, CurrentUser, Role, SignInPage, SignOut, TotpPage,
+};
 use crate::status::StatusPage;
 
 /// The HTML document the server renders around the app.
@@ -71,6 +73,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=StatusPage/>
                         <Route path=path!("/sign-in") view=SignInPage/>
                         <Route path=path!("/account/password") view=ChangePasswordPage/>
+                        <Route path=path!("/account/totp") view=TotpPage/>
                         <Route path=path!("/accounts") view=AccountsPage/>
                         <Route path=path!("/audit") view=AuditTrailPage/>
                     </Routes>
@@ -167,7 +170,11 @@ fn SignedIn(user: CurrentUser) -> impl IntoView {
             {user.must_change_password.then(|| view! {
                 <a class="account-warning" href="/account/password">{t!(i18n, must_change_password)}</a>
             })}
+            {user.must_enroll_totp.then(|| view! {
+                <a class="account-warning" href="/account/totp" data-testid="must-enroll-totp">{t!(i18n, must_enroll_totp)}</a>
+            })}
             <a class="account-link" href="/account/password">{t!(i18n, change_password_link)}</a>
+            <a class="account-link" href="/account/totp">{t!(i18n, totp_link)}</a>
             <ActionForm action=sign_out>
                 <button type="submit" class="link-button" data-testid="sign-out">{t!(i18n, sign_out_button)}</button>
             </ActionForm>

@@ -15,6 +15,8 @@ pub struct AppState {
     pub timezone: String,
     /// A session ends this long after sign-in, active or not (ms).
     pub session_max_age_ms: i64,
+    /// Roles whose holders must sign in with a second factor (TOTP).
+    pub totp_required_roles: Vec<crate::identity::Role>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

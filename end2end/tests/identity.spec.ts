@@ -94,3 +94,20 @@ test('the audit link is only for those who may read the trail', async ({ page })
   const res = await page.request.get('/audit/export.csv');
   expect(res.status()).toBe(403);
 });
+
+test('a supervisor signs in with the code of an authenticator app', async ({ page }, testInfo) => {
+  const errors = watchErrors(page);
+  await signIn(page, 'supervisor'); // sets the second factor up on first use
+  await page.getByTestId('sign-out').click();
+  await expect(page).toHaveURL(/\/sign-in$/);
+
+  await submitSignIn(page, 'e2e-supervisor', passwordOf('supervisor'));
+  await expect(page.getByLabel('Código de 6 dígitos')).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('totp-prompt.png') });
+  await page.getByLabel('Código de 6 dígitos').fill('000000');
+  await page.getByRole('button', { name: 'Entrar' }).click();
+  await expect(page.getByTestId('sign-in-error')).toBeVisible();
+  await signIn(page, 'supervisor');
+  await expect(page.getByTestId('account-roles')).toHaveText('supervisor');
+  expect(errors).toEqual([]);
+});

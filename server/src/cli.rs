@@ -70,6 +70,16 @@ pub struct Cli {
     )]
     session_max_hours: Option<String>,
 
+    /// Roles whose holders must sign in with an authenticator code (TOTP),
+    /// separated by commas; empty for none. Default: admin,supervisor
+    #[arg(
+        long,
+        env = "VIGIA_TOTP_REQUIRED_ROLES",
+        global = true,
+        value_name = "ROLE[,ROLE]"
+    )]
+    totp_required_roles: Option<String>,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -161,6 +171,7 @@ pub fn main() -> ExitCode {
         public_url: cli.public_url.clone(),
         session_idle_minutes: cli.session_idle_minutes.clone(),
         session_max_hours: cli.session_max_hours.clone(),
+        totp_required_roles: cli.totp_required_roles.clone(),
     };
     let settings = match raw.check() {
         Ok(s) => s,

@@ -17,6 +17,7 @@ pub struct RawSettings {
     pub public_url: Option<String>,
     pub session_idle_minutes: Option<String>,
     pub session_max_hours: Option<String>,
+    pub totp_required_roles: Option<String>,
 }
 
 /// Checked settings.
@@ -35,6 +36,8 @@ pub struct Settings {
     pub session_idle: Duration,
     /// …and this long after sign-in in any case.
     pub session_max: Duration,
+    /// Roles whose holders must sign in with a second factor.
+    pub totp_required_roles: Vec<app::identity::Role>,
 }
 
 impl Settings {
@@ -57,6 +60,7 @@ impl std::fmt::Debug for Settings {
             .field("public_url", &self.public_url)
             .field("session_idle", &self.session_idle)
             .field("session_max", &self.session_max)
+            .field("totp_required_roles", &self.totp_required_roles)
             .finish()
     }
 }
@@ -138,7 +142,23 @@ impl RawSettings {
             1..=72,
         )?;
 
+        let totp_required_roles = app::identity::parse_roles(
+            self.totp_required_roles
+                .as_deref()
+                .unwrap_or("admin,supervisor"),
+        )
+        .map_err(|e| {
+            err(
+                "VIGIA_TOTP_REQUIRED_ROLES (--totp-required-roles)",
+                match e {
+                    app::error::AppError::Validation { reason, .. } => reason,
+                    other => other.to_string(),
+                },
+            )
+        })?;
+
         Ok(Settings {
+            totp_required_roles,
             database_url,
             backend,
             bind,

@@ -37,6 +37,7 @@ impl Application {
             db,
             timezone: settings.timezone.clone(),
             session_max_age_ms: settings.session_max.as_millis() as i64,
+            totp_required_roles: settings.totp_required_roles.clone(),
         };
         tokio::spawn(
             sessions

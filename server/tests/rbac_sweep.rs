@@ -46,6 +46,8 @@ const SERVER_FUNCTIONS: &[Entry] = &[
         ],
         Allowed::SignedIn,
     ),
+    ("begin_totp", &[], Allowed::SignedIn),
+    ("confirm_totp", &[("code", "000000")], Allowed::SignedIn),
     (
         "list_accounts",
         &[],

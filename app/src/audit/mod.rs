@@ -26,6 +26,7 @@ pub enum AuditAction {
     PasswordChanged,
     UserDisabled,
     UserEnabled,
+    TotpEnabled,
     AccessDenied,
     AuditExported,
 }
@@ -43,6 +44,7 @@ impl AuditAction {
         AuditAction::PasswordChanged,
         AuditAction::UserDisabled,
         AuditAction::UserEnabled,
+        AuditAction::TotpEnabled,
         AuditAction::AccessDenied,
         AuditAction::AuditExported,
     ];
@@ -61,6 +63,7 @@ impl AuditAction {
             AuditAction::PasswordChanged => "user.password_changed",
             AuditAction::UserDisabled => "user.disabled",
             AuditAction::UserEnabled => "user.enabled",
+            AuditAction::TotpEnabled => "user.totp_enabled",
             AuditAction::AccessDenied => "access.denied",
             AuditAction::AuditExported => "audit.exported",
         }

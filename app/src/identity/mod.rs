@@ -12,10 +12,13 @@ pub mod password;
 mod session;
 #[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(feature = "ssr")]
+pub mod totp;
 
 #[cfg(feature = "ssr")]
 pub use session::{
-    client_ip, current_principal, principal_of, require, require_any, SESSION_SINCE, SESSION_USER,
+    client_ip, current_principal, principal_of, require, require_any, SESSION_SINCE,
+    SESSION_TOTP_PENDING, SESSION_USER,
 };
 
 /// What a person may be, one or several at once (DESIGN.md "People and roles").
@@ -76,6 +79,22 @@ pub struct CurrentUser {
     pub display_name: String,
     pub roles: Vec<Role>,
     pub must_change_password: bool,
+    /// Signs in with an authenticator code.
+    pub totp_enabled: bool,
+    /// Holds a role that requires a second factor but has none yet: may do
+    /// nothing but set it up.
+    pub must_enroll_totp: bool,
+}
+
+/// What an authenticator app needs to be set up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotpEnrolment {
+    /// The secret in base32, for typing in by hand.
+    pub secret: String,
+    /// The otpauth:// URI the QR code holds.
+    pub uri: String,
+    /// The QR code, as SVG.
+    pub qr_svg: String,
 }
 
 /// An account as the administration page lists it.
@@ -109,7 +128,9 @@ pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
         };
         let state = crate::state::AppState::current()?;
         let id = actor.user_id().ok_or(AppError::Unauthenticated)?;
-        Ok(store::load_user(&state.db, id).await?.map(|u| u.current()))
+        Ok(store::load_user(&state.db, id)
+            .await?
+            .map(|u| u.current(&state.totp_required_roles)))
     }
     .await
     .map_err(AppError::respond)
@@ -119,7 +140,11 @@ pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
 /// answer; five failures within 15 minutes lock the account until an
 /// administrator unlocks it.
 #[server(prefix = "/rpc", endpoint = "sign_in")]
-pub async fn sign_in(username: String, password: String) -> Result<CurrentUser, AppError> {
+pub async fn sign_in(
+    username: String,
+    password: String,
+    code: Option<String>,
+) -> Result<CurrentUser, AppError> {
     use crate::policy::{authorize, Action, Principal};
     async {
         authorize(&Principal::Anonymous, Action::SignIn)?;
@@ -131,7 +156,15 @@ pub async fn sign_in(username: String, password: String) -> Result<CurrentUser, 
                 AppError::Internal
             })?;
         let ip = client_ip().await;
-        let user = store::sign_in(&state.db, &username, &password, &ip).await?;
+        let user = store::sign_in(
+            &state.db,
+            &username,
+            &password,
+            code.as_deref(),
+            &ip,
+            &state.totp_required_roles,
+        )
+        .await?;
         // A new session id at sign-in: a planted id is worth nothing.
         session.cycle_id().await.map_err(|_| AppError::Internal)?;
         session
@@ -182,6 +215,111 @@ pub async fn change_password(
     .map_err(AppError::respond)
 }
 
+/// Starts setting up an authenticator app: a new secret, kept in the
+/// session until a code from the app confirms it.
+#[server(prefix = "/rpc", endpoint = "begin_totp")]
+pub async fn begin_totp() -> Result<TotpEnrolment, AppError> {
+    use crate::policy::Action;
+    async {
+        let actor = require(Action::ManageOwnAccount).await?;
+        let session = leptos_axum::extract::<tower_sessions::Session>()
+            .await
+            .map_err(|_| AppError::Internal)?;
+        let secret = totp::base32_encode(&totp::new_secret());
+        session
+            .insert(SESSION_TOTP_PENDING, secret.clone())
+            .await
+            .map_err(|_| AppError::Internal)?;
+        let uri = totp::otpauth_uri(actor.label(), &secret);
+        Ok(TotpEnrolment {
+            qr_svg: totp::qr_svg(&uri),
+            secret,
+            uri,
+        })
+    }
+    .await
+    .map_err(AppError::respond)
+}
+
+/// Confirms the authenticator app with a code it shows; from then on the
+/// account signs in with a code.
+#[server(prefix = "/rpc", endpoint = "confirm_totp")]
+pub async fn confirm_totp(code: String) -> Result<(), AppError> {
+    use crate::policy::Action;
+    async {
+        let actor = require(Action::ManageOwnAccount).await?;
+        let state = crate::state::AppState::current()?;
+        let session = leptos_axum::extract::<tower_sessions::Session>()
+            .await
+            .map_err(|_| AppError::Internal)?;
+        let secret: String = session
+            .get(SESSION_TOTP_PENDING)
+            .await
+            .map_err(|_| AppError::Internal)?
+            .ok_or_else(|| AppError::validation("code", "start the set-up first"))?;
+        store::enable_totp(&state.db, &actor, &client_ip().await, &secret, &code).await?;
+        session
+            .remove::<String>(SESSION_TOTP_PENDING)
+            .await
+            .map_err(|_| AppError::Internal)?;
+        Ok(())
+    }
+    .await
+    .map_err(AppError::respond)
+}
+
+/// The page to set up the second factor.
+#[component]
+pub fn TotpPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let begin = ServerAction::<BeginTotp>::new();
+    let confirm = ServerAction::<ConfirmTotp>::new();
+    let me = expect_context::<Resource<Result<Option<CurrentUser>, AppError>>>();
+    let enabled = move || {
+        me.get()
+            .and_then(Result::ok)
+            .flatten()
+            .is_some_and(|u| u.totp_enabled)
+            || matches!(confirm.value().get(), Some(Ok(())))
+    };
+    view! {
+        <section class="page narrow" aria-labelledby="totp-title">
+            <h1 id="totp-title">{t!(i18n, totp_title)}</h1>
+            <Transition fallback=|| ()>
+                {move || if enabled() {
+                    view! { <p class="notice" role="status" data-testid="totp-enabled">{t!(i18n, totp_enabled)}</p> }.into_any()
+                } else {
+                    view! {
+                        <p class="lede">{t!(i18n, totp_intro)}</p>
+                        {move || match begin.value().get() {
+                            Some(Ok(e)) => view! {
+                                <div class="totp-setup">
+                                    <div class="qr" inner_html=e.qr_svg.clone()></div>
+                                    <p>{t!(i18n, totp_secret_label)} " " <code data-testid="totp-secret">{e.secret.clone()}</code></p>
+                                    <ActionForm action=confirm attr:class="form">
+                                        <label for="totp-code">{t!(i18n, totp_code_label)}</label>
+                                        <input id="totp-code" name="code" inputmode="numeric" autocomplete="one-time-code" required/>
+                                        {move || match confirm.value().get() {
+                                            Some(Err(AppError::Validation { reason, .. })) => Some(view! { <p class="field-error" role="alert">{reason}</p> }),
+                                            _ => None,
+                                        }}
+                                        <button type="submit" class="primary">{t!(i18n, totp_confirm_button)}</button>
+                                    </ActionForm>
+                                </div>
+                            }.into_any(),
+                            _ => view! {
+                                <button type="button" class="primary" on:click=move |_| { begin.dispatch(BeginTotp {}); }>
+                                    {t!(i18n, totp_begin_button)}
+                                </button>
+                            }.into_any(),
+                        }}
+                    }.into_any()
+                }}
+            </Transition>
+        </section>
+    }
+}
+
 /// The page to change one's password.
 #[component]
 pub fn ChangePasswordPage() -> impl IntoView {
@@ -228,8 +366,15 @@ pub fn SignInPage() -> impl IntoView {
             }
         }
     });
+    let needs_code = move || {
+        matches!(
+            action.value().get(),
+            Some(Err(AppError::SecondFactorNeeded))
+        )
+    };
     let error = move || match action.value().get() {
         Some(Err(AppError::SignInRefused)) => Some(t_string!(i18n, sign_in_refused).to_string()),
+        Some(Err(AppError::SecondFactorNeeded)) => None,
         Some(Err(e)) => Some(e.to_string()),
         _ => None,
     };
@@ -241,6 +386,10 @@ pub fn SignInPage() -> impl IntoView {
                 <input id="username" name="username" autocomplete="username" required autofocus/>
                 <label for="password">{t!(i18n, password_label)}</label>
                 <input id="password" name="password" type="password" autocomplete="current-password" required/>
+                {move || needs_code().then(|| view! {
+                    <label for="code">{t!(i18n, totp_code_label)}</label>
+                    <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required autofocus/>
+                })}
                 {move || error().map(|e| view! { <p class="error" role="alert" data-testid="sign-in-error">{e}</p> })}
                 <button type="submit" class="primary" disabled=move || action.pending().get()>
                     {t!(i18n, sign_in_button)}

@@ -15,6 +15,8 @@ use crate::state::AppState;
 pub const SESSION_USER: &str = "uid";
 /// Session key of the moment of sign-in (ms), for the absolute expiry.
 pub const SESSION_SINCE: &str = "since";
+/// Session key of a TOTP secret being set up, until a code confirms it.
+pub const SESSION_TOTP_PENDING: &str = "totp_pending";
 
 fn session_error(e: impl std::fmt::Display) -> AppError {
     tracing::error!(error = %e, "session store");
@@ -60,14 +62,18 @@ pub async fn principal_of(
         return anonymous;
     }
     match store::load_user(&state.db, uid).await? {
-        Some(user) if !user.disabled && user.locked_at.is_none() => Ok((
-            Principal::User {
-                id: user.id,
-                username: user.username,
-                roles: user.roles,
-            },
-            user.must_change_password,
-        )),
+        Some(user) if !user.disabled && user.locked_at.is_none() => {
+            let restricted =
+                user.must_change_password || user.must_enroll_totp(&state.totp_required_roles);
+            Ok((
+                Principal::User {
+                    id: user.id,
+                    username: user.username,
+                    roles: user.roles,
+                },
+                restricted,
+            ))
+        }
         _ => {
             session.flush().await.map_err(session_error)?;
             anonymous
@@ -90,7 +96,7 @@ pub async fn require_any(actions: &[Action]) -> Result<Actor, AppError> {
     let own_account = |a: &Action| matches!(a, Action::ManageOwnAccount | Action::SignIn);
     if must_change_password && !actions.iter().any(own_account) {
         return Err(AppError::Forbidden(
-            "change your password first: an administrator reset it".into(),
+            "first change your password or set up your second factor (see your account)".into(),
         ));
     }
     let mut first_refusal = None;

@@ -24,22 +24,33 @@ pub struct UserRecord {
     pub disabled: bool,
     pub locked_at: Option<i64>,
     pub roles: Vec<Role>,
+    /// Base32 TOTP secret, once set up.
+    pub totp_secret: Option<String>,
+    pub totp_enabled: bool,
+    pub totp_last_step: Option<i64>,
 }
 
 impl UserRecord {
-    pub fn current(&self) -> CurrentUser {
+    pub fn current(&self, totp_required: &[Role]) -> CurrentUser {
         CurrentUser {
             id: self.id,
             username: self.username.clone(),
             display_name: self.display_name.clone(),
             roles: self.roles.clone(),
             must_change_password: self.must_change_password,
+            totp_enabled: self.totp_enabled,
+            must_enroll_totp: self.must_enroll_totp(totp_required),
         }
+    }
+
+    /// Holds a role that requires a second factor, and has none yet.
+    pub fn must_enroll_totp(&self, totp_required: &[Role]) -> bool {
+        !self.totp_enabled && self.roles.iter().any(|r| totp_required.contains(r))
     }
 }
 
-const USER_COLUMNS: &str =
-    "id, username, display_name, password_hash, must_change_password, disabled, locked_at";
+const USER_COLUMNS: &str = "id, username, display_name, password_hash, must_change_password, \
+     disabled, locked_at, totp_secret, totp_enabled, totp_last_step";
 
 async fn with_roles(
     db: &Db,
@@ -66,6 +77,9 @@ async fn with_roles(
         disabled: row.try_get::<i64, _>("disabled")? != 0,
         locked_at: row.try_get("locked_at")?,
         roles,
+        totp_secret: row.try_get("totp_secret")?,
+        totp_enabled: row.try_get::<i64, _>("totp_enabled")? != 0,
+        totp_last_step: row.try_get("totp_last_step")?,
     }))
 }
 
@@ -114,7 +128,9 @@ pub async fn sign_in(
     db: &Db,
     username: &str,
     password: &str,
+    code: Option<&str>,
     ip: &str,
+    totp_required: &[Role],
 ) -> Result<CurrentUser, AppError> {
     let name = username.trim().to_lowercase();
     let user = find_user(db, &name).await?;
@@ -147,6 +163,27 @@ pub async fn sign_in(
         return Err(AppError::SignInRefused);
     }
     let now = audit::now_ms();
+    // With a second factor, the password alone is not enough: ask for the
+    // code (not a failure), and count a wrong code as a failure.
+    let mut totp_step = None;
+    let mut reason = "wrong password";
+    let mut matches = matches;
+    if matches && user.totp_enabled {
+        let code = code.map(str::trim).filter(|c| !c.is_empty());
+        let Some(code) = code else {
+            return Err(AppError::SecondFactorNeeded);
+        };
+        let secret = user
+            .totp_secret
+            .as_deref()
+            .and_then(super::totp::base32_decode)
+            .ok_or(AppError::Internal)?;
+        totp_step = super::totp::verify(&secret, code, now / 1000, user.totp_last_step);
+        if totp_step.is_none() {
+            matches = false;
+            reason = "wrong second-factor code";
+        }
+    }
     let mut tx = AuditedTx::begin(db).await?;
     if !matches {
         sqlx::query("INSERT INTO sign_in_failures (user_id, at) VALUES ($1, $2)")
@@ -161,7 +198,7 @@ pub async fn sign_in(
         .bind(now - FAILURE_WINDOW_MS)
         .fetch_one(tx.conn())
         .await?;
-        tx.audit(&failed("wrong password", recent)).await?;
+        tx.audit(&failed(reason, recent)).await?;
         if recent >= MAX_FAILURES {
             sqlx::query("UPDATE users SET locked_at = $1, updated_at = $1 WHERE id = $2")
                 .bind(now)
@@ -186,6 +223,13 @@ pub async fn sign_in(
         .bind(user.id)
         .execute(tx.conn())
         .await?;
+    if let Some(step) = totp_step {
+        sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2")
+            .bind(step)
+            .bind(user.id)
+            .execute(tx.conn())
+            .await?;
+    }
     tx.audit(&AuditEntry {
         actor: AuditActor::user(user.id, &user.username),
         action: AuditAction::SignIn,
@@ -193,11 +237,53 @@ pub async fn sign_in(
         object_id: user.username.clone(),
         outcome: "ok",
         ip: ip.to_string(),
-        details: json!({}),
+        details: json!({ "second_factor": totp_step.is_some() }),
     })
     .await?;
     tx.commit().await?;
-    Ok(user.current())
+    Ok(user.current(totp_required))
+}
+
+/// Turns on the second factor with `secret_b32`, once `code` proves the
+/// authenticator app has it.
+pub async fn enable_totp(
+    db: &Db,
+    actor: &Actor,
+    ip: &str,
+    secret_b32: &str,
+    code: &str,
+) -> Result<(), AppError> {
+    let id = actor.user_id().ok_or(AppError::Unauthenticated)?;
+    let user = load_user(db, id).await?.ok_or(AppError::Unauthenticated)?;
+    let secret = super::totp::base32_decode(secret_b32).ok_or(AppError::Internal)?;
+    let step =
+        super::totp::verify(&secret, code, audit::now_ms() / 1000, None).ok_or_else(|| {
+            AppError::validation(
+                "code",
+                "is not the code your app shows now: check the app and the clock",
+            )
+        })?;
+    let mut tx = AuditedTx::begin(db).await?;
+    sqlx::query(
+        "UPDATE users SET totp_secret = $1, totp_enabled = 1, totp_last_step = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(secret_b32)
+    .bind(step)
+    .bind(audit::now_ms())
+    .bind(id)
+    .execute(tx.conn())
+    .await?;
+    tx.audit(&AuditEntry {
+        actor: actor.audit_actor(),
+        action: AuditAction::TotpEnabled,
+        object_type: "user",
+        object_id: user.username.clone(),
+        outcome: "ok",
+        ip: ip.to_string(),
+        details: json!({}),
+    })
+    .await?;
+    tx.commit().await
 }
 
 pub async fn record_sign_out(db: &Db, actor: &Actor, ip: &str) -> Result<(), AppError> {

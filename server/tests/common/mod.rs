@@ -220,16 +220,36 @@ impl TestApp {
             .expect("request")
     }
 
-    /// A client signed in as `username`.
+    /// A client signed in as `username` (with an authenticator code when
+    /// the account has a second factor).
     pub async fn signed_in(&self, username: &str, password: &str) -> reqwest::Client {
         let client = self.browser();
-        let res = self
+        let mut res = self
             .call(
                 &client,
                 "sign_in",
                 &[("username", username), ("password", password)],
             )
             .await;
+        if res.status() == 401 {
+            let body = res.text().await.unwrap_or_default();
+            assert!(
+                body.contains("SecondFactorNeeded"),
+                "sign in as {username}: {body}"
+            );
+            let code = next_totp_code(&self.db, username).await;
+            res = self
+                .call(
+                    &client,
+                    "sign_in",
+                    &[
+                        ("username", username),
+                        ("password", password),
+                        ("code", &code),
+                    ],
+                )
+                .await;
+        }
         assert_eq!(
             res.status(),
             200,
@@ -240,9 +260,52 @@ impl TestApp {
     }
 }
 
+/// The second-factor secret of test accounts that need one.
+pub const TEST_TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+/// A code for `username` that the server will take now: in the current
+/// 30-second window (or the next) and newer than the last one used.
+pub async fn next_totp_code(db: &Db, username: &str) -> String {
+    use app::identity::totp;
+    let last: Option<i64> =
+        sqlx::query_scalar("SELECT totp_last_step FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_one(db.pool())
+            .await
+            .expect("user");
+    let now = totp::step_of(app::audit::now_ms() / 1000);
+    let step = (now..=now + 1)
+        .find(|s| last.is_none_or(|l| *s > l))
+        .expect("a code left in this window");
+    totp::code_for_step(&totp::base32_decode(TEST_TOTP_SECRET).unwrap(), step)
+}
+
 /// Creates an account with `roles` (as the command line does) and returns
-/// its password.
+/// its password. Accounts whose roles require a second factor by default
+/// (admin, supervisor) get [`TEST_TOTP_SECRET`] set up.
 pub async fn create_user(db: &Db, username: &str, roles: &[app::identity::Role]) -> String {
+    use app::identity::Role;
+    let password = create_user_without_totp(db, username, roles).await;
+    if roles
+        .iter()
+        .any(|r| matches!(r, Role::Admin | Role::Supervisor))
+    {
+        sqlx::query("UPDATE users SET totp_secret = $1, totp_enabled = 1 WHERE username = $2")
+            .bind(TEST_TOTP_SECRET)
+            .bind(username)
+            .execute(db.pool())
+            .await
+            .expect("set up TOTP");
+    }
+    password
+}
+
+/// Creates an account with no second factor set up.
+pub async fn create_user_without_totp(
+    db: &Db,
+    username: &str,
+    roles: &[app::identity::Role],
+) -> String {
     use app::policy::{authorize, Action, Principal};
     let actor = authorize(&Principal::Operator, Action::ManageUsers).unwrap();
     let password = format!("{username} una frase larga y única");
