@@ -41,13 +41,19 @@ test('an administrator creates an account and sees its password once', async ({ 
   const errors = watchErrors(page);
   await signIn(page, 'admin');
   await page.goto('/accounts');
-  await page.getByLabel('Usuario').fill('nuevo.investigador');
-  await page.getByLabel('Nombre').fill('Nuevo Investigador');
-  await page.getByLabel('Roles').fill('investigator');
+  await page.getByLabel('Usuario', { exact: true }).fill('nuevo.investigador');
+  await page.getByLabel('Nombre', { exact: true }).fill('Nuevo Investigador');
+  await page.getByLabel('Roles', { exact: true }).fill('investigator');
   await page.getByRole('button', { name: 'Crear la cuenta' }).click();
   await expect(page.getByTestId('issued-password')).toContainText('nuevo.investigador');
-  await expect(page.locator('tr[data-username="nuevo.investigador"]')).toBeVisible();
+  const row = page.locator('tr[data-username="nuevo.investigador"]');
+  await expect(row).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath('accounts-admin.png'), fullPage: true });
+
+  // Give the new account a second role from its row.
+  await page.getByLabel('Roles nuevo.investigador').fill('investigator,ministry');
+  await row.getByRole('button', { name: 'Guardar roles' }).click();
+  await expect(row).toContainText('investigación, ministerio');
   expect(errors).toEqual([]);
 });
 

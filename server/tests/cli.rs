@@ -191,3 +191,115 @@ fn demo_data_loads_once_and_then_refuses() {
         stderr(&again)
     );
 }
+
+#[test]
+fn user_create_prints_the_password_last_and_audit_verify_checks_the_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let created = vigia(
+        dir.path(),
+        &[
+            "user",
+            "create",
+            "--username",
+            "Ana",
+            "--role",
+            "investigator,auditor",
+        ],
+        &[],
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+    let out = stdout(&created);
+    let last = out.trim_end().lines().last().unwrap();
+    assert_eq!(
+        last.len(),
+        20,
+        "the generated password alone on the last line: {out}"
+    );
+    assert!(last.chars().all(|c| c.is_ascii_alphanumeric()), "{out}");
+    assert!(
+        out.contains("created ana with roles investigator,auditor"),
+        "{out}"
+    );
+
+    let bad_role = vigia(
+        dir.path(),
+        &["user", "create", "--username", "beto", "--role", "general"],
+        &[],
+    );
+    assert_eq!(bad_role.status.code(), Some(1));
+    assert!(
+        stderr(&bad_role).contains("roles: \"general\" is not a role"),
+        "{}",
+        stderr(&bad_role)
+    );
+
+    let weak = vigia_with_stdin(
+        dir.path(),
+        &[
+            "user",
+            "create",
+            "--username",
+            "carla",
+            "--role",
+            "monitor",
+            "--password-stdin",
+        ],
+        "password1234\n",
+    );
+    assert_eq!(weak.status.code(), Some(1));
+    assert!(
+        stderr(&weak).contains("password: is on the list of commonly used passwords"),
+        "{}",
+        stderr(&weak)
+    );
+
+    let verify = vigia(dir.path(), &["audit", "verify"], &[]);
+    assert!(verify.status.success(), "{}", stderr(&verify));
+    assert_eq!(stdout(&verify).trim(), "1 records, chain intact");
+
+    // Tamper with the record behind the database's back.
+    let db = dir.path().join("data/vigia.db");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        sqlx::query("DROP TRIGGER audit_log_no_update")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE audit_log SET actor_label = 'someone else' WHERE seq = 1")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
+    let broken = vigia(dir.path(), &["audit", "verify"], &[]);
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(
+        stderr(&broken).contains("broken at record 1"),
+        "{}",
+        stderr(&broken)
+    );
+}
+
+fn vigia_with_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vigia"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("VIGIA_DATABASE_URL")
+        .env_remove("VIGIA_DATA_DIR")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run vigia");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}

@@ -139,15 +139,28 @@ fn RowActions(
     unlock: ServerAction<UnlockAccount>,
     reset: ServerAction<ResetAccountPassword>,
     disable: ServerAction<SetAccountDisabled>,
+    set_roles: ServerAction<SetAccountRoles>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let (u1, u2, u3) = (
         account.username.clone(),
         account.username.clone(),
-        account.username,
+        account.username.clone(),
     );
     let disabled = account.disabled;
+    let roles_now = account
+        .roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let roles_label = format!("{} {}", t_string!(i18n, roles_label), account.username);
     view! {
+        <ActionForm action=set_roles attr:class="inline-form">
+            <input type="hidden" name="username" value=account.username.clone()/>
+            <input name="roles" value=roles_now aria-label=roles_label size="18"/>
+            <button type="submit">{t!(i18n, save_roles_button)}</button>
+        </ActionForm>
         {account.locked.then(|| view! {
             <button type="button" on:click=move |_| { unlock.dispatch(UnlockAccount { username: u1.clone() }); }>
                 {t!(i18n, unlock_button)}
@@ -179,6 +192,7 @@ pub fn AccountsPage() -> impl IntoView {
     let unlock = ServerAction::<UnlockAccount>::new();
     let reset = ServerAction::<ResetAccountPassword>::new();
     let disable = ServerAction::<SetAccountDisabled>::new();
+    let set_roles = ServerAction::<SetAccountRoles>::new();
     let accounts = Resource::new(
         move || {
             (
@@ -186,6 +200,7 @@ pub fn AccountsPage() -> impl IntoView {
                 unlock.version().get(),
                 reset.version().get(),
                 disable.version().get(),
+                set_roles.version().get(),
             )
         },
         |_| list_accounts(),
@@ -203,6 +218,7 @@ pub fn AccountsPage() -> impl IntoView {
             unlock.value().get().and_then(Result::err),
             reset.value().get().and_then(Result::err),
             disable.value().get().and_then(Result::err),
+            set_roles.value().get().and_then(Result::err),
         ]
         .into_iter()
         .flatten()
@@ -244,7 +260,7 @@ pub fn AccountsPage() -> impl IntoView {
                                                 <td>{state}</td>
                                                 <td class="row-actions">
                                                     {let a = a.clone(); move || is_admin().then(|| view! {
-                                                        <RowActions account=a.clone() unlock reset disable/>
+                                                        <RowActions account=a.clone() unlock reset disable set_roles/>
                                                     })}
                                                 </td>
                                             </tr>

@@ -9,6 +9,25 @@ use crate::error::AppError;
 use crate::policy::Actor;
 use crate::store::Db;
 
+/// A successful account event for the audit trail.
+fn account_event(
+    actor: AuditActor,
+    action: AuditAction,
+    username: &str,
+    ip: &str,
+    details: serde_json::Value,
+) -> AuditEntry {
+    AuditEntry {
+        actor,
+        action,
+        object_type: "user",
+        object_id: username.to_string(),
+        outcome: "ok",
+        ip: ip.to_string(),
+        details,
+    }
+}
+
 /// Failed sign-ins that lock an account…
 pub const MAX_FAILURES: i64 = 5;
 /// …when they fall within this window (CJIS AC-7).
@@ -205,15 +224,13 @@ pub async fn sign_in(
                 .bind(user.id)
                 .execute(tx.conn())
                 .await?;
-            tx.audit(&AuditEntry {
-                actor: AuditActor::system(),
-                action: AuditAction::AccountLocked,
-                object_type: "user",
-                object_id: user.username.clone(),
-                outcome: "ok",
-                ip: ip.to_string(),
-                details: json!({ "failures": recent, "window_minutes": FAILURE_WINDOW_MS / 60_000 }),
-            })
+            tx.audit(&account_event(
+                AuditActor::system(),
+                AuditAction::AccountLocked,
+                &user.username,
+                ip,
+                json!({ "failures": recent, "window_minutes": FAILURE_WINDOW_MS / 60_000 }),
+            ))
             .await?;
         }
         tx.commit().await?;
@@ -230,15 +247,13 @@ pub async fn sign_in(
             .execute(tx.conn())
             .await?;
     }
-    tx.audit(&AuditEntry {
-        actor: AuditActor::user(user.id, &user.username),
-        action: AuditAction::SignIn,
-        object_type: "user",
-        object_id: user.username.clone(),
-        outcome: "ok",
-        ip: ip.to_string(),
-        details: json!({ "second_factor": totp_step.is_some() }),
-    })
+    tx.audit(&account_event(
+        AuditActor::user(user.id, &user.username),
+        AuditAction::SignIn,
+        &user.username,
+        ip,
+        json!({ "second_factor": totp_step.is_some() }),
+    ))
     .await?;
     tx.commit().await?;
     Ok(user.current(totp_required))
@@ -273,15 +288,13 @@ pub async fn enable_totp(
     .bind(id)
     .execute(tx.conn())
     .await?;
-    tx.audit(&AuditEntry {
-        actor: actor.audit_actor(),
-        action: AuditAction::TotpEnabled,
-        object_type: "user",
-        object_id: user.username.clone(),
-        outcome: "ok",
-        ip: ip.to_string(),
-        details: json!({}),
-    })
+    tx.audit(&account_event(
+        actor.audit_actor(),
+        AuditAction::TotpEnabled,
+        &user.username,
+        ip,
+        json!({}),
+    ))
     .await?;
     tx.commit().await
 }
@@ -289,15 +302,13 @@ pub async fn enable_totp(
 pub async fn record_sign_out(db: &Db, actor: &Actor, ip: &str) -> Result<(), AppError> {
     audit::record(
         db,
-        &AuditEntry {
-            actor: actor.audit_actor(),
-            action: AuditAction::SignOut,
-            object_type: "user",
-            object_id: actor.label().to_string(),
-            outcome: "ok",
-            ip: ip.to_string(),
-            details: json!({}),
-        },
+        &account_event(
+            actor.audit_actor(),
+            AuditAction::SignOut,
+            actor.label(),
+            ip,
+            json!({}),
+        ),
     )
     .await
     .map(|_| ())
@@ -359,15 +370,7 @@ pub async fn create_user(db: &Db, actor: &Actor, ip: &str, new: NewUser) -> Resu
             .execute(tx.conn())
             .await?;
     }
-    tx.audit(&AuditEntry {
-        actor: actor.audit_actor(),
-        action: AuditAction::UserCreated,
-        object_type: "user",
-        object_id: username.clone(),
-        outcome: "ok",
-        ip: ip.to_string(),
-        details: json!({ "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(), "display_name": display_name }),
-    })
+    tx.audit(&account_event(actor.audit_actor(), AuditAction::UserCreated, &username, ip, json!({ "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(), "display_name": display_name })))
     .await?;
     tx.commit().await?;
     Ok(id)
@@ -388,15 +391,13 @@ pub async fn unlock_user(db: &Db, actor: &Actor, ip: &str, username: &str) -> Re
         .bind(user.id)
         .execute(tx.conn())
         .await?;
-    tx.audit(&AuditEntry {
-        actor: actor.audit_actor(),
-        action: AuditAction::AccountUnlocked,
-        object_type: "user",
-        object_id: user.username.clone(),
-        outcome: "ok",
-        ip: ip.to_string(),
-        details: json!({ "was_locked_at": user.locked_at }),
-    })
+    tx.audit(&account_event(
+        actor.audit_actor(),
+        AuditAction::AccountUnlocked,
+        &user.username,
+        ip,
+        json!({ "was_locked_at": user.locked_at }),
+    ))
     .await?;
     tx.commit().await
 }
@@ -459,15 +460,13 @@ pub async fn set_roles(
             .await?;
     }
     let names = |rs: &[Role]| rs.iter().map(|r| r.as_str()).collect::<Vec<_>>();
-    tx.audit(&AuditEntry {
-        actor: actor.audit_actor(),
-        action: AuditAction::RolesChanged,
-        object_type: "user",
-        object_id: user.username.clone(),
-        outcome: "ok",
-        ip: ip.to_string(),
-        details: json!({ "from": names(&user.roles), "to": names(&roles) }),
-    })
+    tx.audit(&account_event(
+        actor.audit_actor(),
+        AuditAction::RolesChanged,
+        &user.username,
+        ip,
+        json!({ "from": names(&user.roles), "to": names(&roles) }),
+    ))
     .await?;
     tx.commit().await
 }
@@ -490,15 +489,13 @@ pub async fn reset_password(
         .bind(user.id)
         .execute(tx.conn())
         .await?;
-    tx.audit(&AuditEntry {
-        actor: actor.audit_actor(),
-        action: AuditAction::PasswordReset,
-        object_type: "user",
-        object_id: user.username.clone(),
-        outcome: "ok",
-        ip: ip.to_string(),
-        details: json!({ "must_change_password": true }),
-    })
+    tx.audit(&account_event(
+        actor.audit_actor(),
+        AuditAction::PasswordReset,
+        &user.username,
+        ip,
+        json!({ "must_change_password": true }),
+    ))
     .await?;
     tx.commit().await?;
     Ok(new)
@@ -575,15 +572,13 @@ pub async fn change_own_password(
         .bind(id)
         .execute(tx.conn())
         .await?;
-    tx.audit(&AuditEntry {
-        actor: actor.audit_actor(),
-        action: AuditAction::PasswordChanged,
-        object_type: "user",
-        object_id: user.username.clone(),
-        outcome: "ok",
-        ip: ip.to_string(),
-        details: json!({}),
-    })
+    tx.audit(&account_event(
+        actor.audit_actor(),
+        AuditAction::PasswordChanged,
+        &user.username,
+        ip,
+        json!({}),
+    ))
     .await?;
     tx.commit().await
 }
