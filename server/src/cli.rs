@@ -151,6 +151,12 @@ enum UserCommand {
         #[arg(long)]
         username: String,
     },
+    /// Remove an account's second factor (a lost phone); it sets up a new
+    /// one at its next sign-in.
+    ResetTotp {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -395,6 +401,12 @@ async fn user(settings: &Settings, command: UserCommand) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
             println!("unlocked {username}");
+        }
+        UserCommand::ResetTotp { username } => {
+            store::reset_totp(&db, &actor, "local", &username)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("removed the second factor of {username}");
         }
     }
     db.close().await;

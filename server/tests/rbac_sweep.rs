@@ -76,6 +76,11 @@ const SERVER_FUNCTIONS: &[Entry] = &[
         Allowed::Roles(&[Role::Admin]),
     ),
     (
+        "reset_account_totp",
+        &[("username", "sweep-investigator")],
+        Allowed::Roles(&[Role::Admin]),
+    ),
+    (
         "unlock_account",
         &[("username", "sweep-investigator")],
         Allowed::Roles(&[Role::Admin]),

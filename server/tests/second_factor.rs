@@ -67,3 +67,25 @@ on_both_backends! {
         create_user(&t.db, "sup", &[Role::Supervisor]).await;
     }
 }
+
+on_both_backends! {
+    /// An administrator removes a lost second factor; the account then sets
+    /// up a new one, and the removal is audited.
+    async fn a_lost_second_factor_is_reset(t: TestDb) {
+        let admin_pw = create_user(&t.db, "root", &[Role::Admin]).await;
+        let sup_pw = create_user(&t.db, "sup", &[Role::Supervisor]).await;
+        let app = spawn_app(&t).await;
+        let admin = app.signed_in("root", &admin_pw).await;
+        assert_eq!(app.call(&admin, "reset_account_totp", &[("username", "sup")]).await.status(), 200);
+        // The password alone now opens a session restricted to set-up.
+        let sup = app.browser();
+        let res = app.call(&sup, "sign_in", &[("username", "sup"), ("password", &sup_pw)]).await;
+        assert_eq!(res.status(), 200);
+        let me: app::identity::CurrentUser = res.json().await.unwrap();
+        assert!(me.must_enroll_totp);
+        assert_eq!(app.call(&sup, "list_audit", &[]).await.status(), 403);
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'user.totp_reset'")
+            .fetch_one(t.db.pool()).await.unwrap();
+        assert_eq!(n, 1);
+    }
+}

@@ -106,6 +106,20 @@ pub async fn unlock_account(username: String) -> Result<(), AppError> {
     .map_err(AppError::respond)
 }
 
+/// Removes an account's second factor (lost phone).
+#[server(prefix = "/rpc", endpoint = "reset_account_totp")]
+pub async fn reset_account_totp(username: String) -> Result<(), AppError> {
+    use crate::policy::Action;
+    async {
+        let actor = crate::identity::require(Action::ManageUsers).await?;
+        let state = crate::state::AppState::current()?;
+        let ip = crate::identity::client_ip().await;
+        crate::identity::store::reset_totp(&state.db, &actor, &ip, &username).await
+    }
+    .await
+    .map_err(AppError::respond)
+}
+
 /// Disables (or re-enables) an account.
 #[server(prefix = "/rpc", endpoint = "set_account_disabled")]
 pub async fn set_account_disabled(username: String, disabled: bool) -> Result<(), AppError> {
@@ -140,6 +154,7 @@ fn RowActions(
     reset: ServerAction<ResetAccountPassword>,
     disable: ServerAction<SetAccountDisabled>,
     set_roles: ServerAction<SetAccountRoles>,
+    reset_totp: ServerAction<ResetAccountTotp>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let (u1, u2, u3) = (
@@ -148,6 +163,7 @@ fn RowActions(
         account.username.clone(),
     );
     let disabled = account.disabled;
+    let u4 = account.username.clone();
     let roles_now = account
         .roles
         .iter()
@@ -169,6 +185,11 @@ fn RowActions(
         <button type="button" on:click=move |_| { reset.dispatch(ResetAccountPassword { username: u2.clone() }); }>
             {t!(i18n, reset_password_button)}
         </button>
+        {account.totp_enabled.then(|| view! {
+            <button type="button" on:click=move |_| { reset_totp.dispatch(ResetAccountTotp { username: u4.clone() }); }>
+                {t!(i18n, reset_totp_button)}
+            </button>
+        })}
         <button type="button" on:click=move |_| { disable.dispatch(SetAccountDisabled { username: u3.clone(), disabled: !disabled }); }>
             {if disabled { t!(i18n, enable_button).into_any() } else { t!(i18n, disable_button).into_any() }}
         </button>
@@ -193,6 +214,7 @@ pub fn AccountsPage() -> impl IntoView {
     let reset = ServerAction::<ResetAccountPassword>::new();
     let disable = ServerAction::<SetAccountDisabled>::new();
     let set_roles = ServerAction::<SetAccountRoles>::new();
+    let reset_totp = ServerAction::<ResetAccountTotp>::new();
     let accounts = Resource::new(
         move || {
             (
@@ -201,6 +223,7 @@ pub fn AccountsPage() -> impl IntoView {
                 reset.version().get(),
                 disable.version().get(),
                 set_roles.version().get(),
+                reset_totp.version().get(),
             )
         },
         |_| list_accounts(),
@@ -219,6 +242,7 @@ pub fn AccountsPage() -> impl IntoView {
             reset.value().get().and_then(Result::err),
             disable.value().get().and_then(Result::err),
             set_roles.value().get().and_then(Result::err),
+            reset_totp.value().get().and_then(Result::err),
         ]
         .into_iter()
         .flatten()
@@ -260,7 +284,7 @@ pub fn AccountsPage() -> impl IntoView {
                                                 <td>{state}</td>
                                                 <td class="row-actions">
                                                     {let a = a.clone(); move || is_admin().then(|| view! {
-                                                        <RowActions account=a.clone() unlock reset disable set_roles/>
+                                                        <RowActions account=a.clone() unlock reset disable set_roles reset_totp/>
                                                     })}
                                                 </td>
                                             </tr>

@@ -27,6 +27,7 @@ pub enum AuditAction {
     UserDisabled,
     UserEnabled,
     TotpEnabled,
+    TotpReset,
     AccessDenied,
     AuditExported,
 }
@@ -45,6 +46,7 @@ impl AuditAction {
         AuditAction::UserDisabled,
         AuditAction::UserEnabled,
         AuditAction::TotpEnabled,
+        AuditAction::TotpReset,
         AuditAction::AccessDenied,
         AuditAction::AuditExported,
     ];
@@ -64,6 +66,7 @@ impl AuditAction {
             AuditAction::UserDisabled => "user.disabled",
             AuditAction::UserEnabled => "user.enabled",
             AuditAction::TotpEnabled => "user.totp_enabled",
+            AuditAction::TotpReset => "user.totp_reset",
             AuditAction::AccessDenied => "access.denied",
             AuditAction::AuditExported => "audit.exported",
         }

@@ -106,6 +106,7 @@ pub struct AccountSummary {
     pub locked: bool,
     pub disabled: bool,
     pub must_change_password: bool,
+    pub totp_enabled: bool,
 }
 
 /// Parses a comma-separated list of roles.

@@ -420,6 +420,7 @@ pub async fn list_users(db: &Db, actor: &Actor) -> Result<Vec<super::AccountSumm
                 locked: u.locked_at.is_some(),
                 disabled: u.disabled,
                 must_change_password: u.must_change_password,
+                totp_enabled: u.totp_enabled,
             });
         }
     }
@@ -578,6 +579,30 @@ pub async fn change_own_password(
         &user.username,
         ip,
         json!({}),
+    ))
+    .await?;
+    tx.commit().await
+}
+
+/// Removes an account's second factor (a lost phone): the account sets up a
+/// new one at its next sign-in if its roles require one.
+pub async fn reset_totp(db: &Db, actor: &Actor, ip: &str, username: &str) -> Result<(), AppError> {
+    let user = existing(db, username).await?;
+    let mut tx = AuditedTx::begin(db).await?;
+    sqlx::query(
+        "UPDATE users SET totp_secret = NULL, totp_enabled = 0, totp_last_step = NULL, updated_at = $1 \
+         WHERE id = $2",
+    )
+    .bind(audit::now_ms())
+    .bind(user.id)
+    .execute(tx.conn())
+    .await?;
+    tx.audit(&account_event(
+        actor.audit_actor(),
+        AuditAction::TotpReset,
+        &user.username,
+        ip,
+        json!({ "was_enabled": user.totp_enabled }),
     ))
     .await?;
     tx.commit().await
