@@ -14,6 +14,7 @@ use crate::i18n::*;
 use crate::identity::{
     who_am_i, ChangePasswordPage, CurrentUser, Role, SignInPage, SignOut, TotpPage,
 };
+use crate::officers::{OfficerProfilePage, OfficersPage, UnitsPage};
 use crate::status::StatusPage;
 
 /// The HTML document the server renders around the app.
@@ -76,6 +77,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/account/totp") view=TotpPage/>
                         <Route path=path!("/accounts") view=AccountsPage/>
                         <Route path=path!("/audit") view=AuditTrailPage/>
+                        <Route path=path!("/officers") view=OfficersPage/>
+                        <Route path=path!("/officers/:badge") view=OfficerProfilePage/>
+                        <Route path=path!("/units") view=UnitsPage/>
                     </Routes>
                 </Frame>
             </Router>
@@ -97,6 +101,14 @@ fn Frame(children: Children) -> impl IntoView {
             .is_some_and(|u| u.roles.iter().any(|r| wanted.contains(r)))
     };
     let may_see_accounts = move || has_any(&[Role::Admin, Role::Auditor]);
+    let may_see_officers = move || {
+        has_any(&[
+            Role::Investigator,
+            Role::Supervisor,
+            Role::Ministry,
+            Role::Auditor,
+        ])
+    };
     let may_see_audit = move || has_any(&[Role::Supervisor, Role::Auditor, Role::Admin]);
     view! {
         <Title text=move || t_string!(i18n, app_name).to_string()/>
@@ -109,6 +121,10 @@ fn Frame(children: Children) -> impl IntoView {
             <nav class="mainnav" aria-label=move || t_string!(i18n, nav_label)>
                 <A href="/">{t!(i18n, nav_status)}</A>
                 <Transition fallback=|| ()>
+                    {move || may_see_officers().then(|| view! {
+                        <A href="/officers">{t!(i18n, nav_officers)}</A>
+                        <A href="/units">{t!(i18n, nav_units)}</A>
+                    })}
                     {move || may_see_accounts().then(|| view! {
                         <A href="/accounts">{t!(i18n, nav_accounts)}</A>
                     })}

@@ -20,6 +20,7 @@ pub mod audit;
 pub mod error;
 pub mod identity;
 pub mod layout;
+pub mod officers;
 pub mod status;
 
 #[cfg(feature = "ssr")]

@@ -20,6 +20,15 @@ enum Allowed {
     Roles(&'static [Role]),
 }
 
+/// DESIGN.md: officers are read by investigators, supervisors, the
+/// ministry and auditors; not by monitors or administrators.
+const OFFICER_READERS: Allowed = Allowed::Roles(&[
+    Role::Investigator,
+    Role::Supervisor,
+    Role::Ministry,
+    Role::Auditor,
+]);
+
 /// (endpoint, arguments that pass validation, who may call it)
 type Entry = (
     &'static str,
@@ -47,6 +56,9 @@ const SERVER_FUNCTIONS: &[Entry] = &[
         Allowed::SignedIn,
     ),
     ("begin_totp", &[], Allowed::SignedIn),
+    ("list_officers", &[], OFFICER_READERS),
+    ("get_officer", &[("badge_number", "none")], OFFICER_READERS),
+    ("list_units", &[], OFFICER_READERS),
     ("confirm_totp", &[("code", "000000")], Allowed::SignedIn),
     (
         "list_accounts",

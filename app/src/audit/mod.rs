@@ -227,7 +227,7 @@ pub fn AuditTrailPage() -> impl IntoView {
                             let (current, pages, total) = (p.page, p.pages, p.total);
                             view! {
                                 <p class="muted" data-testid="audit-total">
-                                    {t!(i18n, audit_total, count = move || total)}
+                                    {t!(i18n, audit_total, count = move || crate::status::format_count(total))}
                                 </p>
                                 <table class="table audit" data-testid="audit-table">
                                     <thead><tr>

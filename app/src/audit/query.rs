@@ -6,7 +6,7 @@ use sqlx::Row;
 use super::{AuditAction, AuditRow, AuditSearch};
 use crate::error::AppError;
 use crate::policy::{Action, Actor};
-use crate::store::batch::Value;
+use crate::store::batch::{bind_all, Value};
 use crate::store::Db;
 
 /// A checked search: SQL conditions and their values.
@@ -72,26 +72,10 @@ impl Query {
         }
     }
 
-    fn bind<'q>(
-        &'q self,
-        mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-        for v in &self.values {
-            query = match v {
-                Value::Int(n) => query.bind(*n),
-                Value::Text(t) => query.bind(t.as_str()),
-                Value::NullableInt(n) => query.bind(*n),
-                Value::NullableText(t) => query.bind(t.as_deref()),
-            };
-        }
-        query
-    }
-
     /// How many records match.
     pub async fn count(&self, db: &Db) -> Result<i64, AppError> {
         let sql = format!("SELECT COUNT(*) FROM audit_log{}", self.where_clause());
-        Ok(self
-            .bind(sqlx::query(&sql))
+        Ok(bind_all(sqlx::query(&sql), &self.values)
             .fetch_one(db.pool())
             .await?
             .try_get(0)?)
@@ -113,8 +97,7 @@ impl Query {
             n + 1,
             n + 2
         );
-        let rows = self
-            .bind(sqlx::query(&sql))
+        let rows = bind_all(sqlx::query(&sql), &self.values)
             .bind(limit)
             .bind(offset)
             .fetch_all(db.pool())

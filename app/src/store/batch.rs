@@ -109,3 +109,20 @@ pub async fn insert_many(
     }
     Ok(inserted)
 }
+
+/// Binds `values` to `query` in order (for statements whose conditions are
+/// built from a request's filters).
+pub fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    values: &'q [Value],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for value in values {
+        query = match value {
+            Value::Int(v) => query.bind(*v),
+            Value::Text(v) => query.bind(v.as_str()),
+            Value::NullableInt(v) => query.bind(*v),
+            Value::NullableText(v) => query.bind(v.as_deref()),
+        };
+    }
+    query
+}

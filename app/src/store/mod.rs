@@ -136,7 +136,36 @@ impl Db {
     pub async fn migrate(&self) -> Result<Vec<MigrationInfo>, sqlx::migrate::MigrateError> {
         let pending = self.pending_migrations().await?;
         self.backend.migrator().run(&self.pool).await?;
+        self.fill_derived_columns().await?;
         Ok(pending)
+    }
+
+    /// Fills columns a migration added but only Vigía can compute (the
+    /// folded search key of officers), for rows that lack them.
+    async fn fill_derived_columns(&self) -> Result<(), sqlx::Error> {
+        use sqlx::Row;
+        let rows = sqlx::query(
+            "SELECT id, badge_number, given_names, family_names FROM officers WHERE search_key = ''",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        for r in &rows {
+            let key = crate::officers::search::officer_key(
+                &r.try_get::<String, _>(1)?,
+                &r.try_get::<String, _>(2)?,
+                &r.try_get::<String, _>(3)?,
+            );
+            sqlx::query("UPDATE officers SET search_key = $1 WHERE id = $2")
+                .bind(key)
+                .bind(r.try_get::<i64, _>(0)?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await
     }
 
     /// The migrations this database has not applied yet.

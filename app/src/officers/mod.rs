@@ -1,0 +1,431 @@
+//! Officer records: the list, the profile, the units tree.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::i18n::*;
+
+pub mod search;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+pub const PAGE_SIZE: i64 = 50;
+
+/// What the officer list is asked for; every field optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficerFilter {
+    /// Words of the name or the badge number; accents and case do not matter.
+    pub q: Option<String>,
+    pub rank: Option<String>,
+    /// A region (`13`) or station (`13-02`) code.
+    pub unit: Option<String>,
+    pub status: Option<String>,
+    /// name, badge, rank, unit, status or hired.
+    pub sort: Option<String>,
+    pub page: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficerRow {
+    pub badge_number: String,
+    pub given_names: String,
+    pub family_names: String,
+    pub rank: String,
+    pub status: String,
+    pub unit_code: String,
+    pub unit_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficerPage {
+    pub rows: Vec<OfficerRow>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChipRow {
+    pub chip_id: String,
+    pub from_ms: i64,
+    pub to_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficerProfile {
+    pub badge_number: String,
+    pub given_names: String,
+    pub family_names: String,
+    pub rank: String,
+    pub status: String,
+    pub status_changed_on: Option<String>,
+    pub hire_date: String,
+    /// Masked (`•••• ••••• 1301`) unless the reader is a supervisor.
+    pub national_id: Option<String>,
+    pub national_id_masked: bool,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub region_code: String,
+    pub region_name: String,
+    pub chips: Vec<ChipRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitNode {
+    pub code: String,
+    pub name: String,
+    /// national, region or station.
+    pub kind: String,
+    pub parent_code: String,
+    pub officers: i64,
+    pub vehicles: i64,
+}
+
+/// Officers matching a search, a page at a time, sorted on the server.
+#[server(prefix = "/rpc", endpoint = "list_officers")]
+pub async fn list_officers(
+    q: Option<String>,
+    rank: Option<String>,
+    unit: Option<String>,
+    status: Option<String>,
+    sort: Option<String>,
+    page: Option<i64>,
+) -> Result<OfficerPage, AppError> {
+    use crate::policy::Action;
+    async {
+        let actor = crate::identity::require(Action::ReadOfficers).await?;
+        let state = crate::state::AppState::current()?;
+        let filter = OfficerFilter {
+            q,
+            rank,
+            unit,
+            status,
+            sort,
+            page,
+        };
+        store::list(&state.db, &actor, &filter).await
+    }
+    .await
+    .map_err(AppError::respond)
+}
+
+/// One officer's file.
+#[server(prefix = "/rpc", endpoint = "get_officer")]
+pub async fn get_officer(badge_number: String) -> Result<OfficerProfile, AppError> {
+    use crate::policy::Action;
+    async {
+        let actor = crate::identity::require(Action::ReadOfficers).await?;
+        let state = crate::state::AppState::current()?;
+        store::profile(&state.db, &actor, &badge_number).await
+    }
+    .await
+    .map_err(AppError::respond)
+}
+
+/// The units tree with officer counts.
+#[server(prefix = "/rpc", endpoint = "list_units")]
+pub async fn list_units() -> Result<Vec<UnitNode>, AppError> {
+    use crate::policy::Action;
+    async {
+        let actor = crate::identity::require(Action::ReadOfficers).await?;
+        let state = crate::state::AppState::current()?;
+        store::units(&state.db, &actor).await
+    }
+    .await
+    .map_err(AppError::respond)
+}
+
+/// The translated name of a rank code.
+pub fn rank_label(i18n: leptos_i18n::I18nContext<Locale>, rank: &str) -> String {
+    match rank {
+        "agente" => t_string!(i18n, rank_agente),
+        "subinspector" => t_string!(i18n, rank_subinspector),
+        "inspector" => t_string!(i18n, rank_inspector),
+        "oficial_tercero" => t_string!(i18n, rank_oficial_tercero),
+        "oficial_segundo" => t_string!(i18n, rank_oficial_segundo),
+        "oficial_primero" => t_string!(i18n, rank_oficial_primero),
+        "subcomisario" => t_string!(i18n, rank_subcomisario),
+        "comisario" => t_string!(i18n, rank_comisario),
+        "comisario_general" => t_string!(i18n, rank_comisario_general),
+        "subdirector_general" => t_string!(i18n, rank_subdirector_general),
+        "director_general_adjunto" => t_string!(i18n, rank_director_general_adjunto),
+        "director_general" => t_string!(i18n, rank_director_general),
+        other => return other.to_string(),
+    }
+    .to_string()
+}
+
+/// The translated name of a status code.
+pub fn status_label(i18n: leptos_i18n::I18nContext<Locale>, status: &str) -> String {
+    match status {
+        "active" => t_string!(i18n, status_active),
+        "suspended" => t_string!(i18n, status_suspended),
+        "dismissed" => t_string!(i18n, status_dismissed),
+        "retired" => t_string!(i18n, status_retired),
+        other => return other.to_string(),
+    }
+    .to_string()
+}
+
+const RANK_CODES: &[&str] = &[
+    "agente",
+    "subinspector",
+    "inspector",
+    "oficial_tercero",
+    "oficial_segundo",
+    "oficial_primero",
+    "subcomisario",
+    "comisario",
+    "comisario_general",
+    "subdirector_general",
+    "director_general_adjunto",
+    "director_general",
+];
+
+/// `/officers`: search, filters, sortable columns, pages.
+#[component]
+pub fn OfficersPage() -> impl IntoView {
+    use leptos_router::components::Form;
+    use leptos_router::hooks::use_query_map;
+
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let param = move |k: &str| query.with(|q| q.get(k)).unwrap_or_default();
+    let officers = Resource::new(
+        move || query.get(),
+        |q| {
+            let get = |k: &str| q.get(k).filter(|v| !v.is_empty());
+            list_officers(
+                get("q"),
+                get("rank"),
+                get("unit"),
+                get("status"),
+                get("sort"),
+                get("page").and_then(|p| p.parse().ok()),
+            )
+        },
+    );
+    let href_with = move |key: &'static str, value: String| {
+        let mut q = query.get();
+        q.replace(key, value);
+        if key != "page" {
+            q.remove("page");
+        }
+        format!("/officers{}", q.to_query_string())
+    };
+    let sort_link = move |key: &'static str, label: AnyView| {
+        let current = move || param("sort") == key || (key == "name" && param("sort").is_empty());
+        view! {
+            <th scope="col" aria-sort=move || if current() { "ascending" } else { "none" }>
+                <a href=move || href_with("sort", key.to_string())>{label}</a>
+            </th>
+        }
+    };
+    view! {
+        <section class="page" aria-labelledby="officers-title">
+            <h1 id="officers-title">{t!(i18n, officers_title)}</h1>
+            <Form method="GET" action="" attr:class="filters">
+                <label>{t!(i18n, officers_search)}
+                    <input name="q" type="search" value=move || param("q") placeholder="Xicará, 10417…"/>
+                </label>
+                <label>{t!(i18n, officers_rank)}
+                    <select name="rank">
+                        <option value="">{t!(i18n, any_option)}</option>
+                        {RANK_CODES.iter().map(|r| view! {
+                            <option value=*r selected=move || param("rank") == *r>{move || rank_label(i18n, r)}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>{t!(i18n, officers_unit)}
+                    <input name="unit" value=move || param("unit") placeholder="13-02" size="6"/>
+                </label>
+                <label>{t!(i18n, officers_status)}
+                    <select name="status">
+                        <option value="">{t!(i18n, any_option)}</option>
+                        {["active", "suspended", "dismissed", "retired"].into_iter().map(|s| view! {
+                            <option value=s selected=move || param("status") == s>{move || status_label(i18n, s)}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <input type="hidden" name="sort" value=move || param("sort")/>
+                <button type="submit" class="primary">{t!(i18n, audit_search)}</button>
+            </Form>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match officers.await {
+                        Ok(p) => {
+                            let (current, pages, total) = (p.page, p.pages, p.total);
+                            view! {
+                                <p class="muted" data-testid="officers-total">{t!(i18n, officers_total, count = move || crate::status::format_count(total))}</p>
+                                <table class="table" data-testid="officers">
+                                    <thead><tr>
+                                        {sort_link("badge", t!(i18n, officers_badge).into_any())}
+                                        {sort_link("name", t!(i18n, officers_name).into_any())}
+                                        {sort_link("rank", t!(i18n, officers_rank).into_any())}
+                                        {sort_link("unit", t!(i18n, officers_unit).into_any())}
+                                        {sort_link("status", t!(i18n, officers_status).into_any())}
+                                    </tr></thead>
+                                    <tbody>
+                                        {p.rows.into_iter().map(|o| {
+                                            let href = format!("/officers/{}", o.badge_number);
+                                            let rank = o.rank.clone();
+                                            let status = o.status.clone();
+                                            view! {
+                                                <tr data-badge=o.badge_number.clone()>
+                                                    <td><a href=href>{o.badge_number.clone()}</a></td>
+                                                    <td>{format!("{}, {}", o.family_names, o.given_names)}</td>
+                                                    <td>{move || rank_label(i18n, &rank)}</td>
+                                                    <td>{format!("{} {}", o.unit_code, o.unit_name)}</td>
+                                                    <td><span class=format!("status status-{}", o.status)>{move || status_label(i18n, &status)}</span></td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                                <nav class="pager" aria-label=move || t_string!(i18n, audit_pages)>
+                                    {(current > 1).then(|| view! { <a href=href_with("page", (current - 1).to_string())>{t!(i18n, page_previous)}</a> })}
+                                    <span>{format!("{current} / {pages}")}</span>
+                                    {(current < pages).then(|| view! { <a href=href_with("page", (current + 1).to_string())>{t!(i18n, page_next)}</a> })}
+                                </nav>
+                            }.into_any()
+                        }
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// `/officers/:badge`: one officer's file.
+#[component]
+pub fn OfficerProfilePage() -> impl IntoView {
+    use leptos_router::hooks::use_params_map;
+
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let officer = Resource::new(
+        move || params.with(|p| p.get("badge").unwrap_or_default()),
+        get_officer,
+    );
+    view! {
+        <section class="page">
+            <p><a href="/officers">{t!(i18n, back_to_officers)}</a></p>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match officer.await {
+                        Ok(o) => {
+                            let rank = o.rank.clone();
+                            let status = o.status.clone();
+                            view! {
+                                <h1 data-testid="officer-name">{format!("{} {}", o.given_names, o.family_names)}</h1>
+                                <dl class="facts wide">
+                                    <dt>{t!(i18n, officers_badge)}</dt><dd data-testid="officer-badge">{o.badge_number.clone()}</dd>
+                                    <dt>{t!(i18n, officers_rank)}</dt><dd>{move || rank_label(i18n, &rank)}</dd>
+                                    <dt>{t!(i18n, officers_status)}</dt>
+                                    <dd>{move || status_label(i18n, &status)} {o.status_changed_on.clone().map(|d| format!(" ({d})"))}</dd>
+                                    <dt>{t!(i18n, officers_unit)}</dt>
+                                    <dd>{format!("{} {} — {} {}", o.unit_code, o.unit_name, o.region_code, o.region_name)}</dd>
+                                    <dt>{t!(i18n, officers_hired)}</dt><dd>{o.hire_date.clone()}</dd>
+                                    <dt>{t!(i18n, officers_national_id)}</dt>
+                                    <dd data-testid="national-id">{o.national_id.clone().unwrap_or_default()}</dd>
+                                </dl>
+                                <h2>{t!(i18n, officers_chips)}</h2>
+                                <ul class="plain">
+                                    {o.chips.iter().map(|c| view! {
+                                        <li><code>{c.chip_id.clone()}</code> " " {chip_period(c)}</li>
+                                    }).collect_view()}
+                                </ul>
+                                <h2>{t!(i18n, officers_more)}</h2>
+                                <p class="muted">{t!(i18n, officers_more_text)}</p>
+                            }.into_any()
+                        }
+                        Err(AppError::NotFound(_)) => view! {
+                            <h1>{t!(i18n, not_found_title)}</h1>
+                        }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// `2024-03-01 → 2025-07-15` (dates in Guatemala, UTC-6).
+fn chip_period(c: &ChipRow) -> String {
+    let day = |ms: i64| {
+        let days = (ms / 1000 - 6 * 3600).div_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        format!("{y:04}-{m:02}-{d:02}")
+    };
+    match c.to_ms {
+        Some(to) => format!("{} → {}", day(c.from_ms), day(to)),
+        None => format!("{} →", day(c.from_ms)),
+    }
+}
+
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// `/units`: national → regions → stations, with officer counts.
+#[component]
+pub fn UnitsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let units = Resource::new(|| (), |_| list_units());
+    view! {
+        <section class="page" aria-labelledby="units-title">
+            <h1 id="units-title">{t!(i18n, units_title)}</h1>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match units.await {
+                        Ok(nodes) => {
+                            let regions: Vec<UnitNode> = nodes.iter().filter(|n| n.kind == "region").cloned().collect();
+                            let national = nodes.iter().find(|n| n.kind == "national").cloned();
+                            view! {
+                                {national.map(|n| view! {
+                                    <p class="lede" data-testid="national">{format!("{} {} — ", n.code, n.name)}
+                                        {t!(i18n, officers_total, count = move || crate::status::format_count(n.officers))}</p>
+                                })}
+                                <ul class="tree" data-testid="units">
+                                    {regions.into_iter().map(|r| {
+                                        let stations: Vec<UnitNode> = nodes.iter().filter(|s| s.parent_code == r.code).cloned().collect();
+                                        let region_href = format!("/officers?unit={}", r.code);
+                                        view! {
+                                            <li data-unit=r.code.clone()>
+                                                <details>
+                                                    <summary>
+                                                        <a href=region_href>{format!("{} {}", r.code, r.name)}</a>
+                                                        <span class="count">{r.officers}</span>
+                                                    </summary>
+                                                    <ul>
+                                                        {stations.into_iter().map(|s| view! {
+                                                            <li data-unit=s.code.clone()>
+                                                                <a href=format!("/officers?unit={}", s.code)>{format!("{} {}", s.code, s.name)}</a>
+                                                                <span class="count">{s.officers}</span>
+                                                            </li>
+                                                        }).collect_view()}
+                                                    </ul>
+                                                </details>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}

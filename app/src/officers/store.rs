@@ -1,0 +1,273 @@
+//! Officer and unit queries (server only): one SQL text for both backends.
+
+use sqlx::Row;
+
+use super::search::fold;
+use super::{ChipRow, OfficerFilter, OfficerPage, OfficerProfile, OfficerRow, UnitNode, PAGE_SIZE};
+use crate::error::AppError;
+use crate::identity::Role;
+use crate::policy::Actor;
+use crate::store::batch::{bind_all, Value};
+use crate::store::Db;
+
+pub const RANKS: &[&str] = &[
+    "agente",
+    "subinspector",
+    "inspector",
+    "oficial_tercero",
+    "oficial_segundo",
+    "oficial_primero",
+    "subcomisario",
+    "comisario",
+    "comisario_general",
+    "subdirector_general",
+    "director_general_adjunto",
+    "director_general",
+];
+pub const STATUSES: &[&str] = &["active", "suspended", "dismissed", "retired"];
+
+/// Sort keys people may ask for, and the SQL they mean.
+fn order_by(sort: &str) -> Result<&'static str, AppError> {
+    Ok(match sort {
+        "" | "name" => "o.family_names, o.given_names, o.badge_number",
+        "badge" => "o.badge_number",
+        "rank" => "o.rank, o.family_names, o.badge_number",
+        "unit" => "u.code, o.family_names, o.badge_number",
+        "status" => "o.status, o.family_names, o.badge_number",
+        "hired" => "o.hire_date, o.badge_number",
+        other => {
+            return Err(AppError::validation(
+                "sort",
+                format!("{other:?} is not a sort: use name, badge, rank, unit, status or hired"),
+            ))
+        }
+    })
+}
+
+/// One page of officers matching `filter`.
+#[tracing::instrument(skip_all, fields(actor = actor.label()))]
+pub async fn list(db: &Db, actor: &Actor, filter: &OfficerFilter) -> Result<OfficerPage, AppError> {
+    let mut conditions = Vec::new();
+    let mut values: Vec<Value> = Vec::new();
+    let mut push = |sql: &str, v: Value, values: &mut Vec<Value>| {
+        values.push(v);
+        conditions.push(sql.replace('?', &format!("${}", values.len())));
+    };
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        // Every word must appear somewhere in the folded names or badge.
+        for word in fold(q).split_whitespace().take(5) {
+            let escaped = word
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            push(
+                "o.search_key LIKE ? ESCAPE '\\'",
+                format!("%{escaped}%").into(),
+                &mut values,
+            );
+        }
+    }
+    if let Some(rank) = filter.rank.as_deref().filter(|r| !r.is_empty()) {
+        if !RANKS.contains(&rank) {
+            return Err(AppError::validation(
+                "rank",
+                format!("{rank:?} is not a PNC rank"),
+            ));
+        }
+        push("o.rank = ?", rank.into(), &mut values);
+    }
+    if let Some(status) = filter.status.as_deref().filter(|s| !s.is_empty()) {
+        if !STATUSES.contains(&status) {
+            return Err(AppError::validation(
+                "status",
+                format!("{status:?} is not a status: use active, suspended, dismissed or retired"),
+            ));
+        }
+        push("o.status = ?", status.into(), &mut values);
+    }
+    if let Some(unit) = filter
+        .unit
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    {
+        // A region's code takes in its stations (`13` → `13`, `13-01`, …).
+        values.push(unit.into());
+        values.push(format!("{unit}-%").into());
+        conditions.push(format!(
+            "(u.code = ${} OR u.code LIKE ${})",
+            values.len() - 1,
+            values.len()
+        ));
+    }
+    let order = order_by(filter.sort.as_deref().unwrap_or(""))?;
+    let where_clause = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    };
+    let from = "FROM officers o JOIN units u ON u.id = o.unit_id";
+    let count_sql = format!("SELECT COUNT(*) {from}{where_clause}");
+    let total: i64 = bind_all(sqlx::query(&count_sql), &values)
+        .fetch_one(db.pool())
+        .await?
+        .try_get(0)?;
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let page = filter.page.unwrap_or(1).clamp(1, pages);
+    let n = values.len();
+    let sql = format!(
+        "SELECT o.badge_number, o.given_names, o.family_names, o.rank, o.status, u.code, u.name \
+         {from}{where_clause} ORDER BY {order} LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let rows = bind_all(sqlx::query(&sql), &values)
+        .bind(PAGE_SIZE)
+        .bind((page - 1) * PAGE_SIZE)
+        .fetch_all(db.pool())
+        .await?;
+    let rows = rows
+        .iter()
+        .map(|r| {
+            Ok(OfficerRow {
+                badge_number: r.try_get(0)?,
+                given_names: r.try_get(1)?,
+                family_names: r.try_get(2)?,
+                rank: r.try_get(3)?,
+                status: r.try_get(4)?,
+                unit_code: r.try_get(5)?,
+                unit_name: r.try_get(6)?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(OfficerPage {
+        rows,
+        total,
+        page,
+        pages,
+    })
+}
+
+/// An officer's file. The national ID is masked except for supervisors.
+#[tracing::instrument(skip_all, fields(actor = actor.label()))]
+pub async fn profile(
+    db: &Db,
+    actor: &Actor,
+    badge_number: &str,
+) -> Result<OfficerProfile, AppError> {
+    let row = sqlx::query(
+        "SELECT o.id, o.badge_number, o.given_names, o.family_names, o.rank, o.status, \
+                o.status_changed_on, o.hire_date, o.national_id, u.code, u.name, \
+                COALESCE(r.code, ''), COALESCE(r.name, '') \
+         FROM officers o JOIN units u ON u.id = o.unit_id LEFT JOIN units r ON r.id = u.parent_id \
+         WHERE o.badge_number = $1",
+    )
+    .bind(badge_number.trim())
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or_else(|| AppError::NotFound(format!("officer {badge_number}")))?;
+    let id: i64 = row.try_get(0)?;
+    let national_id: Option<String> = row.try_get(8)?;
+    let national_id = national_id.map(|n| {
+        if actor.has_role(Role::Supervisor) {
+            n
+        } else {
+            mask(&n)
+        }
+    });
+    let chips = sqlx::query(
+        "SELECT b.chip_id, a.valid_from, a.valid_to FROM badge_assignments a \
+         JOIN badges b ON b.id = a.badge_id WHERE a.officer_id = $1 ORDER BY a.valid_from DESC",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(ChipRow {
+            chip_id: r.try_get(0)?,
+            from_ms: r.try_get(1)?,
+            to_ms: r.try_get(2)?,
+        })
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(OfficerProfile {
+        badge_number: row.try_get(1)?,
+        given_names: row.try_get(2)?,
+        family_names: row.try_get(3)?,
+        rank: row.try_get(4)?,
+        status: row.try_get(5)?,
+        status_changed_on: row.try_get(6)?,
+        hire_date: row.try_get(7)?,
+        national_id,
+        national_id_masked: !actor.has_role(Role::Supervisor),
+        unit_code: row.try_get(9)?,
+        unit_name: row.try_get(10)?,
+        region_code: row.try_get(11)?,
+        region_name: row.try_get(12)?,
+        chips,
+    })
+}
+
+/// `2456 78901 1301` → `•••• ••••• 1301`.
+pub fn mask(national_id: &str) -> String {
+    let keep = national_id.len().saturating_sub(4);
+    national_id
+        .char_indices()
+        .map(|(i, c)| {
+            if i < keep && c.is_ascii_digit() {
+                '•'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// The organisation, national → regions → stations, with officer counts
+/// (a region's count includes its stations).
+#[tracing::instrument(skip_all, fields(actor = actor.label()))]
+pub async fn units(db: &Db, actor: &Actor) -> Result<Vec<UnitNode>, AppError> {
+    let rows = sqlx::query(
+        "SELECT u.code, u.name, u.kind, COALESCE(p.code, ''), \
+                (SELECT COUNT(*) FROM officers o WHERE o.unit_id = u.id) \
+         FROM units u LEFT JOIN units p ON p.id = u.parent_id ORDER BY u.code",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let mut nodes: Vec<UnitNode> = rows
+        .iter()
+        .map(|r| {
+            Ok(UnitNode {
+                code: r.try_get(0)?,
+                name: r.try_get(1)?,
+                kind: r.try_get(2)?,
+                parent_code: r.try_get(3)?,
+                officers: r.try_get(4)?,
+                vehicles: 0,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    // Roll station counts up into their regions.
+    let station_totals: Vec<(String, i64)> = nodes
+        .iter()
+        .filter(|n| n.kind == "station")
+        .map(|n| (n.parent_code.clone(), n.officers))
+        .collect();
+    for (region, count) in station_totals {
+        if let Some(r) = nodes.iter_mut().find(|n| n.code == region) {
+            r.officers += count;
+        }
+    }
+    Ok(nodes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn national_ids_keep_only_their_last_four_digits() {
+        assert_eq!(mask("2456 78901 1301"), "•••• ••••• 1301");
+    }
+}

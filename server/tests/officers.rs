@@ -1,0 +1,115 @@
+//! Officer records on both backends: search, filters, sorting, paging, the
+//! profile with its masked national ID, the units tree.
+
+mod common;
+
+use app::identity::Role;
+use app::officers::{OfficerPage, OfficerProfile, UnitNode};
+use common::{create_user, spawn_app, TestApp};
+
+async fn page(app: &TestApp, client: &reqwest::Client, args: &[(&str, &str)]) -> OfficerPage {
+    let res = app.call(client, "list_officers", args).await;
+    assert_eq!(res.status(), 200, "{args:?}");
+    res.json().await.unwrap()
+}
+
+on_both_backends! {
+    async fn search_filter_sort_and_page(t: TestDb) {
+        server::demo::load(&t.db, server::demo::Scale::Small, 2013).await.unwrap();
+        let pw = create_user(&t.db, "ana", &[Role::Investigator]).await;
+        let app = spawn_app(&t).await;
+        let c = app.signed_in("ana", &pw).await;
+
+        let all = page(&app, &c, &[]).await;
+        assert_eq!(all.total, 4_000);
+        assert_eq!(all.rows.len(), 50);
+        assert_eq!(all.pages, 80);
+        let names: Vec<String> = all.rows.iter().map(|r| format!("{} {}", r.family_names, r.given_names)).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted, "sorted by name by default");
+
+        // An accented family name, typed without accents and in capitals.
+        let accented: String = sqlx::query_scalar(
+            "SELECT family_names FROM officers WHERE family_names LIKE '%á%' ORDER BY badge_number LIMIT 1")
+            .fetch_one(t.db.pool()).await.unwrap();
+        let plain = app::officers::search::fold(&accented).to_uppercase();
+        let found = page(&app, &c, &[("q", &plain)]).await;
+        assert!(found.total > 0);
+        // Every word typed appears in each officer found (in any order).
+        for r in &found.rows {
+            let name = app::officers::search::fold(&format!("{} {}", r.given_names, r.family_names));
+            for word in app::officers::search::fold(&plain).split_whitespace() {
+                assert!(name.contains(word), "{plain} found {name}");
+            }
+        }
+        assert!(found.rows.iter().any(|r| r.family_names == accented), "the accented name itself is found");
+
+        let by_badge = page(&app, &c, &[("q", &all.rows[0].badge_number)]).await;
+        assert!(by_badge.rows.iter().any(|r| r.badge_number == all.rows[0].badge_number));
+
+        let region = page(&app, &c, &[("unit", "13"), ("status", "active"), ("rank", "agente")]).await;
+        assert!(region.total > 0);
+        assert!(region.rows.iter().all(|r| r.unit_code.starts_with("13-") && r.status == "active" && r.rank == "agente"));
+
+        let by_badge_sort = page(&app, &c, &[("sort", "badge"), ("page", "2")]).await;
+        assert_eq!(by_badge_sort.page, 2);
+        let badges: Vec<&String> = by_badge_sort.rows.iter().map(|r| &r.badge_number).collect();
+        let mut b = badges.clone();
+        b.sort();
+        assert_eq!(badges, b);
+
+        let bad = app.call(&c, "list_officers", &[("rank", "general")]).await;
+        assert_eq!(bad.status(), 422);
+        let bad = app.call(&c, "list_officers", &[("sort", "salary")]).await;
+        assert_eq!(bad.status(), 422);
+    }
+}
+
+on_both_backends! {
+    /// The national ID is shown whole to supervisors only.
+    async fn the_profile_masks_the_national_id(t: TestDb) {
+        server::demo::load(&t.db, server::demo::Scale::Small, 2013).await.unwrap();
+        let inv = create_user(&t.db, "ana", &[Role::Investigator]).await;
+        let sup = create_user(&t.db, "jefa", &[Role::Supervisor]).await;
+        let app = spawn_app(&t).await;
+        let badge: String = sqlx::query_scalar("SELECT badge_number FROM officers ORDER BY badge_number LIMIT 1")
+            .fetch_one(t.db.pool()).await.unwrap();
+        let stored: String = sqlx::query_scalar("SELECT national_id FROM officers WHERE badge_number = $1")
+            .bind(&badge).fetch_one(t.db.pool()).await.unwrap();
+
+        let investigator = app.signed_in("ana", &inv).await;
+        let p: OfficerProfile = app.call(&investigator, "get_officer", &[("badge_number", &badge)]).await.json().await.unwrap();
+        let shown = p.national_id.unwrap();
+        assert!(shown.starts_with("•••• •••••"), "{shown}");
+        assert_eq!(&shown[shown.len() - 4..], &stored[stored.len() - 4..]);
+        assert_eq!(p.chips.len(), 1);
+        assert!(p.chips[0].chip_id.starts_with("CHIP-"));
+
+        let supervisor = app.signed_in("jefa", &sup).await;
+        let p: OfficerProfile = app.call(&supervisor, "get_officer", &[("badge_number", &badge)]).await.json().await.unwrap();
+        assert_eq!(p.national_id.unwrap(), stored);
+
+        let missing = app.call(&investigator, "get_officer", &[("badge_number", "99999999")]).await;
+        assert_eq!(missing.status(), 404);
+    }
+}
+
+on_both_backends! {
+    /// Units: 22 regions under the national unit, counts adding up.
+    async fn the_units_tree_counts_officers(t: TestDb) {
+        server::demo::load(&t.db, server::demo::Scale::Small, 2013).await.unwrap();
+        let pw = create_user(&t.db, "aud", &[Role::Auditor]).await;
+        let app = spawn_app(&t).await;
+        let c = app.signed_in("aud", &pw).await;
+        let nodes: Vec<UnitNode> = app.call(&c, "list_units", &[]).await.json().await.unwrap();
+        let regions: Vec<&UnitNode> = nodes.iter().filter(|n| n.kind == "region").collect();
+        assert_eq!(regions.len(), 22);
+        let national = nodes.iter().find(|n| n.kind == "national").unwrap();
+        let in_regions: i64 = regions.iter().map(|r| r.officers).sum();
+        assert_eq!(in_regions + national.officers, 4_000);
+        let huehue = nodes.iter().find(|n| n.code == "13").unwrap();
+        let stations: i64 = nodes.iter().filter(|n| n.parent_code == "13").map(|n| n.officers).sum();
+        assert_eq!(huehue.officers, stations);
+    }
+}
