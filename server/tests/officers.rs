@@ -113,3 +113,66 @@ on_both_backends! {
         assert_eq!(huehue.officers, stations);
     }
 }
+
+on_both_backends! {
+    /// A status change is checked field by field, written with its history
+    /// row and audit record, and refused to read-only roles.
+    async fn status_changes_are_validated_recorded_and_audited(t: TestDb) {
+        server::demo::load(&t.db, server::demo::Scale::Small, 2013).await.unwrap();
+        let inv = create_user(&t.db, "ana", &[Role::Investigator]).await;
+        let aud = create_user(&t.db, "aud", &[Role::Auditor]).await;
+        let app = spawn_app(&t).await;
+        let (badge, hired): (String, String) = sqlx::query_as(
+            "SELECT badge_number, hire_date FROM officers WHERE status = 'active' ORDER BY badge_number LIMIT 1")
+            .fetch_one(t.db.pool()).await.unwrap();
+        let investigator = app.signed_in("ana", &inv).await;
+        let change = |status: &'static str, date: String, reason: &'static str| {
+            let badge = badge.clone();
+            let client = investigator.clone();
+            let app = &app;
+            async move {
+                app.call(&client, "change_officer_status", &[
+                    ("badge_number", badge.as_str()), ("status", status), ("effective_on", date.as_str()), ("reason", reason),
+                ]).await
+            }
+        };
+        let field_of = |e: app::error::AppError| match e {
+            app::error::AppError::Validation { field, .. } => field,
+            other => panic!("{other:?}"),
+        };
+        for (status, date, reason, field) in [
+            ("fired", "2026-01-10".to_string(), "x", "status"),
+            ("suspended", "10/01/2026".to_string(), "x", "effective_on"),
+            ("suspended", "2999-01-01".to_string(), "x", "effective_on"),
+            ("suspended", "1990-01-01".to_string(), "x", "effective_on"),
+            ("suspended", "2026-01-10".to_string(), "  ", "reason"),
+            ("active", "2026-01-10".to_string(), "x", "status"),
+        ] {
+            let res = change(status, date.clone(), reason).await;
+            assert_eq!(res.status(), 422, "{status} {date}");
+            assert_eq!(field_of(res.json().await.unwrap()), field, "{status} {date} {reason:?}");
+        }
+        let untouched: String = sqlx::query_scalar("SELECT status FROM officers WHERE badge_number = $1")
+            .bind(&badge).fetch_one(t.db.pool()).await.unwrap();
+        assert_eq!(untouched, "active", "nothing half written");
+
+        assert!(hired.as_str() < "2026-01-10");
+        let ok = change("suspended", "2026-01-10".into(), "Prueba de confianza reprobada").await;
+        assert_eq!(ok.status(), 200);
+        let p: app::officers::OfficerProfile = app.call(&investigator, "get_officer", &[("badge_number", &badge)])
+            .await.json().await.unwrap();
+        assert_eq!(p.status, "suspended");
+        assert_eq!(p.status_changed_on.as_deref(), Some("2026-01-10"));
+        assert_eq!(p.history.len(), 1);
+        assert_eq!(p.history[0].recorded_by, "ana");
+        let audited: String = sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'officer.status_changed'")
+            .fetch_one(t.db.pool()).await.unwrap();
+        assert!(audited.contains("\"from\":\"active\"") && audited.contains("\"to\":\"suspended\""), "{audited}");
+
+        let auditor = app.signed_in("aud", &aud).await;
+        let refused = app.call(&auditor, "change_officer_status", &[
+            ("badge_number", badge.as_str()), ("status", "active"), ("effective_on", "2026-02-01"), ("reason", "x"),
+        ]).await;
+        assert_eq!(refused.status(), 403);
+    }
+}

@@ -59,6 +59,16 @@ const SERVER_FUNCTIONS: &[Entry] = &[
     ("list_officers", &[], OFFICER_READERS),
     ("get_officer", &[("badge_number", "none")], OFFICER_READERS),
     ("list_units", &[], OFFICER_READERS),
+    (
+        "change_officer_status",
+        &[
+            ("badge_number", "none"),
+            ("status", "active"),
+            ("effective_on", "2026-01-01"),
+            ("reason", "sweep"),
+        ],
+        Allowed::Roles(&[Role::Investigator, Role::Supervisor]),
+    ),
     ("confirm_totp", &[("code", "000000")], Allowed::SignedIn),
     (
         "list_accounts",

@@ -28,6 +28,7 @@ pub enum AuditAction {
     UserEnabled,
     TotpEnabled,
     TotpReset,
+    OfficerStatusChanged,
     AccessDenied,
     AuditExported,
 }
@@ -47,6 +48,7 @@ impl AuditAction {
         AuditAction::UserEnabled,
         AuditAction::TotpEnabled,
         AuditAction::TotpReset,
+        AuditAction::OfficerStatusChanged,
         AuditAction::AccessDenied,
         AuditAction::AuditExported,
     ];
@@ -67,6 +69,7 @@ impl AuditAction {
             AuditAction::UserEnabled => "user.enabled",
             AuditAction::TotpEnabled => "user.totp_enabled",
             AuditAction::TotpReset => "user.totp_reset",
+            AuditAction::OfficerStatusChanged => "officer.status_changed",
             AuditAction::AccessDenied => "access.denied",
             AuditAction::AuditExported => "audit.exported",
         }
@@ -75,7 +78,12 @@ impl AuditAction {
     /// Whether an administrator may see records of this action (sign-ins
     /// and account events only; auditors see everything).
     pub fn is_account_event(self) -> bool {
-        !matches!(self, AuditAction::AccessDenied | AuditAction::AuditExported)
+        !matches!(
+            self,
+            AuditAction::AccessDenied
+                | AuditAction::AuditExported
+                | AuditAction::OfficerStatusChanged
+        )
     }
 }
 

@@ -69,6 +69,29 @@ pub struct OfficerProfile {
     pub region_code: String,
     pub region_name: String,
     pub chips: Vec<ChipRow>,
+    pub history: Vec<StatusEvent>,
+    /// Whether the reader may record changes (the policy's answer, so the
+    /// page offers only what the server would accept).
+    pub may_write: bool,
+}
+
+/// A recorded status change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusEvent {
+    pub status: String,
+    pub effective_on: String,
+    pub reason: String,
+    pub recorded_by: String,
+}
+
+/// A status change to record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChange {
+    pub badge_number: String,
+    pub status: String,
+    /// `YYYY-MM-DD`, not in the future, not before the hire date.
+    pub effective_on: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,7 +140,36 @@ pub async fn get_officer(badge_number: String) -> Result<OfficerProfile, AppErro
     async {
         let actor = crate::identity::require(Action::ReadOfficers).await?;
         let state = crate::state::AppState::current()?;
-        store::profile(&state.db, &actor, &badge_number).await
+        let mut profile = store::profile(&state.db, &actor, &badge_number).await?;
+        profile.may_write =
+            crate::policy::authorize(actor.principal(), Action::WriteOfficers).is_ok();
+        Ok(profile)
+    }
+    .await
+    .map_err(AppError::respond)
+}
+
+/// Records an officer's change of status (suspension, dismissal,
+/// retirement, return to service), with the date and the reason.
+#[server(prefix = "/rpc", endpoint = "change_officer_status")]
+pub async fn change_officer_status(
+    badge_number: String,
+    status: String,
+    effective_on: String,
+    reason: String,
+) -> Result<(), AppError> {
+    use crate::policy::Action;
+    async {
+        let actor = crate::identity::require(Action::WriteOfficers).await?;
+        let state = crate::state::AppState::current()?;
+        let ip = crate::identity::client_ip().await;
+        let change = StatusChange {
+            badge_number,
+            status,
+            effective_on,
+            reason,
+        };
+        store::change_status(&state.db, &actor, &ip, &change).await
     }
     .await
     .map_err(AppError::respond)
@@ -305,9 +357,15 @@ pub fn OfficerProfilePage() -> impl IntoView {
 
     let i18n = use_i18n();
     let params = use_params_map();
+    let change = ServerAction::<ChangeOfficerStatus>::new();
     let officer = Resource::new(
-        move || params.with(|p| p.get("badge").unwrap_or_default()),
-        get_officer,
+        move || {
+            (
+                params.with(|p| p.get("badge").unwrap_or_default()),
+                change.version().get(),
+            )
+        },
+        |(badge, _)| get_officer(badge),
     );
     view! {
         <section class="page">
@@ -337,6 +395,29 @@ pub fn OfficerProfilePage() -> impl IntoView {
                                         <li><code>{c.chip_id.clone()}</code> " " {chip_period(c)}</li>
                                     }).collect_view()}
                                 </ul>
+                                <h2>{t!(i18n, status_history_title)}</h2>
+                                {if o.history.is_empty() {
+                                    view! { <p class="muted">{t!(i18n, status_history_empty)}</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <table class="table" data-testid="status-history">
+                                            <tbody>
+                                                {o.history.iter().map(|h| {
+                                                    let status = h.status.clone();
+                                                    view! {
+                                                        <tr>
+                                                            <td class="nowrap">{h.effective_on.clone()}</td>
+                                                            <td>{move || status_label(i18n, &status)}</td>
+                                                            <td>{h.reason.clone()}</td>
+                                                            <td class="muted">{h.recorded_by.clone()}</td>
+                                                        </tr>
+                                                    }
+                                                }).collect_view()}
+                                            </tbody>
+                                        </table>
+                                    }.into_any()
+                                }}
+                                {o.may_write.then(|| view! { <StatusForm badge=o.badge_number.clone() changed=change/> })}
                                 <h2>{t!(i18n, officers_more)}</h2>
                                 <p class="muted">{t!(i18n, officers_more_text)}</p>
                             }.into_any()
@@ -349,6 +430,40 @@ pub fn OfficerProfilePage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// The status-change form, for the roles that may write officer records.
+#[component]
+fn StatusForm(badge: String, changed: ServerAction<ChangeOfficerStatus>) -> impl IntoView {
+    let i18n = use_i18n();
+    let field_error = move |field: &'static str| {
+        move || match changed.value().get() {
+            Some(Err(AppError::Validation { field: f, reason })) if f == field => {
+                Some(view! { <p class="field-error" role="alert">{reason}</p> })
+            }
+            _ => None,
+        }
+    };
+    view! {
+        <h2>{t!(i18n, status_change_title)}</h2>
+        <ActionForm action=changed attr:class="form" attr:data-testid="status-form">
+            <input type="hidden" name="badge_number" value=badge/>
+            <label for="new-status">{t!(i18n, officers_status)}</label>
+            <select id="new-status" name="status">
+                {["active", "suspended", "dismissed", "retired"].into_iter().map(|s| view! {
+                    <option value=s>{move || status_label(i18n, s)}</option>
+                }).collect_view()}
+            </select>
+            {field_error("status")}
+            <label for="effective-on">{t!(i18n, status_effective_on)}</label>
+            <input id="effective-on" name="effective_on" type="date" required/>
+            {field_error("effective_on")}
+            <label for="status-reason">{t!(i18n, status_reason)}</label>
+            <input id="status-reason" name="reason" required/>
+            {field_error("reason")}
+            <button type="submit" class="primary">{t!(i18n, status_change_button)}</button>
+        </ActionForm>
     }
 }
 

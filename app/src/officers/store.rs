@@ -206,6 +206,8 @@ pub async fn profile(
         region_code: row.try_get(11)?,
         region_name: row.try_get(12)?,
         chips,
+        history: status_history(db, badge_number.trim()).await?,
+        may_write: false,
     })
 }
 
@@ -260,6 +262,125 @@ pub async fn units(db: &Db, actor: &Actor) -> Result<Vec<UnitNode>, AppError> {
         }
     }
     Ok(nodes)
+}
+
+/// Records a status change: the officer's status and date, a history row
+/// and the audit record, in one transaction.
+#[tracing::instrument(skip_all, fields(actor = actor.label()))]
+pub async fn change_status(
+    db: &Db,
+    actor: &Actor,
+    ip: &str,
+    change: &super::StatusChange,
+) -> Result<(), AppError> {
+    use crate::audit::{AuditAction, AuditEntry, AuditedTx};
+
+    let status = change.status.trim();
+    if !STATUSES.contains(&status) {
+        return Err(AppError::validation(
+            "status",
+            format!("{status:?} is not a status: use active, suspended, dismissed or retired"),
+        ));
+    }
+    let effective_on = chrono::NaiveDate::parse_from_str(change.effective_on.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::validation("effective_on", "is not a date like 2026-11-28"))?;
+    let reason = change.reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::validation("reason", "say why the status changes"));
+    }
+    if reason.chars().count() > 1_000 {
+        return Err(AppError::validation(
+            "reason",
+            "must have at most 1,000 characters",
+        ));
+    }
+    let mut tx = AuditedTx::begin(db).await?;
+    let row = sqlx::query("SELECT id, status, hire_date FROM officers WHERE badge_number = $1")
+        .bind(change.badge_number.trim())
+        .fetch_optional(tx.conn())
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("officer {}", change.badge_number)))?;
+    let (id, from, hire_date): (i64, String, String) =
+        (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+    let today = chrono::Utc::now().date_naive();
+    if effective_on > today {
+        return Err(AppError::validation(
+            "effective_on",
+            "cannot be in the future",
+        ));
+    }
+    if effective_on.format("%Y-%m-%d").to_string() < hire_date {
+        return Err(AppError::validation(
+            "effective_on",
+            format!("is before the officer was hired ({hire_date})"),
+        ));
+    }
+    if from == status {
+        return Err(AppError::validation(
+            "status",
+            format!("the officer is already {status}"),
+        ));
+    }
+    let effective = effective_on.format("%Y-%m-%d").to_string();
+    let now = crate::audit::now_ms();
+    sqlx::query(
+        "UPDATE officers SET status = $1, status_changed_on = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(status)
+    .bind(&effective)
+    .bind(now)
+    .bind(id)
+    .execute(tx.conn())
+    .await?;
+    sqlx::query(
+        "INSERT INTO officer_status_history (officer_id, status, effective_on, reason, recorded_by, recorded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(&effective)
+    .bind(reason)
+    .bind(actor.label())
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    tx.audit(&AuditEntry {
+        actor: actor.audit_actor(),
+        action: AuditAction::OfficerStatusChanged,
+        object_type: "officer",
+        object_id: change.badge_number.trim().to_string(),
+        outcome: "ok",
+        ip: ip.to_string(),
+        details: serde_json::json!({ "from": from, "to": status, "effective_on": effective, "reason": reason }),
+    })
+    .await?;
+    tx.commit().await
+}
+
+/// The officer's recorded status changes, newest first.
+pub async fn status_history(
+    db: &Db,
+    officer_badge: &str,
+) -> Result<Vec<super::StatusEvent>, AppError> {
+    let rows = sqlx::query(
+        "SELECT h.status, h.effective_on, h.reason, h.recorded_by FROM officer_status_history h \
+         JOIN officers o ON o.id = h.officer_id WHERE o.badge_number = $1 \
+         ORDER BY h.effective_on DESC, h.id DESC",
+    )
+    .bind(officer_badge)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(super::StatusEvent {
+                status: r.try_get(0)?,
+                effective_on: r.try_get(1)?,
+                reason: r.try_get(2)?,
+                recorded_by: r.try_get(3)?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(AppError::from)
 }
 
 #[cfg(test)]
