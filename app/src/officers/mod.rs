@@ -12,6 +12,9 @@ pub mod store;
 
 pub const PAGE_SIZE: i64 = 50;
 
+/// Officer statuses (the codes stored).
+pub const STATUSES: &[&str] = &["active", "suspended", "dismissed", "retired"];
+
 /// What the officer list is asked for; every field optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfficerFilter {
@@ -220,7 +223,8 @@ pub fn status_label(i18n: leptos_i18n::I18nContext<Locale>, status: &str) -> Str
     .to_string()
 }
 
-const RANK_CODES: &[&str] = &[
+/// The PNC rank ladder, lowest first (the codes stored).
+pub const RANKS: &[&str] = &[
     "agente",
     "subinspector",
     "inspector",
@@ -284,7 +288,7 @@ pub fn OfficersPage() -> impl IntoView {
                 <label>{t!(i18n, officers_rank)}
                     <select name="rank">
                         <option value="">{t!(i18n, any_option)}</option>
-                        {RANK_CODES.iter().map(|r| view! {
+                        {RANKS.iter().map(|r| view! {
                             <option value=*r selected=move || param("rank") == *r>{move || rank_label(i18n, r)}</option>
                         }).collect_view()}
                     </select>
@@ -295,7 +299,7 @@ pub fn OfficersPage() -> impl IntoView {
                 <label>{t!(i18n, officers_status)}
                     <select name="status">
                         <option value="">{t!(i18n, any_option)}</option>
-                        {["active", "suspended", "dismissed", "retired"].into_iter().map(|s| view! {
+                        {STATUSES.iter().copied().map(|s| view! {
                             <option value=s selected=move || param("status") == s>{move || status_label(i18n, s)}</option>
                         }).collect_view()}
                     </select>
@@ -451,7 +455,7 @@ fn StatusForm(badge: String, changed: ServerAction<ChangeOfficerStatus>) -> impl
             <input type="hidden" name="badge_number" value=badge/>
             <label for="new-status">{t!(i18n, officers_status)}</label>
             <select id="new-status" name="status">
-                {["active", "suspended", "dismissed", "retired"].into_iter().map(|s| view! {
+                {STATUSES.iter().copied().map(|s| view! {
                     <option value=s>{move || status_label(i18n, s)}</option>
                 }).collect_view()}
             </select>

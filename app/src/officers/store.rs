@@ -10,21 +10,7 @@ use crate::policy::Actor;
 use crate::store::batch::{bind_all, Value};
 use crate::store::Db;
 
-pub const RANKS: &[&str] = &[
-    "agente",
-    "subinspector",
-    "inspector",
-    "oficial_tercero",
-    "oficial_segundo",
-    "oficial_primero",
-    "subcomisario",
-    "comisario",
-    "comisario_general",
-    "subdirector_general",
-    "director_general_adjunto",
-    "director_general",
-];
-pub const STATUSES: &[&str] = &["active", "suspended", "dismissed", "retired"];
+use super::{RANKS, STATUSES};
 
 /// Sort keys people may ask for, and the SQL they mean.
 fn order_by(sort: &str) -> Result<&'static str, AppError> {
