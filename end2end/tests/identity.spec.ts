@@ -30,11 +30,15 @@ test('an auditor sees the accounts but no control that writes, and a crafted wri
   await expect(page.getByRole('heading', { name: 'Crear una cuenta' })).toHaveCount(0);
   await page.screenshot({ path: testInfo.outputPath('accounts-auditor.png'), fullPage: true });
 
+  // Same origin, so the request passes the cross-site check and reaches
+  // the policy, which refuses it.
+  const origin = new URL(page.url()).origin;
   const crafted = await page.request.post('/rpc/create_account', {
     form: { username: 'mole', display_name: 'Mole', roles: 'admin' },
-    headers: { accept: 'application/json' },
+    headers: { accept: 'application/json', origin },
   });
   expect(crafted.status()).toBe(403);
+  expect(await crafted.text()).toContain('Forbidden');
 });
 
 test('an administrator creates an account and sees its password once', async ({ page }, testInfo) => {
