@@ -11,9 +11,9 @@ use leptos_router::{
 use crate::admin::AccountsPage;
 use crate::audit::AuditTrailPage;
 use crate::i18n::*;
-use crate::identity::{
-    who_am_i, ChangePasswordPage, CurrentUser, Role, SignInPage, SignOut, TotpPage,
-};
+use crate::identity::{who_am_i, ChangePasswordPage, CurrentUser, SignInPage, SignOut, TotpPage};
+use crate::officers::forms::{EditOfficerPage, NewOfficerPage};
+use crate::officers::import::ImportPage;
 use crate::officers::{OfficerProfilePage, OfficersPage, UnitsPage};
 use crate::status::StatusPage;
 
@@ -78,8 +78,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/accounts") view=AccountsPage/>
                         <Route path=path!("/audit") view=AuditTrailPage/>
                         <Route path=path!("/officers") view=OfficersPage/>
+                        <Route path=path!("/officers/new") view=NewOfficerPage/>
                         <Route path=path!("/officers/:badge") view=OfficerProfilePage/>
+                        <Route path=path!("/officers/:badge/edit") view=EditOfficerPage/>
                         <Route path=path!("/units") view=UnitsPage/>
+                        <Route path=path!("/import") view=ImportPage/>
                     </Routes>
                 </Frame>
             </Router>
@@ -94,22 +97,19 @@ fn Frame(children: Children) -> impl IntoView {
     let me = Resource::new(|| (), |_| who_am_i());
     provide_context(me);
     // Links only to what the roles may see; the server decides all the same.
-    let has_any = move |wanted: &'static [Role]| {
-        me.get()
-            .and_then(Result::ok)
-            .flatten()
-            .is_some_and(|u| u.roles.iter().any(|r| wanted.contains(r)))
+    // The links follow the policy's matrix, so a role sees what it may use.
+    let may = move |action: crate::policy::Action| {
+        me.get().and_then(Result::ok).flatten().is_some_and(|u| {
+            u.roles
+                .iter()
+                .any(|r| crate::policy::role_allows(*r, action))
+        })
     };
-    let may_see_accounts = move || has_any(&[Role::Admin, Role::Auditor]);
-    let may_see_officers = move || {
-        has_any(&[
-            Role::Investigator,
-            Role::Supervisor,
-            Role::Ministry,
-            Role::Auditor,
-        ])
-    };
-    let may_see_audit = move || has_any(&[Role::Supervisor, Role::Auditor, Role::Admin]);
+    use crate::policy::Action;
+    let may_see_accounts = move || may(Action::ReadUsers);
+    let may_see_officers = move || may(Action::ReadOfficers);
+    let may_import = move || may(Action::ImportOfficers) || may(Action::WriteConfidenceTests);
+    let may_see_audit = move || may(Action::ReadAuditTrail) || may(Action::ReadAccountAudit);
     view! {
         <Title text=move || t_string!(i18n, app_name).to_string()/>
         <a class="skip-link" href="#main">{t!(i18n, skip_to_content)}</a>
@@ -124,6 +124,9 @@ fn Frame(children: Children) -> impl IntoView {
                     {move || may_see_officers().then(|| view! {
                         <A href="/officers">{t!(i18n, nav_officers)}</A>
                         <A href="/units">{t!(i18n, nav_units)}</A>
+                    })}
+                    {move || may_import().then(|| view! {
+                        <A href="/import">{t!(i18n, nav_import)}</A>
                     })}
                     {move || may_see_accounts().then(|| view! {
                         <A href="/accounts">{t!(i18n, nav_accounts)}</A>

@@ -120,6 +120,24 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Import officers, vehicle assignments or confidence tests from a CSV
+    /// file (UTF-8, a header row of the kind's column names).
+    ///
+    /// officers: badge_number,given_names,family_names,rank,unit,status,hire_date,national_id;
+    /// assignments: badge_number,vehicle,from,to,role;
+    /// tests: badge_number,kind,date,result,examiner,notes.
+    /// The whole file is checked first: if any row is bad, nothing is
+    /// imported, every bad row is printed (line, column, reason) and the
+    /// exit code is 1. Otherwise all rows go in in one transaction and the
+    /// number imported is printed. Importing the same file again changes
+    /// nothing.
+    Import {
+        /// officers, assignments or tests.
+        #[arg(value_name = "officers|assignments|tests")]
+        kind: String,
+        /// The CSV file.
+        file: std::path::PathBuf,
+    },
     /// Check the audit trail.
     Audit {
         #[command(subcommand)]
@@ -192,6 +210,13 @@ pub fn main() -> ExitCode {
         },
         _ => None,
     };
+    let import_args = match &command {
+        Command::Import { kind, file } => match read_import_args(kind, file) {
+            Ok(args) => Some(args),
+            Err(e) => return bad_setting(&e),
+        },
+        _ => None,
+    };
 
     init_tracing();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -213,6 +238,10 @@ pub fn main() -> ExitCode {
                 demo_data(&settings, scale, seed).await
             }
             Command::User { command } => user(&settings, command).await,
+            Command::Import { .. } => {
+                let (kind, bytes) = import_args.expect("checked above");
+                import(&settings, kind, &bytes).await
+            }
             Command::Audit {
                 command: AuditCommand::Verify,
             } => audit_verify(&settings).await,
@@ -249,6 +278,64 @@ pub fn parse_demo_args(scale: &str, seed: &str) -> Result<(Scale, u64), SettingE
         reason: format!("{seed:?} is not a whole number from 0 to 18446744073709551615"),
     })?;
     Ok((scale, seed))
+}
+
+/// Checks the import's kind and reads its file.
+pub fn read_import_args(
+    kind: &str,
+    file: &std::path::Path,
+) -> Result<(app::officers::import::ImportKind, Vec<u8>), SettingError> {
+    let kind = app::officers::import::ImportKind::parse(kind).map_err(|_| SettingError {
+        setting: "KIND",
+        reason: format!("{kind:?} is not a kind of file: use officers, assignments or tests"),
+    })?;
+    let bytes = std::fs::read(file).map_err(|e| SettingError {
+        setting: "FILE",
+        reason: format!("cannot read {}: {e}", file.display()),
+    })?;
+    Ok((kind, bytes))
+}
+
+async fn import(
+    settings: &Settings,
+    kind: app::officers::import::ImportKind,
+    bytes: &[u8],
+) -> Result<(), String> {
+    use app::officers::importer::{self, Progress};
+    use app::policy::{authorize, Principal};
+
+    let db = open(settings).await?;
+    apply_migrations(&db).await?;
+    let actor = authorize(&Principal::Operator, kind.action()).map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let progress = |p: Progress| match p {
+        Progress::Checked(n) => eprintln!("checked {n} rows…"),
+        Progress::Written(n, total) if total >= 10_000 => eprintln!("written {n} of {total} rows…"),
+        Progress::Written(..) => {}
+    };
+    let report = importer::import(&db, &actor, "local", kind, bytes, &progress)
+        .await
+        .map_err(|e| format!("the import failed, nothing was imported: {e}"))?;
+    db.close().await;
+    if report.imported() {
+        println!(
+            "imported {} {} rows in {:.1} s: {} new, {} updated, {} unchanged (SHA-256 {})",
+            report.rows,
+            kind.as_str(),
+            started.elapsed().as_secs_f64(),
+            report.inserted,
+            report.updated,
+            report.unchanged,
+            report.sha256
+        );
+        Ok(())
+    } else {
+        print!("{}", report.problems_text());
+        Err(format!(
+            "{} problem(s) in the file: nothing was imported",
+            report.problems.len()
+        ))
+    }
 }
 
 fn init_tracing() {
@@ -328,7 +415,8 @@ async fn demo_data(settings: &Settings, scale: Scale, seed: u64) -> Result<(), S
         .map_err(|e| e.to_string())?;
     println!(
         "loaded the {} demo dataset (seed {seed}) in {:.1} s: {} regions, {} stations, \
-         {} officers, {} vehicles, {} cameras, {} badge chips",
+         {} officers, {} vehicles, {} cameras, {} badge chips, {} vehicle assignments \
+         (the last 7 days), {} confidence tests",
         scale.name(),
         started.elapsed().as_secs_f64(),
         summary.regions,
@@ -336,7 +424,9 @@ async fn demo_data(settings: &Settings, scale: Scale, seed: u64) -> Result<(), S
         summary.officers,
         summary.vehicles,
         summary.cameras,
-        summary.badges
+        summary.badges,
+        summary.assignments,
+        summary.tests
     );
     db.close().await;
     Ok(())

@@ -53,7 +53,10 @@ impl Application {
                 security,
                 crate::security::middleware,
             ))
-            .layer(crate::security::body_limit());
+            // Our own limit (per path) replaces axum's 2 MB default, which
+            // would otherwise cut large imports off inside the handler.
+            .layer(axum::extract::DefaultBodyLimit::disable())
+            .layer(axum::middleware::from_fn(crate::security::limit_body));
         Ok(Application { listener, router })
     }
 

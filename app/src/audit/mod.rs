@@ -29,6 +29,14 @@ pub enum AuditAction {
     TotpEnabled,
     TotpReset,
     OfficerStatusChanged,
+    OfficerCreated,
+    OfficerUpdated,
+    AssignmentAdded,
+    ChipAssigned,
+    ChipReturned,
+    ConfidenceTestRecorded,
+    ConfidenceTestsRead,
+    RecordsImported,
     AccessDenied,
     AuditExported,
 }
@@ -49,6 +57,14 @@ impl AuditAction {
         AuditAction::TotpEnabled,
         AuditAction::TotpReset,
         AuditAction::OfficerStatusChanged,
+        AuditAction::OfficerCreated,
+        AuditAction::OfficerUpdated,
+        AuditAction::AssignmentAdded,
+        AuditAction::ChipAssigned,
+        AuditAction::ChipReturned,
+        AuditAction::ConfidenceTestRecorded,
+        AuditAction::ConfidenceTestsRead,
+        AuditAction::RecordsImported,
         AuditAction::AccessDenied,
         AuditAction::AuditExported,
     ];
@@ -70,6 +86,14 @@ impl AuditAction {
             AuditAction::TotpEnabled => "user.totp_enabled",
             AuditAction::TotpReset => "user.totp_reset",
             AuditAction::OfficerStatusChanged => "officer.status_changed",
+            AuditAction::OfficerCreated => "officer.created",
+            AuditAction::OfficerUpdated => "officer.updated",
+            AuditAction::AssignmentAdded => "assignment.added",
+            AuditAction::ChipAssigned => "chip.assigned",
+            AuditAction::ChipReturned => "chip.returned",
+            AuditAction::ConfidenceTestRecorded => "confidence_test.recorded",
+            AuditAction::ConfidenceTestsRead => "confidence_tests.read",
+            AuditAction::RecordsImported => "records.imported",
             AuditAction::AccessDenied => "access.denied",
             AuditAction::AuditExported => "audit.exported",
         }
@@ -78,11 +102,21 @@ impl AuditAction {
     /// Whether an administrator may see records of this action (sign-ins
     /// and account events only; auditors see everything).
     pub fn is_account_event(self) -> bool {
-        !matches!(
+        matches!(
             self,
-            AuditAction::AccessDenied
-                | AuditAction::AuditExported
-                | AuditAction::OfficerStatusChanged
+            AuditAction::SignIn
+                | AuditAction::SignInFailed
+                | AuditAction::SignOut
+                | AuditAction::AccountLocked
+                | AuditAction::AccountUnlocked
+                | AuditAction::UserCreated
+                | AuditAction::RolesChanged
+                | AuditAction::PasswordReset
+                | AuditAction::PasswordChanged
+                | AuditAction::UserDisabled
+                | AuditAction::UserEnabled
+                | AuditAction::TotpEnabled
+                | AuditAction::TotpReset
         )
     }
 }

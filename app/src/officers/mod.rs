@@ -6,9 +6,17 @@ use serde::{Deserialize, Serialize};
 use crate::error::AppError;
 use crate::i18n::*;
 
+pub mod forms;
+pub mod import;
+#[cfg(feature = "ssr")]
+pub mod importer;
+#[cfg(feature = "ssr")]
+pub mod rules;
 pub mod search;
 #[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(feature = "ssr")]
+pub mod write;
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -43,6 +51,8 @@ pub struct OfficerRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfficerPage {
     pub rows: Vec<OfficerRow>,
+    /// Whether the reader may add officers.
+    pub may_write: bool,
     pub total: i64,
     pub page: i64,
     pub pages: i64,
@@ -73,6 +83,14 @@ pub struct OfficerProfile {
     pub region_name: String,
     pub chips: Vec<ChipRow>,
     pub history: Vec<StatusEvent>,
+    /// The latest vehicle assignments, newest first (at most 20).
+    pub assignments: Vec<AssignmentRow>,
+    /// How many assignments the officer has in all.
+    pub assignment_count: i64,
+    /// Whether the reader may see the confidence tests (read through
+    /// [`list_confidence_tests`], which records the reading).
+    pub may_read_tests: bool,
+    pub may_write_tests: bool,
     /// Whether the reader may record changes (the policy's answer, so the
     /// page offers only what the server would accept).
     pub may_write: bool,
@@ -95,6 +113,95 @@ pub struct StatusChange {
     /// `YYYY-MM-DD`, not in the future, not before the hire date.
     pub effective_on: String,
     pub reason: String,
+}
+
+/// Roles in a vehicle assignment.
+pub const ASSIGNMENT_ROLES: &[&str] = &["driver", "crew"];
+/// Kinds of confidence test.
+pub const TEST_KINDS: &[&str] = &[
+    "polygraph",
+    "background",
+    "assets",
+    "toxicology",
+    "psychological",
+];
+/// Results of a confidence test.
+pub const TEST_RESULTS: &[&str] = &["pass", "fail", "inconclusive"];
+
+/// An officer as typed in the form or a CSV row. The field names are the
+/// CSV's column names, so an error names the same thing in both.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficerInput {
+    pub badge_number: String,
+    pub given_names: String,
+    pub family_names: String,
+    pub rank: String,
+    /// The unit's code, e.g. `13-02`.
+    pub unit: String,
+    /// New officers only; later changes go through a status change.
+    pub status: String,
+    pub hire_date: String,
+    /// 13 digits; may be empty.
+    pub national_id: String,
+}
+
+/// A vehicle assignment as typed (CSV columns
+/// `badge_number,vehicle,from,to,role`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentInput {
+    pub badge_number: String,
+    /// The vehicle's plate, e.g. `PNC-0451`.
+    pub vehicle: String,
+    /// ISO 8601; without an offset, Guatemala time.
+    pub from: String,
+    pub to: String,
+    /// driver or crew.
+    pub role: String,
+}
+
+/// A badge chip handed to an officer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChipInput {
+    pub badge_number: String,
+    pub chip_id: String,
+    /// ISO 8601; without an offset, Guatemala time.
+    pub from: String,
+}
+
+/// A confidence test as typed (CSV columns
+/// `badge_number,kind,date,result,examiner,notes`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestInput {
+    pub badge_number: String,
+    pub kind: String,
+    pub date: String,
+    pub result: String,
+    pub examiner: String,
+    pub notes: String,
+}
+
+/// A vehicle assignment on the officer's file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentRow {
+    pub plate: String,
+    pub unit_code: String,
+    /// Local (Guatemala) times, `2026-11-21 06:00`.
+    pub from: String,
+    pub to: String,
+    pub role: String,
+    /// Whether the shift is under way now.
+    pub current: bool,
+}
+
+/// A confidence test on the officer's file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestRow {
+    pub kind: String,
+    pub date: String,
+    pub result: String,
+    pub examiner: String,
+    pub notes: String,
+    pub recorded_by: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,7 +237,9 @@ pub async fn list_officers(
             sort,
             page,
         };
-        store::list(&state.db, &actor, &filter).await
+        let mut page = store::list(&state.db, &actor, &filter).await?;
+        page.may_write = crate::policy::authorize(actor.principal(), Action::WriteOfficers).is_ok();
+        Ok(page)
     }
     .await
     .map_err(AppError::respond)
@@ -144,8 +253,10 @@ pub async fn get_officer(badge_number: String) -> Result<OfficerProfile, AppErro
         let actor = crate::identity::require(Action::ReadOfficers).await?;
         let state = crate::state::AppState::current()?;
         let mut profile = store::profile(&state.db, &actor, &badge_number).await?;
-        profile.may_write =
-            crate::policy::authorize(actor.principal(), Action::WriteOfficers).is_ok();
+        let may = |action| crate::policy::authorize(actor.principal(), action).is_ok();
+        profile.may_write = may(Action::WriteOfficers);
+        profile.may_read_tests = may(Action::ReadConfidenceTests);
+        profile.may_write_tests = may(Action::WriteConfidenceTests);
         Ok(profile)
     }
     .await
@@ -173,6 +284,183 @@ pub async fn change_officer_status(
             reason,
         };
         store::change_status(&state.db, &actor, &ip, &change).await
+    }
+    .await
+    .map_err(AppError::respond)
+}
+
+/// Adds an officer (status `active` unless said otherwise).
+#[server(prefix = "/rpc", endpoint = "create_officer")]
+#[allow(clippy::too_many_arguments)]
+pub async fn create_officer(
+    badge_number: String,
+    given_names: String,
+    family_names: String,
+    rank: String,
+    unit: String,
+    status: Option<String>,
+    hire_date: String,
+    national_id: Option<String>,
+) -> Result<String, AppError> {
+    use crate::policy::Action;
+    async {
+        let actor = crate::identity::require(Action::WriteOfficers).await?;
+        let state = crate::state::AppState::current()?;
+        let ip = crate::identity::client_ip().await;
+        let input = OfficerInput {
+            badge_number,
+            given_names,
+            family_names,
+            rank,
+            unit,
+            status: status.unwrap_or_default(),
+            hire_date,
+            national_id: national_id.unwrap_or_default(),
+        };
+        write::create_officer(&state.db, &actor, &ip, &input).await?;
+        Ok(input.badge_number.trim().to_string())
+    }
+    .await
+    .map_err(AppError::respond)
+}
+
+/// Edits an officer's names, rank, unit, hire date and national ID (an
+/// empty national ID leaves it as it is).
+#[server(prefix = "/rpc", endpoint = "update_officer")]
+pub async fn update_officer(
+    badge_number: String,
+    given_names: String,
+    family_names: String,
+    rank: String,
+    unit: String,
+    hire_date: String,
+    national_id: Option<String>,
+) -> Result<String, AppError> {
+    use crate::policy::Action;
+    async {
+        let actor = crate::identity::require(Action::WriteOfficers).await?;
+        let state = crate::state::AppState::current()?;
+        let ip = crate::identity::client_ip().await;
+        let input = OfficerInput {
+            badge_number,
+            given_names,
+            family_names,
+            rank,
+            unit,
+            status: String::new(),
+            hire_date,
+            national_id: national_id.unwrap_or_default(),
+        };
+        write::update_officer(&state.db, &actor, &ip, &input).await?;
+        Ok(input.badge_number.trim().to_string())
+    }
+    .await
+    .map_err(AppError::respond)
+}
+
+/// Assigns an officer to a vehicle for a shift.
+#[server(prefix = "/rpc", endpoint = "add_assignment")]
+pub async fn add_assignment(
+    badge_number: String,
+    vehicle: String,
+    from: String,
+    to: String,
+    role: String,
+) -> Result<(), AppError> {
+    use crate::policy::Action;
+    async {
+        let actor = crate::identity::require(Action::WriteOfficers).await?;
+        let state = crate::state::AppState::current()?;
+        let ip = crate::identity::client_ip().await;
+        let input = AssignmentInput {
+            badge_number,
+            vehicle,
+            from,
+            to,
+            role,
+        };
+        write::add_assignment(&state.db, &actor, &ip, &input).await
+    }
+    .await
+    .map_err(AppError::respond)
+}
+
+/// Hands an officer a badge chip.
+#[server(prefix = "/rpc", endpoint = "assign_chip")]
+pub async fn assign_chip(
+    badge_number: String,
+    chip_id: String,
+    from: String,
+) -> Result<(), AppError> {
+    use crate::policy::Action;
+    async {
+        let actor = crate::identity::require(Action::WriteOfficers).await?;
+        let state = crate::state::AppState::current()?;
+        let ip = crate::identity::client_ip().await;
+        let input = ChipInput {
+            badge_number,
+            chip_id,
+            from,
+        };
+        write::assign_chip(&state.db, &actor, &ip, &input).await
+    }
+    .await
+    .map_err(AppError::respond)
+}
+
+/// Records that an officer handed back the chip they wear.
+#[server(prefix = "/rpc", endpoint = "return_chip")]
+pub async fn return_chip(badge_number: String, at: String) -> Result<(), AppError> {
+    use crate::policy::Action;
+    async {
+        let actor = crate::identity::require(Action::WriteOfficers).await?;
+        let state = crate::state::AppState::current()?;
+        let ip = crate::identity::client_ip().await;
+        write::return_chip(&state.db, &actor, &ip, &badge_number, &at).await
+    }
+    .await
+    .map_err(AppError::respond)
+}
+
+/// Records a confidence test.
+#[server(prefix = "/rpc", endpoint = "record_confidence_test")]
+pub async fn record_confidence_test(
+    badge_number: String,
+    kind: String,
+    date: String,
+    result: String,
+    examiner: String,
+    notes: Option<String>,
+) -> Result<(), AppError> {
+    use crate::policy::Action;
+    async {
+        let actor = crate::identity::require(Action::WriteConfidenceTests).await?;
+        let state = crate::state::AppState::current()?;
+        let ip = crate::identity::client_ip().await;
+        let input = TestInput {
+            badge_number,
+            kind,
+            date,
+            result,
+            examiner,
+            notes: notes.unwrap_or_default(),
+        };
+        write::record_test(&state.db, &actor, &ip, &input).await
+    }
+    .await
+    .map_err(AppError::respond)
+}
+
+/// An officer's confidence tests. Each reading is recorded in the audit
+/// trail.
+#[server(prefix = "/rpc", endpoint = "list_confidence_tests")]
+pub async fn list_confidence_tests(badge_number: String) -> Result<Vec<TestRow>, AppError> {
+    use crate::policy::Action;
+    async {
+        let actor = crate::identity::require(Action::ReadConfidenceTests).await?;
+        let state = crate::state::AppState::current()?;
+        let ip = crate::identity::client_ip().await;
+        write::read_tests(&state.db, &actor, &ip, &badge_number).await
     }
     .await
     .map_err(AppError::respond)
@@ -313,6 +601,9 @@ pub fn OfficersPage() -> impl IntoView {
                         Ok(p) => {
                             let (current, pages, total) = (p.page, p.pages, p.total);
                             view! {
+                                {p.may_write.then(|| view! {
+                                    <p class="actions"><a class="button" href="/officers/new">{t!(i18n, officer_new_title)}</a></p>
+                                })}
                                 <p class="muted" data-testid="officers-total">{t!(i18n, officers_total, count = move || crate::status::format_count(total))}</p>
                                 <table class="table" data-testid="officers">
                                     <thead><tr>
@@ -362,11 +653,17 @@ pub fn OfficerProfilePage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
     let change = ServerAction::<ChangeOfficerStatus>::new();
+    let assign = ServerAction::<AddAssignment>::new();
+    let chip = ServerAction::<AssignChip>::new();
+    let give_back = ServerAction::<ReturnChip>::new();
     let officer = Resource::new(
         move || {
             (
                 params.with(|p| p.get("badge").unwrap_or_default()),
-                change.version().get(),
+                change.version().get()
+                    + assign.version().get()
+                    + chip.version().get()
+                    + give_back.version().get(),
             )
         },
         |(badge, _)| get_officer(badge),
@@ -382,6 +679,9 @@ pub fn OfficerProfilePage() -> impl IntoView {
                             let status = o.status.clone();
                             view! {
                                 <h1 data-testid="officer-name">{format!("{} {}", o.given_names, o.family_names)}</h1>
+                                {o.may_write.then(|| view! {
+                                    <p><a href=format!("/officers/{}/edit", o.badge_number) data-testid="edit-officer">{t!(i18n, officer_edit_link)}</a></p>
+                                })}
                                 <dl class="facts wide">
                                     <dt>{t!(i18n, officers_badge)}</dt><dd data-testid="officer-badge">{o.badge_number.clone()}</dd>
                                     <dt>{t!(i18n, officers_rank)}</dt><dd>{move || rank_label(i18n, &rank)}</dd>
@@ -393,12 +693,55 @@ pub fn OfficerProfilePage() -> impl IntoView {
                                     <dt>{t!(i18n, officers_national_id)}</dt>
                                     <dd data-testid="national-id">{o.national_id.clone().unwrap_or_default()}</dd>
                                 </dl>
+                                <h2>{t!(i18n, assignments_title)}</h2>
+                                {if o.assignments.is_empty() {
+                                    view! { <p class="muted">{t!(i18n, assignments_empty)}</p> }.into_any()
+                                } else {
+                                    let shown = o.assignments.len() as i64;
+                                    let total = o.assignment_count;
+                                    view! {
+                                        <table class="table" data-testid="assignments">
+                                            <thead><tr>
+                                                <th scope="col">{t!(i18n, assignment_vehicle)}</th>
+                                                <th scope="col">{t!(i18n, assignment_from)}</th>
+                                                <th scope="col">{t!(i18n, assignment_to)}</th>
+                                                <th scope="col">{t!(i18n, assignment_role)}</th>
+                                            </tr></thead>
+                                            <tbody>
+                                                {o.assignments.iter().map(|a| {
+                                                    let role = a.role.clone();
+                                                    view! {
+                                                        <tr class:current=a.current data-plate=a.plate.clone()>
+                                                            <td><code>{a.plate.clone()}</code> " " <span class="muted">{a.unit_code.clone()}</span></td>
+                                                            <td class="nowrap">{a.from.clone()}</td>
+                                                            <td class="nowrap">{a.to.clone()}</td>
+                                                            <td>{move || forms::role_label(i18n, &role)}
+                                                                {a.current.then(|| view! { " " <span class="badge-now">{t!(i18n, assignment_now)}</span> })}</td>
+                                                        </tr>
+                                                    }
+                                                }).collect_view()}
+                                            </tbody>
+                                        </table>
+                                        {(total > shown).then(|| view! {
+                                            <p class="muted">{t!(i18n, assignments_more, shown = move || shown, total = move || total)}</p>
+                                        })}
+                                    }.into_any()
+                                }}
+                                {o.may_write.then(|| view! { <forms::AssignmentForm badge=o.badge_number.clone() action=assign/> })}
                                 <h2>{t!(i18n, officers_chips)}</h2>
-                                <ul class="plain">
+                                <ul class="plain" data-testid="chips">
                                     {o.chips.iter().map(|c| view! {
                                         <li><code>{c.chip_id.clone()}</code> " " {chip_period(c)}</li>
                                     }).collect_view()}
                                 </ul>
+                                {o.may_write.then(|| view! {
+                                    <forms::ChipForms badge=o.badge_number.clone()
+                                        wears_chip=o.chips.iter().any(|c| c.to_ms.is_none())
+                                        assign=chip give_back=give_back/>
+                                })}
+                                {o.may_read_tests.then(|| view! {
+                                    <forms::TestsSection badge=o.badge_number.clone() may_write=o.may_write_tests/>
+                                })}
                                 <h2>{t!(i18n, status_history_title)}</h2>
                                 {if o.history.is_empty() {
                                     view! { <p class="muted">{t!(i18n, status_history_empty)}</p> }.into_any()

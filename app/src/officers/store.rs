@@ -128,6 +128,7 @@ pub async fn list(db: &Db, actor: &Actor, filter: &OfficerFilter) -> Result<Offi
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(OfficerPage {
         rows,
+        may_write: false,
         total,
         page,
         pages,
@@ -193,8 +194,50 @@ pub async fn profile(
         region_name: row.try_get(12)?,
         chips,
         history: status_history(db, badge_number.trim()).await?,
+        assignments: assignments(db, id, 20).await?,
+        assignment_count: sqlx::query(
+            "SELECT COUNT(*) FROM vehicle_assignments WHERE officer_id = $1",
+        )
+        .bind(id)
+        .fetch_one(db.pool())
+        .await?
+        .try_get(0)?,
+        may_read_tests: false,
+        may_write_tests: false,
         may_write: false,
     })
+}
+
+/// The officer's latest `limit` vehicle assignments, newest first.
+pub async fn assignments(
+    db: &Db,
+    officer_id: i64,
+    limit: i64,
+) -> Result<Vec<super::AssignmentRow>, AppError> {
+    let now = crate::audit::now_ms();
+    let rows = sqlx::query(
+        "SELECT v.plate, u.code, a.starts_at, a.ends_at, a.role FROM vehicle_assignments a \
+         JOIN vehicles v ON v.id = a.vehicle_id JOIN units u ON u.id = v.unit_id \
+         WHERE a.officer_id = $1 ORDER BY a.starts_at DESC LIMIT $2",
+    )
+    .bind(officer_id)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let (from, to): (i64, i64) = (r.try_get(2)?, r.try_get(3)?);
+            Ok(super::AssignmentRow {
+                plate: r.try_get(0)?,
+                unit_code: r.try_get(1)?,
+                from: super::rules::local_time(from),
+                to: super::rules::local_time(to),
+                role: r.try_get(4)?,
+                current: from <= now && now < to,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(AppError::from)
 }
 
 /// `2456 78901 1301` → `•••• ••••• 1301`.
@@ -309,26 +352,15 @@ pub async fn change_status(
     }
     let effective = effective_on.format("%Y-%m-%d").to_string();
     let now = crate::audit::now_ms();
-    sqlx::query(
-        "UPDATE officers SET status = $1, status_changed_on = $2, updated_at = $3 WHERE id = $4",
+    set_status(
+        tx.conn(),
+        id,
+        status,
+        &effective,
+        reason,
+        actor.label(),
+        now,
     )
-    .bind(status)
-    .bind(&effective)
-    .bind(now)
-    .bind(id)
-    .execute(tx.conn())
-    .await?;
-    sqlx::query(
-        "INSERT INTO officer_status_history (officer_id, status, effective_on, reason, recorded_by, recorded_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(id)
-    .bind(status)
-    .bind(&effective)
-    .bind(reason)
-    .bind(actor.label())
-    .bind(now)
-    .execute(tx.conn())
     .await?;
     tx.audit(&AuditEntry {
         actor: actor.audit_actor(),
@@ -341,6 +373,41 @@ pub async fn change_status(
     })
     .await?;
     tx.commit().await
+}
+
+/// Sets an officer's status from a date and adds the history row (the
+/// caller writes the audit record in the same transaction).
+pub async fn set_status(
+    conn: &mut sqlx::AnyConnection,
+    officer_id: i64,
+    status: &str,
+    effective_on: &str,
+    reason: &str,
+    recorded_by: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE officers SET status = $1, status_changed_on = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(status)
+    .bind(effective_on)
+    .bind(now)
+    .bind(officer_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO officer_status_history (officer_id, status, effective_on, reason, recorded_by, recorded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(officer_id)
+    .bind(status)
+    .bind(effective_on)
+    .bind(reason)
+    .bind(recorded_by)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// The officer's recorded status changes, newest first.

@@ -11,6 +11,7 @@ use app::store::Db;
 use sqlx::Row;
 
 pub mod dates;
+pub mod duty;
 mod geo;
 mod names;
 
@@ -102,6 +103,8 @@ pub struct Summary {
     pub vehicles: usize,
     pub cameras: usize,
     pub badges: usize,
+    pub assignments: usize,
+    pub tests: usize,
 }
 
 impl Dataset {
@@ -113,6 +116,8 @@ impl Dataset {
             vehicles: self.vehicles.len(),
             cameras: self.vehicles.len() * 2,
             badges: self.officers.len(),
+            assignments: 0,
+            tests: 0,
         }
     }
 }
@@ -565,8 +570,61 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
     )
     .await?;
 
+    // The last seven days of shifts (today's included), and the tests.
+    let today = (now / 1_000 - 6 * 3_600).div_euclid(86_400);
+    let shifts = duty::shifts(&data, seed, today - 6, 7);
+    let rows: Vec<Vec<Value>> = shifts
+        .iter()
+        .map(|a| {
+            vec![
+                officer_ids[&a.badge_number].into(),
+                vehicle_ids[&a.plate].into(),
+                a.from.into(),
+                a.to.into(),
+                a.role.into(),
+                "demo-data".into(),
+                now.into(),
+            ]
+        })
+        .collect();
+    insert_many(
+        &mut tx,
+        "vehicle_assignments",
+        app::officers::write::ASSIGNMENT_COLUMNS,
+        &rows,
+    )
+    .await?;
+    let reference = dates::days_from_civil(REFERENCE_DAY.0, REFERENCE_DAY.1, REFERENCE_DAY.2);
+    let tests = duty::tests(&data, seed, reference);
+    let rows: Vec<Vec<Value>> = tests
+        .iter()
+        .map(|t| {
+            vec![
+                officer_ids[&t.badge_number].into(),
+                t.kind.into(),
+                t.date.as_str().into(),
+                t.result.into(),
+                t.examiner.as_str().into(),
+                t.notes.as_str().into(),
+                "demo-data".into(),
+                now.into(),
+            ]
+        })
+        .collect();
+    insert_many(
+        &mut tx,
+        "confidence_tests",
+        app::officers::write::TEST_COLUMNS,
+        &rows,
+    )
+    .await?;
+
     tx.commit().await?;
-    Ok(data.summary())
+    Ok(Summary {
+        assignments: shifts.len(),
+        tests: tests.len(),
+        ..data.summary()
+    })
 }
 
 /// What the database already holds, as a phrase, or "" when empty.

@@ -1,0 +1,406 @@
+//! The forms that change officer records: new and edited officers, vehicle
+//! assignments, badge chips and confidence tests. The server checks every
+//! field; its refusal is shown beside the field it names.
+
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+
+use super::*;
+use crate::error::AppError;
+
+/// The reason the server gave for refusing `field`, shown beside it.
+#[component]
+pub fn FieldError(
+    #[prop(into)] error: Signal<Option<AppError>>,
+    field: &'static str,
+) -> impl IntoView {
+    move || match error.get() {
+        Some(AppError::Validation { field: f, reason }) if f == field => Some(view! {
+            <p class="field-error" role="alert" data-field=field>{reason}</p>
+        }),
+        _ => None,
+    }
+}
+
+/// Any other refusal (not allowed, not found, unavailable), shown once
+/// under the form.
+#[component]
+pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    move || match error.get() {
+        Some(AppError::Validation { .. }) | None => None,
+        Some(e) => Some(view! { <p class="error" role="alert">{e.to_string()}</p> }),
+    }
+}
+
+/// The error of an action's last answer, if it was refused.
+pub fn last_error<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().get().and_then(Result::err))
+}
+
+/// Whether the action's last answer was a success (for a "saved" note).
+pub fn succeeded<S>(action: ServerAction<S>) -> Signal<bool>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || matches!(action.value().get(), Some(Ok(_))))
+}
+
+/// Adds a vehicle assignment (a shift) to the officer's file.
+#[component]
+pub fn AssignmentForm(badge: String, action: ServerAction<AddAssignment>) -> impl IntoView {
+    let i18n = use_i18n();
+    let error = last_error(action);
+    view! {
+        <details class="write" open=move || error.get().is_some()>
+            <summary>{t!(i18n, assignment_add_title)}</summary>
+            <ActionForm action=action attr:class="form" attr:data-testid="assignment-form">
+                <input type="hidden" name="badge_number" value=badge/>
+                <label for="assignment-vehicle">{t!(i18n, assignment_vehicle)}</label>
+                <input id="assignment-vehicle" name="vehicle" placeholder="PNC-0451" required/>
+                <FieldError error field="vehicle"/>
+                <label for="assignment-from">{t!(i18n, assignment_from)}</label>
+                <input id="assignment-from" name="from" type="datetime-local" required/>
+                <FieldError error field="from"/>
+                <label for="assignment-to">{t!(i18n, assignment_to)}</label>
+                <input id="assignment-to" name="to" type="datetime-local" required/>
+                <FieldError error field="to"/>
+                <label for="assignment-role">{t!(i18n, assignment_role)}</label>
+                <select id="assignment-role" name="role">
+                    {ASSIGNMENT_ROLES.iter().copied().map(|r| view! {
+                        <option value=r>{move || role_label(i18n, r)}</option>
+                    }).collect_view()}
+                </select>
+                <FieldError error field="role"/>
+                <FieldError error field="badge_number"/>
+                <p class="hint">{t!(i18n, times_hint)}</p>
+                <button type="submit" class="primary">{t!(i18n, assignment_add_button)}</button>
+                <FormError error/>
+            </ActionForm>
+        </details>
+    }
+}
+
+/// Hands the officer a badge chip, or records that they handed theirs back.
+#[component]
+pub fn ChipForms(
+    badge: String,
+    wears_chip: bool,
+    assign: ServerAction<AssignChip>,
+    give_back: ServerAction<ReturnChip>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let error = last_error(assign);
+    let back_error = last_error(give_back);
+    let badge2 = badge.clone();
+    view! {
+        <details class="write" open=move || error.get().is_some() || back_error.get().is_some()>
+            <summary>{t!(i18n, chip_assign_title)}</summary>
+            <ActionForm action=assign attr:class="form" attr:data-testid="chip-form">
+                <input type="hidden" name="badge_number" value=badge/>
+                <label for="chip-id">{t!(i18n, chip_id_label)}</label>
+                <input id="chip-id" name="chip_id" placeholder="CHIP-0000123" required/>
+                <FieldError error field="chip_id"/>
+                <label for="chip-from">{t!(i18n, chip_from_label)}</label>
+                <input id="chip-from" name="from" type="datetime-local" required/>
+                <FieldError error field="from"/>
+                <p class="hint">{t!(i18n, chip_assign_hint)}</p>
+                <button type="submit" class="primary">{t!(i18n, chip_assign_button)}</button>
+                <FormError error/>
+            </ActionForm>
+            {wears_chip.then(|| view! {
+                <ActionForm action=give_back attr:class="form" attr:data-testid="chip-return-form">
+                    <input type="hidden" name="badge_number" value=badge2/>
+                    <label for="chip-return-at">{t!(i18n, chip_return_at)}</label>
+                    <input id="chip-return-at" name="at" type="datetime-local" required/>
+                    <FieldError error=back_error field="at"/>
+                    <FieldError error=back_error field="chip_id"/>
+                    <button type="submit">{t!(i18n, chip_return_button)}</button>
+                    <FormError error=back_error/>
+                </ActionForm>
+            })}
+        </details>
+    }
+}
+
+/// Records a confidence test.
+#[component]
+pub fn TestForm(badge: String, action: ServerAction<RecordConfidenceTest>) -> impl IntoView {
+    let i18n = use_i18n();
+    let error = last_error(action);
+    view! {
+        <details class="write" open=move || error.get().is_some()>
+            <summary>{t!(i18n, test_record_title)}</summary>
+            <ActionForm action=action attr:class="form" attr:data-testid="test-form">
+                <input type="hidden" name="badge_number" value=badge/>
+                <label for="test-kind">{t!(i18n, test_kind)}</label>
+                <select id="test-kind" name="kind">
+                    {TEST_KINDS.iter().copied().map(|k| view! {
+                        <option value=k>{move || test_kind_label(i18n, k)}</option>
+                    }).collect_view()}
+                </select>
+                <FieldError error field="kind"/>
+                <label for="test-date">{t!(i18n, test_date)}</label>
+                <input id="test-date" name="date" type="date" required/>
+                <FieldError error field="date"/>
+                <label for="test-result">{t!(i18n, test_result)}</label>
+                <select id="test-result" name="result">
+                    {TEST_RESULTS.iter().copied().map(|r| view! {
+                        <option value=r>{move || test_result_label(i18n, r)}</option>
+                    }).collect_view()}
+                </select>
+                <FieldError error field="result"/>
+                <label for="test-examiner">{t!(i18n, test_examiner)}</label>
+                <input id="test-examiner" name="examiner" required/>
+                <FieldError error field="examiner"/>
+                <label for="test-notes">{t!(i18n, test_notes)}</label>
+                <textarea id="test-notes" name="notes" rows="3"></textarea>
+                <FieldError error field="notes"/>
+                <button type="submit" class="primary">{t!(i18n, test_record_button)}</button>
+                <FormError error/>
+            </ActionForm>
+        </details>
+    }
+}
+
+/// The confidence tests on the officer's file. Loading them is a recorded
+/// read, so they are fetched only for readers the policy allows.
+#[component]
+pub fn TestsSection(badge: String, may_write: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let record = ServerAction::<RecordConfidenceTest>::new();
+    let badge_for_load = badge.clone();
+    let tests = Resource::new(
+        move || record.version().get(),
+        move |_| list_confidence_tests(badge_for_load.clone()),
+    );
+    view! {
+        <h2 id="tests">{t!(i18n, tests_title)}</h2>
+        <p class="hint">{t!(i18n, tests_audited_hint)}</p>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+            {move || Suspend::new(async move {
+                match tests.await {
+                    Ok(rows) if rows.is_empty() => view! { <p class="muted">{t!(i18n, tests_empty)}</p> }.into_any(),
+                    Ok(rows) => view! {
+                        <table class="table" data-testid="tests">
+                            <thead><tr>
+                                <th scope="col">{t!(i18n, test_date)}</th>
+                                <th scope="col">{t!(i18n, test_kind)}</th>
+                                <th scope="col">{t!(i18n, test_result)}</th>
+                                <th scope="col">{t!(i18n, test_examiner)}</th>
+                                <th scope="col">{t!(i18n, test_notes)}</th>
+                            </tr></thead>
+                            <tbody>
+                                {rows.into_iter().map(|r| {
+                                    let (kind, result) = (r.kind.clone(), r.result.clone());
+                                    view! {
+                                        <tr data-kind=r.kind.clone() data-result=r.result.clone()>
+                                            <td class="nowrap">{r.date.clone()}</td>
+                                            <td>{move || test_kind_label(i18n, &kind)}</td>
+                                            <td><span class=format!("result result-{}", r.result)>{move || test_result_label(i18n, &result)}</span></td>
+                                            <td>{r.examiner.clone()}</td>
+                                            <td>{r.notes.clone()}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+        {may_write.then(|| view! { <TestForm badge=badge.clone() action=record/> })}
+    }
+}
+
+/// The fields of an officer, empty for a new one or filled for an edit.
+#[component]
+fn OfficerFields(
+    current: Option<OfficerProfile>,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let editing = current.is_some();
+    let c = current.unwrap_or_else(|| OfficerProfile {
+        badge_number: String::new(),
+        given_names: String::new(),
+        family_names: String::new(),
+        rank: "agente".into(),
+        status: "active".into(),
+        status_changed_on: None,
+        hire_date: String::new(),
+        national_id: None,
+        national_id_masked: false,
+        unit_code: String::new(),
+        unit_name: String::new(),
+        region_code: String::new(),
+        region_name: String::new(),
+        chips: vec![],
+        history: vec![],
+        assignments: vec![],
+        assignment_count: 0,
+        may_read_tests: false,
+        may_write_tests: false,
+        may_write: false,
+    });
+    let rank_now = c.rank.clone();
+    let id_hint = c.national_id.clone();
+    view! {
+        <label for="officer-badge">{t!(i18n, officers_badge)}</label>
+        {if editing {
+            view! {
+                <input id="officer-badge" value=c.badge_number.clone() disabled/>
+                <input type="hidden" name="badge_number" value=c.badge_number.clone()/>
+                <p class="hint">{t!(i18n, badge_stable_hint)}</p>
+            }.into_any()
+        } else {
+            view! { <input id="officer-badge" name="badge_number" inputmode="numeric" required/> }.into_any()
+        }}
+        <FieldError error field="badge_number"/>
+        <label for="officer-given">{t!(i18n, officer_given_names)}</label>
+        <input id="officer-given" name="given_names" value=c.given_names.clone() required/>
+        <FieldError error field="given_names"/>
+        <label for="officer-family">{t!(i18n, officer_family_names)}</label>
+        <input id="officer-family" name="family_names" value=c.family_names.clone() required/>
+        <FieldError error field="family_names"/>
+        <label for="officer-rank">{t!(i18n, officers_rank)}</label>
+        <select id="officer-rank" name="rank">
+            {RANKS.iter().copied().map(|r| {
+                let selected = r == rank_now;
+                view! { <option value=r selected=selected>{move || rank_label(i18n, r)}</option> }
+            }).collect_view()}
+        </select>
+        <FieldError error field="rank"/>
+        <label for="officer-unit">{t!(i18n, officers_unit)}</label>
+        <input id="officer-unit" name="unit" value=c.unit_code.clone() placeholder="13-02" required/>
+        <p class="hint">{t!(i18n, unit_code_hint)}</p>
+        <FieldError error field="unit"/>
+        {(!editing).then(|| view! {
+            <label for="officer-status">{t!(i18n, officers_status)}</label>
+            <select id="officer-status" name="status">
+                {STATUSES.iter().copied().map(|s| view! {
+                    <option value=s selected=s == "active">{move || status_label(i18n, s)}</option>
+                }).collect_view()}
+            </select>
+            <FieldError error field="status"/>
+        })}
+        <label for="officer-hired">{t!(i18n, officers_hired)}</label>
+        <input id="officer-hired" name="hire_date" type="date" value=c.hire_date.clone() required/>
+        <FieldError error field="hire_date"/>
+        <label for="officer-national-id">{t!(i18n, officers_national_id)}</label>
+        <input id="officer-national-id" name="national_id" inputmode="numeric" placeholder="2456 78901 1301"/>
+        {editing.then(|| view! {
+            <p class="hint">{t!(i18n, national_id_keep_hint)} " " {id_hint.unwrap_or_default()}</p>
+        })}
+        <FieldError error field="national_id"/>
+    }
+}
+
+/// `/officers/new`: add an officer.
+#[component]
+pub fn NewOfficerPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let create = ServerAction::<CreateOfficer>::new();
+    let error = last_error(create);
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(badge)) = create.value().get() {
+            navigate(&format!("/officers/{badge}"), Default::default());
+        }
+    });
+    view! {
+        <section class="page" aria-labelledby="new-officer-title">
+            <p><a href="/officers">{t!(i18n, back_to_officers)}</a></p>
+            <h1 id="new-officer-title">{t!(i18n, officer_new_title)}</h1>
+            <ActionForm action=create attr:class="form" attr:data-testid="officer-form">
+                <OfficerFields current=None error/>
+                <button type="submit" class="primary">{t!(i18n, officer_create_button)}</button>
+                <FormError error/>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// `/officers/:badge/edit`: change an officer's particulars.
+#[component]
+pub fn EditOfficerPage() -> impl IntoView {
+    use leptos_router::hooks::use_params_map;
+
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let save = ServerAction::<UpdateOfficer>::new();
+    let error = last_error(save);
+    let officer = Resource::new(
+        move || params.with(|p| p.get("badge").unwrap_or_default()),
+        get_officer,
+    );
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(badge)) = save.value().get() {
+            navigate(&format!("/officers/{badge}"), Default::default());
+        }
+    });
+    view! {
+        <section class="page">
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match officer.await {
+                        Ok(o) if o.may_write => {
+                            let back = format!("/officers/{}", o.badge_number);
+                            view! {
+                                <p><a href=back>{t!(i18n, back_to_officer)}</a></p>
+                                <h1>{t!(i18n, officer_edit_title)} " " {format!("{} {}", o.given_names, o.family_names)}</h1>
+                                <ActionForm action=save attr:class="form" attr:data-testid="officer-form">
+                                    <OfficerFields current=Some(o) error/>
+                                    <button type="submit" class="primary">{t!(i18n, officer_save_button)}</button>
+                                    <FormError error/>
+                                </ActionForm>
+                            }.into_any()
+                        }
+                        Ok(_) => view! { <p class="error" role="alert">{t!(i18n, not_allowed)}</p> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The translated name of an assignment role.
+pub fn role_label(i18n: leptos_i18n::I18nContext<Locale>, role: &str) -> String {
+    match role {
+        "driver" => t_string!(i18n, role_driver),
+        "crew" => t_string!(i18n, role_crew),
+        other => return other.to_string(),
+    }
+    .to_string()
+}
+
+/// The translated name of a kind of confidence test.
+pub fn test_kind_label(i18n: leptos_i18n::I18nContext<Locale>, kind: &str) -> String {
+    match kind {
+        "polygraph" => t_string!(i18n, kind_polygraph),
+        "background" => t_string!(i18n, kind_background),
+        "assets" => t_string!(i18n, kind_assets),
+        "toxicology" => t_string!(i18n, kind_toxicology),
+        "psychological" => t_string!(i18n, kind_psychological),
+        other => return other.to_string(),
+    }
+    .to_string()
+}
+
+/// The translated name of a test result.
+pub fn test_result_label(i18n: leptos_i18n::I18nContext<Locale>, result: &str) -> String {
+    match result {
+        "pass" => t_string!(i18n, result_pass),
+        "fail" => t_string!(i18n, result_fail),
+        "inconclusive" => t_string!(i18n, result_inconclusive),
+        other => return other.to_string(),
+    }
+    .to_string()
+}

@@ -1,0 +1,278 @@
+//! Importing officers, assignments and confidence tests from CSV: what the
+//! page and `vigia import` share (kinds, the report), the server function
+//! and the `/import` page. The work is done in [`super::importer`].
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::i18n::*;
+use crate::policy::Action;
+
+/// The largest file the import page accepts (the request limit for
+/// `/rpc/import_records`; a 40,000-officer file is about 4 MiB).
+pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+
+/// What a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ImportKind {
+    Officers,
+    Assignments,
+    Tests,
+}
+
+impl ImportKind {
+    pub const ALL: [ImportKind; 3] = [
+        ImportKind::Officers,
+        ImportKind::Assignments,
+        ImportKind::Tests,
+    ];
+
+    /// `officers`, `assignments` or `tests` (the CLI's words too).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportKind::Officers => "officers",
+            ImportKind::Assignments => "assignments",
+            ImportKind::Tests => "tests",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<ImportKind, AppError> {
+        ImportKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s.trim())
+            .ok_or_else(|| {
+                AppError::validation(
+                    "kind",
+                    format!("{s:?} is not a kind of file: use officers, assignments or tests"),
+                )
+            })
+    }
+
+    /// The header's column names (in any order in a file).
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            ImportKind::Officers => &[
+                "badge_number",
+                "given_names",
+                "family_names",
+                "rank",
+                "unit",
+                "status",
+                "hire_date",
+                "national_id",
+            ],
+            ImportKind::Assignments => &["badge_number", "vehicle", "from", "to", "role"],
+            ImportKind::Tests => &[
+                "badge_number",
+                "kind",
+                "date",
+                "result",
+                "examiner",
+                "notes",
+            ],
+        }
+    }
+
+    /// What the policy must allow: officers and assignments are officer
+    /// records (which an administrator may import); tests are confidence
+    /// tests.
+    pub fn action(self) -> Action {
+        match self {
+            ImportKind::Officers | ImportKind::Assignments => Action::ImportOfficers,
+            ImportKind::Tests => Action::WriteConfidenceTests,
+        }
+    }
+}
+
+/// A bad row: its line in the file (1 is the header), the column and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowProblem {
+    pub line: u64,
+    /// Empty when the whole row (or file) is at fault.
+    pub column: String,
+    pub reason: String,
+}
+
+/// What an import did, or why it did nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub kind: String,
+    /// Rows in the file (not counting the header and blank lines).
+    pub rows: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    /// Rows already held exactly so (a re-import).
+    pub unchanged: u64,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+    /// Every bad row; when there is any, nothing was imported.
+    pub problems: Vec<RowProblem>,
+}
+
+impl ImportReport {
+    pub fn imported(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// The report as `vigia import` prints it for a refused file.
+    pub fn problems_text(&self) -> String {
+        let mut out = format!(
+            "nothing imported: {} problem(s) in the file\n",
+            self.problems.len()
+        );
+        for p in &self.problems {
+            if p.column.is_empty() {
+                out.push_str(&format!("line {}: {}\n", p.line, p.reason));
+            } else {
+                out.push_str(&format!(
+                    "line {}, column {}: {}\n",
+                    p.line, p.column, p.reason
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// Imports a CSV file of `kind` (the whole file is checked first; if any
+/// row is bad, nothing is imported and the report lists every bad row).
+#[server(prefix = "/rpc", endpoint = "import_records", input = server_fn::codec::Json)]
+pub async fn import_records(kind: String, csv: String) -> Result<ImportReport, AppError> {
+    async {
+        // The policy first: the kind only picks which permission applies.
+        let action = ImportKind::parse(&kind)
+            .map(ImportKind::action)
+            .unwrap_or(Action::ImportOfficers);
+        let actor = crate::identity::require(action).await?;
+        let kind = ImportKind::parse(&kind)?;
+        let state = crate::state::AppState::current()?;
+        let ip = crate::identity::client_ip().await;
+        super::importer::import(&state.db, &actor, &ip, kind, csv.as_bytes(), &|_| {}).await
+    }
+    .await
+    .map_err(AppError::respond)
+}
+
+/// `/import`: pick the kind of file and the file; see what was imported or
+/// every bad row.
+#[component]
+pub fn ImportPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let kind = RwSignal::new("officers".to_string());
+    let chosen = RwSignal::new(None::<(String, usize, usize)>); // name, bytes, lines
+    let action = ServerAction::<ImportRecords>::new();
+    let pending = action.pending();
+    let local_error = RwSignal::new(None::<String>);
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            local_error.set(None);
+            let Some(input) = leptos::prelude::document()
+                .get_element_by_id("import-file")
+                .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+            else {
+                return;
+            };
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                local_error.set(Some(t_string!(i18n, import_choose_file).to_string()));
+                return;
+            };
+            if file.size() > MAX_IMPORT_BYTES as f64 {
+                local_error.set(Some(t_string!(i18n, import_too_large).to_string()));
+                return;
+            }
+            let name = file.name();
+            leptos::task::spawn_local(async move {
+                match wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                    Ok(text) => {
+                        let csv = text.as_string().unwrap_or_default();
+                        let lines = csv.lines().count().saturating_sub(1);
+                        chosen.set(Some((name, csv.len(), lines)));
+                        action.dispatch(ImportRecords {
+                            kind: kind.get_untracked(),
+                            csv,
+                        });
+                    }
+                    Err(_) => local_error.set(Some(t_string!(i18n, import_unreadable).to_string())),
+                }
+            });
+        }
+    };
+
+    view! {
+        <section class="page" aria-labelledby="import-title">
+            <h1 id="import-title">{t!(i18n, import_title)}</h1>
+            <p class="lede">{t!(i18n, import_intro)}</p>
+            <form class="form" on:submit=on_submit data-testid="import-form">
+                <label for="import-kind">{t!(i18n, import_kind)}</label>
+                <select id="import-kind" name="kind" on:change=move |ev| kind.set(event_target_value(&ev))>
+                    {ImportKind::ALL.into_iter().map(|k| view! {
+                        <option value=k.as_str() selected=move || kind.get() == k.as_str()>{move || kind_label(i18n, k)}</option>
+                    }).collect_view()}
+                </select>
+                <p class="hint">{t!(i18n, import_columns)} " "
+                    <code data-testid="import-columns">{move || ImportKind::parse(&kind.get()).map(|k| k.columns().join(",")).unwrap_or_default()}</code>
+                </p>
+                <label for="import-file">{t!(i18n, import_file)}</label>
+                <input id="import-file" name="file" type="file" accept=".csv,text/csv" required/>
+                <p class="hint">{t!(i18n, import_hint)}</p>
+                <button type="submit" class="primary" disabled=move || pending.get()>{t!(i18n, import_button)}</button>
+                {move || local_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            </form>
+            {move || pending.get().then(|| view! {
+                <div class="progress" role="status" data-testid="import-progress">
+                    <progress></progress>
+                    {move || chosen.get().map(|(name, bytes, lines)| {
+                        let size = crate::status::format_count(bytes as i64);
+                        let rows = crate::status::format_count(lines as i64);
+                        view! { <span>{t!(i18n, import_working, name = move || name.clone(), size = move || size.clone(), rows = move || rows.clone())}</span> }
+                    })}
+                </div>
+            })}
+            {move || (!pending.get()).then(|| action.value().get()).flatten().map(|answer| match answer {
+                Ok(r) if r.imported() => view! {
+                    <div class="notice ok" role="status" data-testid="import-done">
+                        <p><strong>{t!(i18n, import_done, rows = move || crate::status::format_count(r.rows as i64))}</strong></p>
+                        <p>{t!(i18n, import_counts, inserted = move || r.inserted, updated = move || r.updated, unchanged = move || r.unchanged)}</p>
+                        <p class="muted">"SHA-256 " <code>{r.sha256.clone()}</code></p>
+                    </div>
+                }.into_any(),
+                Ok(r) => {
+                    let total = r.problems.len();
+                    view! {
+                        <div class="notice bad" role="alert" data-testid="import-refused">
+                            <p><strong>{t!(i18n, import_refused, count = move || total)}</strong></p>
+                            <table class="table" data-testid="import-problems">
+                                <thead><tr>
+                                    <th scope="col">{t!(i18n, import_line)}</th>
+                                    <th scope="col">{t!(i18n, import_column)}</th>
+                                    <th scope="col">{t!(i18n, import_reason)}</th>
+                                </tr></thead>
+                                <tbody>
+                                    {r.problems.into_iter().take(500).map(|p| view! {
+                                        <tr><td>{p.line}</td><td><code>{p.column}</code></td><td>{p.reason}</td></tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            {(total > 500).then(|| view! { <p class="muted">{t!(i18n, import_first_500)}</p> })}
+                        </div>
+                    }.into_any()
+                }
+                Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+            })}
+        </section>
+    }
+}
+
+fn kind_label(i18n: leptos_i18n::I18nContext<Locale>, kind: ImportKind) -> String {
+    match kind {
+        ImportKind::Officers => t_string!(i18n, import_kind_officers),
+        ImportKind::Assignments => t_string!(i18n, import_kind_assignments),
+        ImportKind::Tests => t_string!(i18n, import_kind_tests),
+    }
+    .to_string()
+}

@@ -1,0 +1,693 @@
+//! CSV import of officers, vehicle assignments and confidence tests (server
+//! only). The whole file is checked first, against the same rules as the
+//! forms and against what the database holds; a file with any bad row
+//! changes nothing and gets a report of every bad row. A good file goes in
+//! in one transaction, with one audit record carrying the file's SHA-256.
+//! Importing the same file again changes nothing.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::import::{ImportKind, ImportReport, RowProblem};
+use super::write::{clean_assignment, clean_officer, clean_test, today, CleanOfficer};
+use super::{AssignmentInput, OfficerInput, TestInput};
+use crate::audit::{now_ms, AuditAction, AuditEntry, AuditedTx};
+use crate::error::AppError;
+use crate::policy::Actor;
+use crate::store::batch::{insert_many, Value};
+use crate::store::Db;
+
+/// Where an import has got to, for a progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Rows read and checked so far.
+    Checked(u64),
+    /// Rows written so far, of the total to write.
+    Written(u64, u64),
+}
+
+/// Rows written between two progress reports.
+const WRITE_CHUNK: usize = 2_000;
+
+/// A parsed file: the header's column positions and the rows, each with the
+/// line it starts on.
+struct Parsed {
+    rows: Vec<(u64, HashMap<&'static str, String>)>,
+}
+
+fn problem(line: u64, column: &str, reason: impl Into<String>) -> RowProblem {
+    RowProblem {
+        line,
+        column: column.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// Reads the CSV: UTF-8, a header naming exactly the kind's columns (in any
+/// order), then rows of as many fields.
+fn parse(
+    kind: ImportKind,
+    bytes: &[u8],
+    problems: &mut Vec<RowProblem>,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Option<Parsed> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let line = 1 + bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
+            problems.push(problem(
+                line as u64,
+                "",
+                "the file is not UTF-8 text: save it as CSV UTF-8",
+            ));
+            return None;
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        problems.push(problem(1, "", "the file is empty"));
+        return None;
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(|c| c.trim().to_lowercase()).collect(),
+        Err(e) => {
+            problems.push(problem(1, "", format!("the header cannot be read: {e}")));
+            return None;
+        }
+    };
+    let expected = kind.columns();
+    let mut positions: Vec<(&'static str, usize)> = Vec::new();
+    for (i, name) in header.iter().enumerate() {
+        match expected.iter().find(|c| **c == name) {
+            Some(c) if positions.iter().any(|(p, _)| p == c) => {
+                problems.push(problem(1, name, "this column appears twice"));
+            }
+            Some(c) => positions.push((c, i)),
+            None => problems.push(problem(
+                1,
+                name,
+                format!(
+                    "is not a column of {} files: the columns are {}",
+                    kind.as_str(),
+                    expected.join(",")
+                ),
+            )),
+        }
+    }
+    for c in expected {
+        if !positions.iter().any(|(p, _)| p == c) {
+            problems.push(problem(1, c, "this column is missing from the header"));
+        }
+    }
+    if !problems.is_empty() {
+        return None;
+    }
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                problems.push(problem(line, "", format!("cannot be read as CSV: {e}")));
+                continue;
+            }
+        };
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue; // a blank line
+        }
+        if record.len() != header.len() {
+            problems.push(problem(
+                line,
+                "",
+                format!(
+                    "has {} fields; the header has {}",
+                    record.len(),
+                    header.len()
+                ),
+            ));
+            continue;
+        }
+        let fields = positions
+            .iter()
+            .map(|(name, i)| (*name, record.get(*i).unwrap_or("").to_string()))
+            .collect();
+        rows.push((line, fields));
+        if rows.len() % 10_000 == 0 {
+            progress(Progress::Checked(rows.len() as u64));
+        }
+    }
+    if rows.is_empty() && problems.is_empty() {
+        problems.push(problem(2, "", "the file has a header but no rows"));
+    }
+    Some(Parsed { rows })
+}
+
+fn get(fields: &HashMap<&'static str, String>, name: &str) -> String {
+    fields.get(name).cloned().unwrap_or_default()
+}
+
+/// Checks and (if every row is good) imports `bytes` as a `kind` file.
+#[tracing::instrument(skip_all, fields(actor = actor.label(), kind = kind.as_str()))]
+pub async fn import(
+    db: &Db,
+    actor: &Actor,
+    ip: &str,
+    kind: ImportKind,
+    bytes: &[u8],
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<ImportReport, AppError> {
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    let mut report = ImportReport {
+        kind: kind.as_str().to_string(),
+        sha256,
+        ..ImportReport::default()
+    };
+    let Some(parsed) = parse(kind, bytes, &mut report.problems, progress) else {
+        return Ok(report);
+    };
+    report.rows = parsed.rows.len() as u64;
+    // Check against what the database holds, then write, in one write
+    // transaction: nothing can change between the check and the write.
+    let mut tx = AuditedTx::begin(db).await?;
+    match kind {
+        ImportKind::Officers => officers(&mut tx, actor, &parsed, &mut report, progress).await?,
+        ImportKind::Assignments => {
+            assignments(&mut tx, actor, &parsed, &mut report, progress).await?
+        }
+        ImportKind::Tests => tests(&mut tx, actor, &parsed, &mut report, progress).await?,
+    }
+    if !report.problems.is_empty() {
+        report.problems.sort_by_key(|p| p.line);
+        report.inserted = 0;
+        report.updated = 0;
+        report.unchanged = 0;
+        // Dropping the transaction rolls it back: nothing was written.
+        return Ok(report);
+    }
+    tx.audit(&AuditEntry {
+        actor: actor.audit_actor(),
+        action: AuditAction::RecordsImported,
+        object_type: "import",
+        object_id: kind.as_str().to_string(),
+        outcome: "ok",
+        ip: ip.to_string(),
+        details: json!({
+            "sha256": report.sha256, "rows": report.rows, "inserted": report.inserted,
+            "updated": report.updated, "unchanged": report.unchanged,
+        }),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// Badge number → (officer id, hire date), for every officer.
+async fn officer_index(tx: &mut AuditedTx) -> Result<HashMap<String, (i64, String)>, AppError> {
+    let rows = sqlx::query("SELECT badge_number, id, hire_date FROM officers")
+        .fetch_all(tx.conn())
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, (r.try_get(1)?, r.try_get(2)?))))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(AppError::from)
+}
+
+async fn write_rows(
+    tx: &mut AuditedTx,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Value>],
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<(), AppError> {
+    let total = rows.len() as u64;
+    let mut written = 0;
+    for chunk in rows.chunks(WRITE_CHUNK) {
+        insert_many(tx.conn(), table, columns, chunk).await?;
+        written += chunk.len() as u64;
+        progress(Progress::Written(written, total));
+    }
+    Ok(())
+}
+
+async fn officers(
+    tx: &mut AuditedTx,
+    actor: &Actor,
+    parsed: &Parsed,
+    report: &mut ImportReport,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<(), AppError> {
+    let today = today();
+    let units: HashMap<String, i64> = sqlx::query("SELECT code, id FROM units")
+        .fetch_all(tx.conn())
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+    struct Existing {
+        id: i64,
+        fields: [String; 6],
+        national_id: Option<String>,
+    }
+    let existing: HashMap<String, Existing> = sqlx::query(
+        "SELECT o.badge_number, o.id, o.given_names, o.family_names, o.rank, u.code, o.status, \
+         o.hire_date, o.national_id FROM officers o JOIN units u ON u.id = o.unit_id",
+    )
+    .fetch_all(tx.conn())
+    .await?
+    .iter()
+    .map(|r| {
+        Ok((
+            r.try_get(0)?,
+            Existing {
+                id: r.try_get(1)?,
+                fields: [
+                    r.try_get(2)?,
+                    r.try_get(3)?,
+                    r.try_get(4)?,
+                    r.try_get(5)?,
+                    r.try_get(6)?,
+                    r.try_get(7)?,
+                ],
+                national_id: r.try_get(8)?,
+            },
+        ))
+    })
+    .collect::<Result<_, sqlx::Error>>()?;
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut new_rows = Vec::new();
+    let mut changed: Vec<(i64, CleanOfficer, bool)> = Vec::new();
+    for (line, f) in &parsed.rows {
+        let input = OfficerInput {
+            badge_number: get(f, "badge_number"),
+            given_names: get(f, "given_names"),
+            family_names: get(f, "family_names"),
+            rank: get(f, "rank"),
+            unit: get(f, "unit"),
+            status: get(f, "status"),
+            hire_date: get(f, "hire_date"),
+            national_id: get(f, "national_id"),
+        };
+        let o = match clean_officer(&input, today) {
+            Ok(o) => o,
+            Err((column, reason)) => {
+                report.problems.push(problem(*line, column, reason));
+                continue;
+            }
+        };
+        if let Some(first) = seen.insert(o.badge_number.clone(), *line) {
+            report.problems.push(problem(
+                *line,
+                "badge_number",
+                format!("{} is also on line {first}", o.badge_number),
+            ));
+            continue;
+        }
+        let Some(&unit_id) = units.get(&o.unit) else {
+            report.problems.push(problem(
+                *line,
+                "unit",
+                format!("no unit has the code {}", o.unit),
+            ));
+            continue;
+        };
+        match existing.get(&o.badge_number) {
+            None => new_rows.push((o, unit_id)),
+            Some(e) => {
+                let now = [
+                    &o.given_names,
+                    &o.family_names,
+                    &o.rank,
+                    &o.unit,
+                    &o.status,
+                    &o.hire_date,
+                ];
+                let same_fields = e.fields.iter().zip(now).all(|(a, b)| a == b);
+                // An empty national ID keeps the recorded one.
+                let same_id = o.national_id.is_none() || o.national_id == e.national_id;
+                if same_fields && same_id {
+                    report.unchanged += 1;
+                } else {
+                    let status_changed = e.fields[4] != o.status;
+                    changed.push((e.id, o, status_changed));
+                }
+            }
+        }
+    }
+    if !report.problems.is_empty() {
+        return Ok(());
+    }
+    let now = now_ms();
+    let rows: Vec<Vec<Value>> = new_rows
+        .iter()
+        .map(|(o, unit_id)| {
+            vec![
+                o.badge_number.as_str().into(),
+                o.given_names.as_str().into(),
+                o.family_names.as_str().into(),
+                o.rank.as_str().into(),
+                (*unit_id).into(),
+                o.status.as_str().into(),
+                o.hire_date.as_str().into(),
+                o.national_id.clone().into(),
+                super::search::officer_key(&o.badge_number, &o.given_names, &o.family_names).into(),
+                now.into(),
+                now.into(),
+            ]
+        })
+        .collect();
+    write_rows(
+        tx,
+        "officers",
+        &[
+            "badge_number",
+            "given_names",
+            "family_names",
+            "rank",
+            "unit_id",
+            "status",
+            "hire_date",
+            "national_id",
+            "search_key",
+            "created_at",
+            "updated_at",
+        ],
+        &rows,
+        progress,
+    )
+    .await?;
+    report.inserted = rows.len() as u64;
+    let effective = today.format("%Y-%m-%d").to_string();
+    for (id, o, status_changed) in &changed {
+        let unit_id = units[&o.unit];
+        sqlx::query(
+            "UPDATE officers SET given_names = $1, family_names = $2, rank = $3, unit_id = $4, \
+             hire_date = $5, national_id = COALESCE($6, national_id), search_key = $7, updated_at = $8 \
+             WHERE id = $9",
+        )
+        .bind(&o.given_names)
+        .bind(&o.family_names)
+        .bind(&o.rank)
+        .bind(unit_id)
+        .bind(&o.hire_date)
+        .bind(&o.national_id)
+        .bind(super::search::officer_key(
+            &o.badge_number,
+            &o.given_names,
+            &o.family_names,
+        ))
+        .bind(now)
+        .bind(id)
+        .execute(tx.conn())
+        .await?;
+        if *status_changed {
+            let reason = format!("CSV import (SHA-256 {})", &report.sha256[..16]);
+            super::store::set_status(
+                tx.conn(),
+                *id,
+                &o.status,
+                &effective,
+                &reason,
+                actor.label(),
+                now,
+            )
+            .await?;
+        }
+    }
+    report.updated = changed.len() as u64;
+    Ok(())
+}
+
+async fn assignments(
+    tx: &mut AuditedTx,
+    actor: &Actor,
+    parsed: &Parsed,
+    report: &mut ImportReport,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<(), AppError> {
+    let officers = officer_index(tx).await?;
+    let vehicles: HashMap<String, i64> = sqlx::query("SELECT plate, id FROM vehicles")
+        .fetch_all(tx.conn())
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+    // (officer, vehicle, from, to, role, line)
+    let mut good: Vec<(i64, i64, i64, i64, String, u64)> = Vec::new();
+    for (line, f) in &parsed.rows {
+        let input = AssignmentInput {
+            badge_number: get(f, "badge_number"),
+            vehicle: get(f, "vehicle"),
+            from: get(f, "from"),
+            to: get(f, "to"),
+            role: get(f, "role"),
+        };
+        let a = match clean_assignment(&input) {
+            Ok(a) => a,
+            Err((column, reason)) => {
+                report.problems.push(problem(*line, column, reason));
+                continue;
+            }
+        };
+        let Some(&(officer, _)) = officers.get(&a.badge_number) else {
+            report.problems.push(problem(
+                *line,
+                "badge_number",
+                format!("no officer has the badge number {}", a.badge_number),
+            ));
+            continue;
+        };
+        let Some(&vehicle) = vehicles.get(&a.plate) else {
+            report.problems.push(problem(
+                *line,
+                "vehicle",
+                format!("no vehicle has the plate {}", a.plate),
+            ));
+            continue;
+        };
+        good.push((officer, vehicle, a.from, a.to, a.role, *line));
+    }
+    if good.is_empty() {
+        return Ok(());
+    }
+    // What the database holds in the file's time span, for these officers.
+    let span_from = good.iter().map(|g| g.2).min().unwrap_or(0);
+    let span_to = good.iter().map(|g| g.3).max().unwrap_or(0);
+    let in_file: HashSet<i64> = good.iter().map(|g| g.0).collect();
+    let mut held: HashMap<i64, Vec<(i64, i64, i64, String)>> = HashMap::new();
+    for r in sqlx::query(
+        "SELECT officer_id, vehicle_id, starts_at, ends_at, role FROM vehicle_assignments \
+         WHERE starts_at < $2 AND ends_at > $1",
+    )
+    .bind(span_from)
+    .bind(span_to)
+    .fetch_all(tx.conn())
+    .await?
+    {
+        let officer: i64 = r.try_get(0)?;
+        if in_file.contains(&officer) {
+            held.entry(officer).or_default().push((
+                r.try_get(1)?,
+                r.try_get(2)?,
+                r.try_get(3)?,
+                r.try_get(4)?,
+            ));
+        }
+    }
+    let plate_of: HashMap<i64, &str> = vehicles.iter().map(|(p, id)| (*id, p.as_str())).collect();
+    // Per officer, the file's shifts in time order: each must not overlap
+    // the one before it in the file, nor any held one (unless it is that
+    // same held assignment, which makes it a no-op).
+    good.sort_by_key(|g| (g.0, g.2, g.5));
+    let mut new_rows = Vec::new();
+    let mut previous: Option<&(i64, i64, i64, i64, String, u64)> = None;
+    for g in &good {
+        let (officer, vehicle, from, to, role, line) = g;
+        if let Some(p) = previous.filter(|p| p.0 == *officer && p.3 > *from) {
+            report.problems.push(problem(
+                *line,
+                "from",
+                format!("overlaps the shift on line {} for the same officer", p.5),
+            ));
+            previous = Some(g);
+            continue;
+        }
+        previous = Some(g);
+        let mut duplicate = false;
+        let mut clash = None;
+        for h in held.get(officer).map(Vec::as_slice).unwrap_or(&[]) {
+            if h.1 < *to && h.2 > *from {
+                if (h.0, h.1, h.2, &h.3) == (*vehicle, *from, *to, role) {
+                    duplicate = true;
+                } else {
+                    clash = Some(h);
+                }
+            }
+        }
+        if let Some(h) = clash {
+            report.problems.push(problem(
+                *line,
+                "from",
+                format!(
+                    "the officer is already assigned to {} from {} to {}: shifts may not overlap",
+                    plate_of.get(&h.0).unwrap_or(&"?"),
+                    super::rules::local_time(h.1),
+                    super::rules::local_time(h.2)
+                ),
+            ));
+        } else if duplicate {
+            report.unchanged += 1;
+        } else {
+            new_rows.push(g);
+        }
+    }
+    if !report.problems.is_empty() {
+        return Ok(());
+    }
+    let now = now_ms();
+    let rows: Vec<Vec<Value>> = new_rows
+        .iter()
+        .map(|(officer, vehicle, from, to, role, _)| {
+            vec![
+                (*officer).into(),
+                (*vehicle).into(),
+                (*from).into(),
+                (*to).into(),
+                role.as_str().into(),
+                actor.label().into(),
+                now.into(),
+            ]
+        })
+        .collect();
+    write_rows(
+        tx,
+        "vehicle_assignments",
+        super::write::ASSIGNMENT_COLUMNS,
+        &rows,
+        progress,
+    )
+    .await?;
+    report.inserted = rows.len() as u64;
+    Ok(())
+}
+
+async fn tests(
+    tx: &mut AuditedTx,
+    actor: &Actor,
+    parsed: &Parsed,
+    report: &mut ImportReport,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<(), AppError> {
+    let today = today();
+    let officers = officer_index(tx).await?;
+    let held: HashMap<(i64, String, String), (String, String, String)> = sqlx::query(
+        "SELECT officer_id, kind, taken_on, result, examiner, notes FROM confidence_tests",
+    )
+    .fetch_all(tx.conn())
+    .await?
+    .iter()
+    .map(|r| {
+        Ok((
+            (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?),
+            (r.try_get(3)?, r.try_get(4)?, r.try_get(5)?),
+        ))
+    })
+    .collect::<Result<_, sqlx::Error>>()?;
+    let mut seen: HashMap<(i64, String, String), u64> = HashMap::new();
+    let mut new_rows = Vec::new();
+    for (line, f) in &parsed.rows {
+        let input = TestInput {
+            badge_number: get(f, "badge_number"),
+            kind: get(f, "kind"),
+            date: get(f, "date"),
+            result: get(f, "result"),
+            examiner: get(f, "examiner"),
+            notes: get(f, "notes"),
+        };
+        let t = match clean_test(&input, today) {
+            Ok(t) => t,
+            Err((column, reason)) => {
+                report.problems.push(problem(*line, column, reason));
+                continue;
+            }
+        };
+        let Some((officer, hire_date)) = officers.get(&t.badge_number) else {
+            report.problems.push(problem(
+                *line,
+                "badge_number",
+                format!("no officer has the badge number {}", t.badge_number),
+            ));
+            continue;
+        };
+        if t.date < *hire_date {
+            report.problems.push(problem(
+                *line,
+                "date",
+                format!("is before the officer was hired ({hire_date})"),
+            ));
+            continue;
+        }
+        let key = (*officer, t.kind.clone(), t.date.clone());
+        if let Some(first) = seen.insert(key.clone(), *line) {
+            report.problems.push(problem(
+                *line,
+                "date",
+                format!("line {first} has the same officer, kind and date"),
+            ));
+            continue;
+        }
+        match held.get(&key) {
+            Some(h) if (&h.0, &h.1, &h.2) == (&t.result, &t.examiner, &t.notes) => {
+                report.unchanged += 1;
+            }
+            Some(h) => report.problems.push(problem(
+                *line,
+                "result",
+                format!(
+                    "a {} test of this officer on {} is already recorded ({}, by {}): an import does not change recorded tests",
+                    t.kind, t.date, h.0, h.1
+                ),
+            )),
+            None => new_rows.push((*officer, t)),
+        }
+    }
+    if !report.problems.is_empty() {
+        return Ok(());
+    }
+    let now = now_ms();
+    let rows: Vec<Vec<Value>> = new_rows
+        .iter()
+        .map(|(officer, t)| {
+            vec![
+                (*officer).into(),
+                t.kind.as_str().into(),
+                t.date.as_str().into(),
+                t.result.as_str().into(),
+                t.examiner.as_str().into(),
+                t.notes.as_str().into(),
+                actor.label().into(),
+                now.into(),
+            ]
+        })
+        .collect();
+    write_rows(
+        tx,
+        "confidence_tests",
+        super::write::TEST_COLUMNS,
+        &rows,
+        progress,
+    )
+    .await?;
+    report.inserted = rows.len() as u64;
+    Ok(())
+}

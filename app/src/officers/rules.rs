@@ -1,0 +1,261 @@
+//! The rules a record must meet before it is stored, field by field. The
+//! forms and the CSV import both use these, so a value accepted from one is
+//! accepted from the other. Each check returns the cleaned value or the
+//! reason it is refused (the caller names the field).
+
+use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+
+use super::{ASSIGNMENT_ROLES, RANKS, STATUSES, TEST_KINDS, TEST_RESULTS};
+
+/// Shifts last at most this long.
+pub const MAX_SHIFT_MS: i64 = 24 * 3600 * 1000;
+/// The Policía Nacional Civil was founded in 1997: no earlier hire date.
+pub const FIRST_HIRE_DATE: &str = "1997-01-01";
+
+/// Badge numbers (NIP): 3 to 10 digits.
+pub fn badge_number(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("is required".into());
+    }
+    if !(3..=10).contains(&s.len()) || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("{s:?} is not a badge number: 3 to 10 digits"));
+    }
+    Ok(s.to_string())
+}
+
+/// Given or family names: letters (any accent), spaces, hyphens,
+/// apostrophes and periods; at most 100 characters; inner spaces collapsed.
+pub fn name(s: &str) -> Result<String, String> {
+    let cleaned = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if cleaned.is_empty() {
+        return Err("is required".into());
+    }
+    if cleaned.chars().count() > 100 {
+        return Err("must have at most 100 characters".into());
+    }
+    if let Some(c) = cleaned
+        .chars()
+        .find(|c| !(c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '.')))
+    {
+        return Err(format!(
+            "may not contain {c:?}: letters, spaces, - ' and . only"
+        ));
+    }
+    Ok(cleaned)
+}
+
+pub fn rank(s: &str) -> Result<String, String> {
+    one_of(s, RANKS, "a PNC rank")
+}
+
+pub fn status(s: &str) -> Result<String, String> {
+    one_of(s, STATUSES, "a status")
+}
+
+pub fn assignment_role(s: &str) -> Result<String, String> {
+    one_of(s, ASSIGNMENT_ROLES, "a role")
+}
+
+pub fn test_kind(s: &str) -> Result<String, String> {
+    one_of(s, TEST_KINDS, "a kind of test")
+}
+
+pub fn test_result(s: &str) -> Result<String, String> {
+    one_of(s, TEST_RESULTS, "a result")
+}
+
+fn one_of(s: &str, allowed: &[&str], what: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("is required".into());
+    }
+    if allowed.contains(&s) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("{s:?} is not {what}: use {}", allowed.join(", ")))
+    }
+}
+
+/// A calendar date `YYYY-MM-DD`, not after `today`.
+pub fn past_date(s: &str, today: NaiveDate) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("is required".into());
+    }
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("{s:?} is not a date like 2026-11-28"))?;
+    if d > today {
+        return Err(format!("{s} is in the future"));
+    }
+    Ok(d.format("%Y-%m-%d").to_string())
+}
+
+/// A hire date: a past date, not before the PNC existed.
+pub fn hire_date(s: &str, today: NaiveDate) -> Result<String, String> {
+    let d = past_date(s, today)?;
+    if d.as_str() < FIRST_HIRE_DATE {
+        return Err(format!("{d} is before the PNC was founded (1997)"));
+    }
+    Ok(d)
+}
+
+/// A DPI (national ID): 13 digits, spaces allowed; stored as
+/// `NNNN NNNNN NNNN`. Empty means not known.
+pub fn national_id(s: &str) -> Result<Option<String>, String> {
+    let digits: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    if digits.is_empty() {
+        return Ok(None);
+    }
+    if digits.len() != 13 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("is not a DPI: 13 digits, like 2456 78901 1301".into());
+    }
+    Ok(Some(format!(
+        "{} {} {}",
+        &digits[0..4],
+        &digits[4..9],
+        &digits[9..13]
+    )))
+}
+
+/// Free text that is required (an examiner's name, a reason).
+pub fn required_text(s: &str, max_chars: usize) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("is required".into());
+    }
+    optional_text(s, max_chars)
+}
+
+/// Free text that may be empty (notes).
+pub fn optional_text(s: &str, max_chars: usize) -> Result<String, String> {
+    let s = s.trim();
+    if s.chars().count() > max_chars {
+        return Err(format!("must have at most {max_chars} characters"));
+    }
+    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err("may not contain control characters".into());
+    }
+    Ok(s.to_string())
+}
+
+/// An instant in ISO 8601, as milliseconds since the epoch (UTC). With an
+/// offset (`2026-11-21T06:00:00-06:00`, `…Z`) it means what it says; without
+/// one (`2026-11-21T06:00`, what a browser's date-time field sends) it is
+/// the time in Guatemala.
+pub fn instant(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("is required".into());
+    }
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.timestamp_millis());
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(local) = NaiveDateTime::parse_from_str(s, format) {
+            // Guatemala has had no daylight-saving time since 2006, so
+            // every local time is one instant.
+            return chrono_tz::America::Guatemala
+                .from_local_datetime(&local)
+                .single()
+                .map(|t| t.timestamp_millis())
+                .ok_or_else(|| format!("{s} does not exist in Guatemala's time"));
+        }
+    }
+    Err(format!(
+        "{s:?} is not a date and time like 2026-11-21T06:00 or 2026-11-21T06:00:00-06:00"
+    ))
+}
+
+/// A shift: `to` after `from`, at most 24 hours long.
+pub fn shift(from: i64, to: i64) -> Result<(), (&'static str, String)> {
+    if to <= from {
+        return Err(("to", "must be after the start of the shift".into()));
+    }
+    if to - from > MAX_SHIFT_MS {
+        return Err(("to", "a shift lasts at most 24 hours".into()));
+    }
+    Ok(())
+}
+
+/// `1732190400000` → `2024-11-21 06:00` in Guatemala.
+pub fn local_time(ms: i64) -> String {
+    chrono_tz::America::Guatemala
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()
+    }
+
+    #[test]
+    fn names_keep_accents_and_refuse_digits() {
+        assert_eq!(name("  María  José ").unwrap(), "María José");
+        assert_eq!(name("Xicará Peña-O'Neil").unwrap(), "Xicará Peña-O'Neil");
+        assert!(name("R2D2").unwrap_err().contains("'2'"));
+        assert_eq!(name("   ").unwrap_err(), "is required");
+    }
+
+    #[test]
+    fn badge_numbers_are_digits() {
+        assert_eq!(badge_number(" 10417 ").unwrap(), "10417");
+        assert!(badge_number("10-417").is_err());
+        assert!(badge_number("12").is_err());
+    }
+
+    #[test]
+    fn national_ids_are_thirteen_digits_in_dpi_groups() {
+        assert_eq!(
+            national_id("2456789011301").unwrap().as_deref(),
+            Some("2456 78901 1301")
+        );
+        assert_eq!(national_id("").unwrap(), None);
+        assert!(national_id("2456 7890 1301").is_err());
+    }
+
+    #[test]
+    fn dates_are_iso_and_not_in_the_future() {
+        assert_eq!(past_date("2026-11-28", today()).unwrap(), "2026-11-28");
+        assert!(past_date("2026-11-29", today())
+            .unwrap_err()
+            .contains("future"));
+        assert!(past_date("28/11/2026", today())
+            .unwrap_err()
+            .contains("not a date"));
+        assert!(hire_date("1990-01-01", today())
+            .unwrap_err()
+            .contains("1997"));
+    }
+
+    #[test]
+    fn times_without_an_offset_are_guatemala_time() {
+        let local = instant("2026-11-21T06:00").unwrap();
+        let explicit = instant("2026-11-21T06:00:00-06:00").unwrap();
+        let utc = instant("2026-11-21T12:00:00Z").unwrap();
+        assert_eq!(local, explicit);
+        assert_eq!(local, utc);
+        assert_eq!(local_time(local), "2026-11-21 06:00");
+        assert!(instant("ayer").unwrap_err().contains("not a date and time"));
+    }
+
+    #[test]
+    fn shifts_end_after_they_start_and_last_at_most_a_day() {
+        let h = 3_600_000;
+        assert!(shift(0, 12 * h).is_ok());
+        assert!(shift(0, 24 * h).is_ok());
+        assert_eq!(shift(0, 25 * h).unwrap_err().0, "to");
+        assert!(shift(5, 5).is_err());
+    }
+}
