@@ -23,7 +23,7 @@ pub mod layout;
 pub mod officers;
 pub mod status;
 
-#[cfg(feature = "ssr")]
+/// Compiled for the browser too: the pages offer what the matrix allows.
 pub mod policy;
 #[cfg(feature = "ssr")]
 pub mod state;

@@ -303,3 +303,71 @@ fn vigia_with_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
         .unwrap();
     child.wait_with_output().unwrap()
 }
+
+/// `vigia import`: exit 0 with the count for a good file (and again, as a
+/// no-op), exit 1 with every bad row for a bad one, exit 2 for a wrong kind
+/// or an unreadable file.
+#[test]
+fn import_prints_the_count_or_every_bad_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/import.db", dir.path().display());
+    let env = [("VIGIA_DATABASE_URL", url.as_str())];
+    assert!(vigia(dir.path(), &["demo-data"], &env).status.success());
+    let good = dir.path().join("officers.csv");
+    std::fs::write(
+        &good,
+        "badge_number,given_names,family_names,rank,unit,status,hire_date,national_id\n\
+         880001,José Ángel,Ixcoy Tzunún,agente,13-02,active,2012-05-02,\n\
+         880002,María,Pérez,subinspector,07-01,active,2019-11-20,\n",
+    )
+    .unwrap();
+    let path = good.to_str().unwrap();
+    let out = vigia(dir.path(), &["import", "officers", path], &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("imported 2 officers rows"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("2 new"), "{}", stdout(&out));
+    let again = vigia(dir.path(), &["import", "officers", path], &env);
+    assert!(again.status.success());
+    assert!(
+        stdout(&again).contains("0 new, 0 updated, 2 unchanged"),
+        "{}",
+        stdout(&again)
+    );
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "badge_number,vehicle,from,to,role\n\
+         880001,PNC-0451,2026-02-01T06:00,2026-02-02T07:00,driver\n\
+         880002,PNC-9999,2026-02-01T06:00,2026-02-01T18:00,crew\n",
+    )
+    .unwrap();
+    let out = vigia(
+        dir.path(),
+        &["import", "assignments", bad.to_str().unwrap()],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let report = stdout(&out);
+    assert!(report.contains("line 2, column to:"), "{report}");
+    assert!(
+        report.contains("line 3, column vehicle: no vehicle has the plate PNC-9999"),
+        "{report}"
+    );
+    assert!(
+        stderr(&out).contains("nothing was imported"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = vigia(dir.path(), &["import", "cars", path], &env);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("KIND"), "{}", stderr(&out));
+    let out = vigia(dir.path(), &["import", "tests", "/no/such/file.csv"], &env);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("FILE"), "{}", stderr(&out));
+}

@@ -67,6 +67,11 @@ const SERVER_FUNCTIONS: &[Entry] = &[
     ("get_officer", &[("badge_number", "none")], OFFICER_READERS),
     ("list_units", &[], OFFICER_READERS),
     (
+        "officer_permissions",
+        &[("badge_number", "none")],
+        OFFICER_READERS,
+    ),
+    (
         "change_officer_status",
         &[
             ("badge_number", "none"),

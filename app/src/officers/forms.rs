@@ -41,13 +41,18 @@ where
     Signal::derive(move || action.value().get().and_then(Result::err))
 }
 
-/// Whether the action's last answer was a success (for a "saved" note).
-pub fn succeeded<S>(action: ServerAction<S>) -> Signal<bool>
+/// Counts the action's successful answers in `saved` (what a page reloads
+/// its data on).
+pub fn count_successes<S>(action: ServerAction<S>, saved: RwSignal<u32>)
 where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,
 {
-    Signal::derive(move || matches!(action.value().get(), Some(Ok(_))))
+    Effect::new(move |_| {
+        if matches!(action.value().get(), Some(Ok(_))) {
+            saved.update(|n| *n += 1);
+        }
+    });
 }
 
 /// Adds a vehicle assignment (a shift) to the officer's file.
@@ -89,7 +94,6 @@ pub fn AssignmentForm(badge: String, action: ServerAction<AddAssignment>) -> imp
 #[component]
 pub fn ChipForms(
     badge: String,
-    wears_chip: bool,
     assign: ServerAction<AssignChip>,
     give_back: ServerAction<ReturnChip>,
 ) -> impl IntoView {
@@ -112,7 +116,7 @@ pub fn ChipForms(
                 <button type="submit" class="primary">{t!(i18n, chip_assign_button)}</button>
                 <FormError error/>
             </ActionForm>
-            {wears_chip.then(|| view! {
+            {view! {
                 <ActionForm action=give_back attr:class="form" attr:data-testid="chip-return-form">
                     <input type="hidden" name="badge_number" value=badge2/>
                     <label for="chip-return-at">{t!(i18n, chip_return_at)}</label>
@@ -122,7 +126,7 @@ pub fn ChipForms(
                     <button type="submit">{t!(i18n, chip_return_button)}</button>
                     <FormError error=back_error/>
                 </ActionForm>
-            })}
+            }}
         </details>
     }
 }
@@ -174,8 +178,10 @@ pub fn TestsSection(badge: String, may_write: bool) -> impl IntoView {
     let i18n = use_i18n();
     let record = ServerAction::<RecordConfidenceTest>::new();
     let badge_for_load = badge.clone();
+    let saved = RwSignal::new(0u32);
+    count_successes(record, saved);
     let tests = Resource::new(
-        move || record.version().get(),
+        move || saved.get(),
         move |_| list_confidence_tests(badge_for_load.clone()),
     );
     view! {

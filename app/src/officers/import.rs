@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::i18n::*;
-use crate::policy::Action;
+use crate::policy::Action as Permission;
 
 /// The largest file the import page accepts (the request limit for
 /// `/rpc/import_records`; a 40,000-officer file is about 4 MiB).
@@ -77,10 +77,10 @@ impl ImportKind {
     /// What the policy must allow: officers and assignments are officer
     /// records (which an administrator may import); tests are confidence
     /// tests.
-    pub fn action(self) -> Action {
+    pub fn action(self) -> Permission {
         match self {
-            ImportKind::Officers | ImportKind::Assignments => Action::ImportOfficers,
-            ImportKind::Tests => Action::WriteConfidenceTests,
+            ImportKind::Officers | ImportKind::Assignments => Permission::ImportOfficers,
+            ImportKind::Tests => Permission::WriteConfidenceTests,
         }
     }
 }
@@ -143,7 +143,7 @@ pub async fn import_records(kind: String, csv: String) -> Result<ImportReport, A
         // The policy first: the kind only picks which permission applies.
         let action = ImportKind::parse(&kind)
             .map(ImportKind::action)
-            .unwrap_or(Action::ImportOfficers);
+            .unwrap_or(Permission::ImportOfficers);
         let actor = crate::identity::require(action).await?;
         let kind = ImportKind::parse(&kind)?;
         let state = crate::state::AppState::current()?;

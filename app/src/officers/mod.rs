@@ -263,6 +263,34 @@ pub async fn get_officer(badge_number: String) -> Result<OfficerProfile, AppErro
     .map_err(AppError::respond)
 }
 
+/// What the reader may do on an officer's file (the policy's answers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileAccess {
+    pub write: bool,
+    pub read_tests: bool,
+    pub write_tests: bool,
+}
+
+/// The reader's permissions on an officer's file (404 for an unknown badge
+/// number, so a page offers no forms for an officer who does not exist).
+#[server(prefix = "/rpc", endpoint = "officer_permissions")]
+pub async fn officer_permissions(badge_number: String) -> Result<FileAccess, AppError> {
+    use crate::policy::Action;
+    async {
+        let actor = crate::identity::require(Action::ReadOfficers).await?;
+        let state = crate::state::AppState::current()?;
+        store::officer_id(&state.db, &badge_number).await?;
+        let may = |action| crate::policy::authorize(actor.principal(), action).is_ok();
+        Ok(FileAccess {
+            write: may(Action::WriteOfficers),
+            read_tests: may(Action::ReadConfidenceTests),
+            write_tests: may(Action::WriteConfidenceTests),
+        })
+    }
+    .await
+    .map_err(AppError::respond)
+}
+
 /// Records an officer's change of status (suspension, dismissal,
 /// retirement, return to service), with the date and the reason.
 #[server(prefix = "/rpc", endpoint = "change_officer_status")]
@@ -656,18 +684,42 @@ pub fn OfficerProfilePage() -> impl IntoView {
     let assign = ServerAction::<AddAssignment>::new();
     let chip = ServerAction::<AssignChip>::new();
     let give_back = ServerAction::<ReturnChip>::new();
+    // The file is read again after a change succeeds, not after a refusal
+    // (which would redraw the form and lose what was typed).
+    let saved = RwSignal::new(0u32);
+    forms::count_successes(change, saved);
+    forms::count_successes(assign, saved);
+    forms::count_successes(chip, saved);
+    forms::count_successes(give_back, saved);
+    let badge = move || params.with(|p| p.get("badge").unwrap_or_default());
     let officer = Resource::new(
-        move || {
-            (
-                params.with(|p| p.get("badge").unwrap_or_default()),
-                change.version().get()
-                    + assign.version().get()
-                    + chip.version().get()
-                    + give_back.version().get(),
-            )
-        },
+        move || (badge(), saved.get()),
         |(badge, _)| get_officer(badge),
     );
+    // What the reader may do here. Asked once: the forms are drawn once and
+    // stay (what was typed survives a refusal) while the data above them is
+    // read again after each change.
+    let access = Resource::new(badge, officer_permissions);
+    // A part of the file, drawn from the officer's data.
+    let part = move |draw: fn(OfficerProfile) -> AnyView| {
+        view! {
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move { officer.await.ok().map(draw) })}
+            </Transition>
+        }
+    };
+    // A form, drawn if the reader's permissions allow it.
+    let form = move |draw: Box<dyn Fn(String, FileAccess) -> Option<AnyView> + Send + Sync>| {
+        let draw = std::sync::Arc::new(draw);
+        view! {
+            <Transition fallback=|| ()>
+                {move || {
+                    let draw = draw.clone();
+                    Suspend::new(async move { access.await.ok().and_then(|p| draw(badge(), p)) })
+                }}
+            </Transition>
+        }
+    };
     view! {
         <section class="page">
             <p><a href="/officers">{t!(i18n, back_to_officers)}</a></p>
@@ -693,80 +745,6 @@ pub fn OfficerProfilePage() -> impl IntoView {
                                     <dt>{t!(i18n, officers_national_id)}</dt>
                                     <dd data-testid="national-id">{o.national_id.clone().unwrap_or_default()}</dd>
                                 </dl>
-                                <h2>{t!(i18n, assignments_title)}</h2>
-                                {if o.assignments.is_empty() {
-                                    view! { <p class="muted">{t!(i18n, assignments_empty)}</p> }.into_any()
-                                } else {
-                                    let shown = o.assignments.len() as i64;
-                                    let total = o.assignment_count;
-                                    view! {
-                                        <table class="table" data-testid="assignments">
-                                            <thead><tr>
-                                                <th scope="col">{t!(i18n, assignment_vehicle)}</th>
-                                                <th scope="col">{t!(i18n, assignment_from)}</th>
-                                                <th scope="col">{t!(i18n, assignment_to)}</th>
-                                                <th scope="col">{t!(i18n, assignment_role)}</th>
-                                            </tr></thead>
-                                            <tbody>
-                                                {o.assignments.iter().map(|a| {
-                                                    let role = a.role.clone();
-                                                    view! {
-                                                        <tr class:current=a.current data-plate=a.plate.clone()>
-                                                            <td><code>{a.plate.clone()}</code> " " <span class="muted">{a.unit_code.clone()}</span></td>
-                                                            <td class="nowrap">{a.from.clone()}</td>
-                                                            <td class="nowrap">{a.to.clone()}</td>
-                                                            <td>{move || forms::role_label(i18n, &role)}
-                                                                {a.current.then(|| view! { " " <span class="badge-now">{t!(i18n, assignment_now)}</span> })}</td>
-                                                        </tr>
-                                                    }
-                                                }).collect_view()}
-                                            </tbody>
-                                        </table>
-                                        {(total > shown).then(|| view! {
-                                            <p class="muted">{t!(i18n, assignments_more, shown = move || shown, total = move || total)}</p>
-                                        })}
-                                    }.into_any()
-                                }}
-                                {o.may_write.then(|| view! { <forms::AssignmentForm badge=o.badge_number.clone() action=assign/> })}
-                                <h2>{t!(i18n, officers_chips)}</h2>
-                                <ul class="plain" data-testid="chips">
-                                    {o.chips.iter().map(|c| view! {
-                                        <li><code>{c.chip_id.clone()}</code> " " {chip_period(c)}</li>
-                                    }).collect_view()}
-                                </ul>
-                                {o.may_write.then(|| view! {
-                                    <forms::ChipForms badge=o.badge_number.clone()
-                                        wears_chip=o.chips.iter().any(|c| c.to_ms.is_none())
-                                        assign=chip give_back=give_back/>
-                                })}
-                                {o.may_read_tests.then(|| view! {
-                                    <forms::TestsSection badge=o.badge_number.clone() may_write=o.may_write_tests/>
-                                })}
-                                <h2>{t!(i18n, status_history_title)}</h2>
-                                {if o.history.is_empty() {
-                                    view! { <p class="muted">{t!(i18n, status_history_empty)}</p> }.into_any()
-                                } else {
-                                    view! {
-                                        <table class="table" data-testid="status-history">
-                                            <tbody>
-                                                {o.history.iter().map(|h| {
-                                                    let status = h.status.clone();
-                                                    view! {
-                                                        <tr>
-                                                            <td class="nowrap">{h.effective_on.clone()}</td>
-                                                            <td>{move || status_label(i18n, &status)}</td>
-                                                            <td>{h.reason.clone()}</td>
-                                                            <td class="muted">{h.recorded_by.clone()}</td>
-                                                        </tr>
-                                                    }
-                                                }).collect_view()}
-                                            </tbody>
-                                        </table>
-                                    }.into_any()
-                                }}
-                                {o.may_write.then(|| view! { <StatusForm badge=o.badge_number.clone() changed=change/> })}
-                                <h2>{t!(i18n, officers_more)}</h2>
-                                <p class="muted">{t!(i18n, officers_more_text)}</p>
                             }.into_any()
                         }
                         Err(AppError::NotFound(_)) => view! {
@@ -776,8 +754,111 @@ pub fn OfficerProfilePage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            {part(assignments_part)}
+            {form(Box::new(move |badge, p| p.write.then(|| view! { <forms::AssignmentForm badge action=assign/> }.into_any())))}
+            {part(chips_part)}
+            {form(Box::new(move |badge, p| p.write.then(|| view! { <forms::ChipForms badge assign=chip give_back/> }.into_any())))}
+            {form(Box::new(move |badge, p| p.read_tests.then(|| view! { <forms::TestsSection badge may_write=p.write_tests/> }.into_any())))}
+            {part(history_part)}
+            {form(Box::new(move |badge, p| p.write.then(|| view! { <StatusForm badge changed=change/> }.into_any())))}
+            {part(|_| {
+                let i18n = use_i18n();
+                view! {
+                    <h2>{t!(i18n, officers_more)}</h2>
+                    <p class="muted">{t!(i18n, officers_more_text)}</p>
+                }.into_any()
+            })}
         </section>
     }
+}
+
+/// The officer's latest vehicle assignments.
+fn assignments_part(o: OfficerProfile) -> AnyView {
+    let i18n = use_i18n();
+    let table = if o.assignments.is_empty() {
+        view! { <p class="muted">{t!(i18n, assignments_empty)}</p> }.into_any()
+    } else {
+        let shown = o.assignments.len() as i64;
+        let total = o.assignment_count;
+        view! {
+            <table class="table" data-testid="assignments">
+                <thead><tr>
+                    <th scope="col">{t!(i18n, assignment_vehicle)}</th>
+                    <th scope="col">{t!(i18n, assignment_from)}</th>
+                    <th scope="col">{t!(i18n, assignment_to)}</th>
+                    <th scope="col">{t!(i18n, assignment_role)}</th>
+                </tr></thead>
+                <tbody>
+                    {o.assignments.iter().map(|a| {
+                        let role = a.role.clone();
+                        view! {
+                            <tr class:current=a.current data-plate=a.plate.clone()>
+                                <td><code>{a.plate.clone()}</code> " " <span class="muted">{a.unit_code.clone()}</span></td>
+                                <td class="nowrap">{a.from.clone()}</td>
+                                <td class="nowrap">{a.to.clone()}</td>
+                                <td>{move || forms::role_label(i18n, &role)}
+                                    {a.current.then(|| view! { " " <span class="badge-now">{t!(i18n, assignment_now)}</span> })}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            {(total > shown).then(|| view! {
+                <p class="muted">{t!(i18n, assignments_more, shown = move || shown, total = move || total)}</p>
+            })}
+        }.into_any()
+    };
+    view! {
+        <h2>{t!(i18n, assignments_title)}</h2>
+        {table}
+    }
+    .into_any()
+}
+
+/// The badge chips the officer has worn.
+fn chips_part(o: OfficerProfile) -> AnyView {
+    let i18n = use_i18n();
+    view! {
+        <h2>{t!(i18n, officers_chips)}</h2>
+        <ul class="plain" data-testid="chips">
+            {o.chips.iter().map(|c| view! {
+                <li><code>{c.chip_id.clone()}</code> " " {chip_period(c)}</li>
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+/// The officer's recorded changes of status.
+fn history_part(o: OfficerProfile) -> AnyView {
+    let i18n = use_i18n();
+    let body = if o.history.is_empty() {
+        view! { <p class="muted">{t!(i18n, status_history_empty)}</p> }.into_any()
+    } else {
+        view! {
+            <table class="table" data-testid="status-history">
+                <tbody>
+                    {o.history.iter().map(|h| {
+                        let status = h.status.clone();
+                        view! {
+                            <tr>
+                                <td class="nowrap">{h.effective_on.clone()}</td>
+                                <td>{move || status_label(i18n, &status)}</td>
+                                <td>{h.reason.clone()}</td>
+                                <td class="muted">{h.recorded_by.clone()}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }
+        .into_any()
+    };
+    view! {
+        <h2>{t!(i18n, status_history_title)}</h2>
+        {body}
+    }
+    .into_any()
 }
 
 /// The status-change form, for the roles that may write officer records.

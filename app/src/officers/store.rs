@@ -240,6 +240,17 @@ pub async fn assignments(
         .map_err(AppError::from)
 }
 
+/// The id of the officer with this badge number, or `NotFound`.
+pub async fn officer_id(db: &Db, badge_number: &str) -> Result<i64, AppError> {
+    sqlx::query("SELECT id FROM officers WHERE badge_number = $1")
+        .bind(badge_number.trim())
+        .fetch_optional(db.pool())
+        .await?
+        .map(|r| r.try_get::<i64, _>(0))
+        .transpose()?
+        .ok_or_else(|| AppError::NotFound(format!("officer {badge_number}")))
+}
+
 /// `2456 78901 1301` → `•••• ••••• 1301`.
 pub fn mask(national_id: &str) -> String {
     let keep = national_id.len().saturating_sub(4);
