@@ -105,12 +105,18 @@ async fn main() -> Result<(), Err> {
     let mut tasks = Vec::new();
     for (n, c) in sessions.into_iter().enumerate() {
         let (base, badges) = (base.clone(), badges.clone());
+        // BENCH_ONLY=profile or list measures one kind of page.
+        let only = std::env::var("BENCH_ONLY").ok();
         tasks.push(tokio::spawn(async move {
             let mut rng = Rng(n as u64 + 1);
             let (mut lists, mut profiles) = (Vec::new(), Vec::new());
             let mut failures = 0u64;
             while Instant::now() < deadline {
-                let profile = rng.below(2) == 0;
+                let profile = match only.as_deref() {
+                    Some("profile") => true,
+                    Some("list") => false,
+                    _ => rng.below(2) == 0,
+                };
                 let path = if profile {
                     format!("/officers/{}", badges[rng.below(badges.len())])
                 } else {

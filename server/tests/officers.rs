@@ -59,6 +59,17 @@ on_both_backends! {
         b.sort();
         assert_eq!(badges, b);
 
+        // A page past the end shows the last one; a search finding nothing, page 1 of 1.
+        let last = page(&app, &c, &[("page", "9999")]).await;
+        assert_eq!((last.page, last.pages, last.total, last.rows.len()), (80, 80, 4_000, 50));
+        let none = page(&app, &c, &[("q", "zzzqqq")]).await;
+        assert_eq!((none.page, none.pages, none.total, none.rows.len()), (1, 1, 0, 0));
+        // Sorting by rank follows the ladder, not the alphabet.
+        let by_rank = page(&app, &c, &[("sort", "rank"), ("page", "80")]).await;
+        assert!(by_rank.rows.iter().any(|r| r.rank != "agente" && r.rank != "subinspector"), "the top of the ladder comes last");
+        let first_ranks = page(&app, &c, &[("sort", "rank")]).await;
+        assert!(first_ranks.rows.iter().all(|r| r.rank == "agente"));
+
         let bad = app.call(&c, "list_officers", &[("rank", "general")]).await;
         assert_eq!(bad.status(), 422);
         let bad = app.call(&c, "list_officers", &[("sort", "salary")]).await;

@@ -209,6 +209,21 @@ pub async fn import(
     })
     .await?;
     tx.commit().await?;
+    if report.inserted + report.updated >= 1_000 {
+        // A large import changes the tables' shape: refresh the planners'
+        // statistics (a failure here loses nothing, so it is only logged).
+        let table = match kind {
+            ImportKind::Officers => "officers",
+            ImportKind::Assignments => "vehicle_assignments",
+            ImportKind::Tests => "confidence_tests",
+        };
+        if let Err(e) = sqlx::query(&format!("ANALYZE {table}"))
+            .execute(db.pool())
+            .await
+        {
+            tracing::warn!(error = %e, "ANALYZE after the import failed");
+        }
+    }
     Ok(report)
 }
 
