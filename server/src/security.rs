@@ -42,9 +42,13 @@ pub async fn middleware(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    // `same-origin`, not `no-referrer`: nothing leaves for other sites,
+    // and a form the browser submits itself (before the page has
+    // hydrated) still carries our Origin; under `no-referrer` browsers send
+    // `Origin: null` and the same-origin check refused the form.
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {

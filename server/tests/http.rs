@@ -95,7 +95,7 @@ on_both_backends! {
         let page = app.client.get(app.url("/sign-in")).send().await.unwrap();
         let h = page.headers().clone();
         assert_eq!(h["x-content-type-options"], "nosniff");
-        assert_eq!(h["referrer-policy"], "no-referrer");
+        assert_eq!(h["referrer-policy"], "same-origin");
         assert_eq!(h["cache-control"], "no-store");
         let csp = h["content-security-policy"].to_str().unwrap().to_string();
         assert!(csp.contains("frame-ancestors 'none'"), "{csp}");

@@ -258,8 +258,12 @@ on_both_backends! {
 
         let ministry = app.signed_in("min", &min).await;
         assert_eq!(app.call(&ministry, "list_confidence_tests", &[("badge_number", &badge)]).await.status(), 403);
-        let p = profile(&app, &ministry, &badge).await;
-        assert!(!p.may_read_tests, "the ministry's page does not offer the tests");
+        let access: app::officers::FileAccess = app.call(&ministry, "officer_permissions", &[("badge_number", &badge)])
+            .await.json().await.unwrap();
+        assert!(!access.read_tests && !access.write, "the ministry's page offers neither the tests nor a form");
+        let access: app::officers::FileAccess = app.call(&auditor, "officer_permissions", &[("badge_number", &badge)])
+            .await.json().await.unwrap();
+        assert!(access.read_tests && !access.write_tests && !access.write, "auditors read the tests, change nothing");
         let res = app.call(&auditor, "record_confidence_test", &[
             ("badge_number", badge.as_str()), ("kind", "assets"), ("date", "2026-01-11"), ("result", "pass"), ("examiner", "x"),
         ]).await;

@@ -233,26 +233,9 @@ fn OfficerFields(
     let i18n = use_i18n();
     let editing = current.is_some();
     let c = current.unwrap_or_else(|| OfficerProfile {
-        badge_number: String::new(),
-        given_names: String::new(),
-        family_names: String::new(),
         rank: "agente".into(),
         status: "active".into(),
-        status_changed_on: None,
-        hire_date: String::new(),
-        national_id: None,
-        national_id_masked: false,
-        unit_code: String::new(),
-        unit_name: String::new(),
-        region_code: String::new(),
-        region_name: String::new(),
-        chips: vec![],
-        history: vec![],
-        assignments: vec![],
-        assignment_count: 0,
-        may_read_tests: false,
-        may_write_tests: false,
-        may_write: false,
+        ..OfficerProfile::default()
     });
     let rank_now = c.rank.clone();
     let id_hint = c.national_id.clone();

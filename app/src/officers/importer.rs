@@ -373,6 +373,7 @@ async fn officers(
                 o.rank.as_str().into(),
                 (*unit_id).into(),
                 o.status.as_str().into(),
+                None::<String>.into(),
                 o.hire_date.as_str().into(),
                 o.national_id.clone().into(),
                 super::search::officer_key(&o.badge_number, &o.given_names, &o.family_names).into(),
@@ -384,19 +385,7 @@ async fn officers(
     write_rows(
         tx,
         "officers",
-        &[
-            "badge_number",
-            "given_names",
-            "family_names",
-            "rank",
-            "unit_id",
-            "status",
-            "hire_date",
-            "national_id",
-            "search_key",
-            "created_at",
-            "updated_at",
-        ],
+        super::write::OFFICER_COLUMNS,
         &rows,
         progress,
     )

@@ -65,7 +65,7 @@ pub struct ChipRow {
     pub to_ms: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfficerProfile {
     pub badge_number: String,
     pub given_names: String,
@@ -87,10 +87,6 @@ pub struct OfficerProfile {
     pub assignments: Vec<AssignmentRow>,
     /// How many assignments the officer has in all.
     pub assignment_count: i64,
-    /// Whether the reader may see the confidence tests (read through
-    /// [`list_confidence_tests`], which records the reading).
-    pub may_read_tests: bool,
-    pub may_write_tests: bool,
     /// Whether the reader may record changes (the policy's answer, so the
     /// page offers only what the server would accept).
     pub may_write: bool,
@@ -253,10 +249,8 @@ pub async fn get_officer(badge_number: String) -> Result<OfficerProfile, AppErro
         let actor = crate::identity::require(Action::ReadOfficers).await?;
         let state = crate::state::AppState::current()?;
         let mut profile = store::profile(&state.db, &actor, &badge_number).await?;
-        let may = |action| crate::policy::authorize(actor.principal(), action).is_ok();
-        profile.may_write = may(Action::WriteOfficers);
-        profile.may_read_tests = may(Action::ReadConfidenceTests);
-        profile.may_write_tests = may(Action::WriteConfidenceTests);
+        profile.may_write =
+            crate::policy::authorize(actor.principal(), Action::WriteOfficers).is_ok();
         Ok(profile)
     }
     .await
@@ -864,15 +858,9 @@ fn history_part(o: OfficerProfile) -> AnyView {
 /// The status-change form, for the roles that may write officer records.
 #[component]
 fn StatusForm(badge: String, changed: ServerAction<ChangeOfficerStatus>) -> impl IntoView {
+    use forms::FieldError;
     let i18n = use_i18n();
-    let field_error = move |field: &'static str| {
-        move || match changed.value().get() {
-            Some(Err(AppError::Validation { field: f, reason })) if f == field => {
-                Some(view! { <p class="field-error" role="alert">{reason}</p> })
-            }
-            _ => None,
-        }
-    };
+    let error = forms::last_error(changed);
     view! {
         <h2>{t!(i18n, status_change_title)}</h2>
         <ActionForm action=changed attr:class="form" attr:data-testid="status-form">
@@ -883,14 +871,15 @@ fn StatusForm(badge: String, changed: ServerAction<ChangeOfficerStatus>) -> impl
                     <option value=s>{move || status_label(i18n, s)}</option>
                 }).collect_view()}
             </select>
-            {field_error("status")}
+            <FieldError error field="status"/>
             <label for="effective-on">{t!(i18n, status_effective_on)}</label>
             <input id="effective-on" name="effective_on" type="date" required/>
-            {field_error("effective_on")}
+            <FieldError error field="effective_on"/>
             <label for="status-reason">{t!(i18n, status_reason)}</label>
             <input id="status-reason" name="reason" required/>
-            {field_error("reason")}
+            <FieldError error field="reason"/>
             <button type="submit" class="primary">{t!(i18n, status_change_button)}</button>
+            <forms::FormError error/>
         </ActionForm>
     }
 }

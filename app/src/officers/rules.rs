@@ -24,6 +24,19 @@ pub fn badge_number(s: &str) -> Result<String, String> {
     Ok(s.to_string())
 }
 
+/// A badge chip's id: letters, digits and hyphens, at most 40; stored in
+/// capitals.
+pub fn chip_id(s: &str) -> Result<String, String> {
+    let id = s.trim().to_uppercase();
+    if id.is_empty() {
+        return Err("is required".into());
+    }
+    if id.len() > 40 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err("a chip id has at most 40 letters, digits and hyphens".into());
+    }
+    Ok(id)
+}
+
 /// Given or family names: letters (any accent), spaces, hyphens,
 /// apostrophes and periods; at most 100 characters; inner spaces collapsed.
 pub fn name(s: &str) -> Result<String, String> {
@@ -206,6 +219,13 @@ mod tests {
         assert_eq!(name("Xicará Peña-O'Neil").unwrap(), "Xicará Peña-O'Neil");
         assert!(name("R2D2").unwrap_err().contains("'2'"));
         assert_eq!(name("   ").unwrap_err(), "is required");
+    }
+
+    #[test]
+    fn chip_ids_are_capitalised_and_plain() {
+        assert_eq!(chip_id(" chip-0001 ").unwrap(), "CHIP-0001");
+        assert!(chip_id("chip 1").is_err());
+        assert_eq!(chip_id("").unwrap_err(), "is required");
     }
 
     #[test]

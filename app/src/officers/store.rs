@@ -220,8 +220,6 @@ pub async fn profile(
         .fetch_one(db.pool())
         .await?
         .try_get(0)?,
-        may_read_tests: false,
-        may_write_tests: false,
         may_write: false,
     })
 }

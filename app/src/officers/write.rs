@@ -16,6 +16,22 @@ use crate::error::AppError;
 use crate::policy::Actor;
 use crate::store::Db;
 
+/// The columns of a stored officer, for bulk inserts (demo data, import).
+pub const OFFICER_COLUMNS: &[&str] = &[
+    "badge_number",
+    "given_names",
+    "family_names",
+    "rank",
+    "unit_id",
+    "status",
+    "status_changed_on",
+    "hire_date",
+    "national_id",
+    "search_key",
+    "created_at",
+    "updated_at",
+];
+
 /// The columns of a stored vehicle assignment, for bulk inserts.
 pub const ASSIGNMENT_COLUMNS: &[&str] = &[
     "officer_id",
@@ -453,20 +469,7 @@ pub async fn assign_chip(
 ) -> Result<(), AppError> {
     let badge_number = rules::badge_number(&input.badge_number)
         .map_err(|r| AppError::validation("badge_number", r))?;
-    let chip_id = input.chip_id.trim().to_uppercase();
-    if chip_id.is_empty() {
-        return Err(AppError::validation("chip_id", "is required"));
-    }
-    if chip_id.len() > 40
-        || !chip_id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-')
-    {
-        return Err(AppError::validation(
-            "chip_id",
-            "a chip id has at most 40 letters, digits and hyphens",
-        ));
-    }
+    let chip_id = rules::chip_id(&input.chip_id).map_err(|r| AppError::validation("chip_id", r))?;
     let from = rules::instant(&input.from).map_err(|r| AppError::validation("from", r))?;
     if from > now_ms() {
         return Err(AppError::validation("from", "cannot be in the future"));

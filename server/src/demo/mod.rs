@@ -476,20 +476,7 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
     insert_many(
         &mut tx,
         "officers",
-        &[
-            "badge_number",
-            "given_names",
-            "family_names",
-            "rank",
-            "unit_id",
-            "status",
-            "status_changed_on",
-            "hire_date",
-            "national_id",
-            "search_key",
-            "created_at",
-            "updated_at",
-        ],
+        app::officers::write::OFFICER_COLUMNS,
         &rows,
     )
     .await?;
