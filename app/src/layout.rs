@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
-    path,
+    path, SsrMode,
 };
 
 use crate::admin::AccountsPage;
@@ -71,18 +71,18 @@ pub fn App() -> impl IntoView {
             <Router>
                 <Frame>
                     <Routes fallback=NotFound>
-                        <Route path=path!("") view=StatusPage/>
-                        <Route path=path!("/sign-in") view=SignInPage/>
-                        <Route path=path!("/account/password") view=ChangePasswordPage/>
-                        <Route path=path!("/account/totp") view=TotpPage/>
-                        <Route path=path!("/accounts") view=AccountsPage/>
-                        <Route path=path!("/audit") view=AuditTrailPage/>
-                        <Route path=path!("/officers") view=OfficersPage/>
-                        <Route path=path!("/officers/new") view=NewOfficerPage/>
-                        <Route path=path!("/officers/:badge") view=OfficerProfilePage/>
-                        <Route path=path!("/officers/:badge/edit") view=EditOfficerPage/>
-                        <Route path=path!("/units") view=UnitsPage/>
-                        <Route path=path!("/import") view=ImportPage/>
+                        <Route path=path!("") view=StatusPage ssr=SsrMode::Async/>
+                        <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
+                        <Route path=path!("/account/password") view=ChangePasswordPage ssr=SsrMode::Async/>
+                        <Route path=path!("/account/totp") view=TotpPage ssr=SsrMode::Async/>
+                        <Route path=path!("/accounts") view=AccountsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/audit") view=AuditTrailPage ssr=SsrMode::Async/>
+                        <Route path=path!("/officers") view=OfficersPage ssr=SsrMode::Async/>
+                        <Route path=path!("/officers/new") view=NewOfficerPage ssr=SsrMode::Async/>
+                        <Route path=path!("/officers/:badge") view=OfficerProfilePage ssr=SsrMode::Async/>
+                        <Route path=path!("/officers/:badge/edit") view=EditOfficerPage ssr=SsrMode::Async/>
+                        <Route path=path!("/units") view=UnitsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/import") view=ImportPage ssr=SsrMode::Async/>
                     </Routes>
                 </Frame>
             </Router>
@@ -111,7 +111,9 @@ fn Frame(children: Children) -> impl IntoView {
     let may_import = move || may(Action::ImportOfficers) || may(Action::WriteConfidenceTests);
     let may_see_audit = move || may(Action::ReadAuditTrail) || may(Action::ReadAccountAudit);
     view! {
-        <Title text=move || t_string!(i18n, app_name).to_string()/>
+        // A plain string: with whole-page rendering the head is written after
+        // the body, when a reactive title could no longer be read.
+        <Title text=t_string!(i18n, app_name).to_string()/>
         <a class="skip-link" href="#main">{t!(i18n, skip_to_content)}</a>
         <header class="topbar">
             <a class="brand" href="/">

@@ -15,8 +15,12 @@ pub struct AppState {
     pub timezone: String,
     /// A session ends this long after sign-in, active or not (ms).
     pub session_max_age_ms: i64,
+    /// A session ends after this long without a request (ms).
+    pub session_idle_ms: i64,
     /// Roles whose holders must sign in with a second factor (TOTP).
     pub totp_required_roles: Vec<crate::identity::Role>,
+    /// The officer list, kept in memory and read again when it changes.
+    pub officer_list: std::sync::Arc<crate::officers::directory::Directory>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -26,6 +30,13 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 impl AppState {
+    /// How often a session in use is saved with a later idle expiry: a
+    /// thirtieth of the idle time (a minute for the usual 30), so the
+    /// store is not written on every request.
+    pub fn session_touch_ms(&self) -> i64 {
+        self.session_idle_ms / 30
+    }
+
     /// The state of the current request, inside a server function.
     pub fn current() -> Result<AppState, crate::error::AppError> {
         leptos::prelude::use_context::<AppState>().ok_or_else(|| {

@@ -37,7 +37,9 @@ impl Application {
             db,
             timezone: settings.timezone.clone(),
             session_max_age_ms: settings.session_max.as_millis() as i64,
+            session_idle_ms: settings.session_idle.as_millis() as i64,
             totp_required_roles: settings.totp_required_roles.clone(),
+            officer_list: Default::default(),
         };
         tokio::spawn(
             sessions
@@ -109,7 +111,14 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/audit/export.csv", get(crate::audit_export::export_audit))
-        .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            // Pages and server functions alike: who is asking is looked up
+            // once per request.
+            || leptos::prelude::provide_context(app::identity::RequestMemo::default()),
+            move || shell(options.clone()),
+        )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

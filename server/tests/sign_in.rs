@@ -155,6 +155,24 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    /// …but not while it is in use: each request (at most every thirtieth
+    /// of the idle time) pushes the idle expiry forward, in the store and
+    /// in the cookie.
+    async fn sessions_in_use_stay_open_past_the_idle_time(t: TestDb) {
+        let password = create_user(&t.db, "ana", &[Role::Investigator]).await;
+        let app = spawn_app_with(&t, |s| s.session_idle = Duration::from_secs(2)).await;
+        let client = app.signed_in("ana", &password).await;
+        for _ in 0..8 {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            assert_eq!(app.call(&client, "get_status", &[]).await.status(), 200, "signed out while active");
+        }
+        // Four seconds in use: twice the idle time.
+        tokio::time::sleep(Duration::from_millis(2_500)).await;
+        assert_eq!(app.call(&client, "get_status", &[]).await.status(), 401);
+    }
+}
+
+on_both_backends! {
     /// …and after the absolute lifetime, even when in use all along.
     async fn sessions_end_after_their_absolute_lifetime(t: TestDb) {
         let password = create_user(&t.db, "ana", &[Role::Investigator]).await;

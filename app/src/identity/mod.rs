@@ -17,8 +17,8 @@ pub mod totp;
 
 #[cfg(feature = "ssr")]
 pub use session::{
-    client_ip, current_principal, principal_of, require, require_any, SESSION_SINCE,
-    SESSION_TOTP_PENDING, SESSION_USER,
+    client_ip, current_principal, current_user, principal_of, require, require_any, RequestMemo,
+    SESSION_SINCE, SESSION_TOTP_PENDING, SESSION_USER,
 };
 
 /// What a person may be, one or several at once (DESIGN.md "People and roles").
@@ -128,8 +128,8 @@ pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
             Err(e) => return Err(e),
         };
         let state = crate::state::AppState::current()?;
-        let id = actor.user_id().ok_or(AppError::Unauthenticated)?;
-        Ok(store::load_user(&state.db, id)
+        actor.user_id().ok_or(AppError::Unauthenticated)?;
+        Ok(current_user()
             .await?
             .map(|u| u.current(&state.totp_required_roles)))
     }

@@ -71,24 +71,36 @@ impl UserRecord {
 const USER_COLUMNS: &str = "id, username, display_name, password_hash, must_change_password, \
      disabled, locked_at, totp_secret, totp_enabled, totp_last_step";
 
-async fn with_roles(
+/// The account whose column `key` equals `value`, with its roles: one
+/// query, a row per role (asked on every request, so kept to one).
+async fn user_where(
     db: &Db,
-    row: Option<sqlx::any::AnyRow>,
+    key: &str,
+    value: impl for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send,
 ) -> Result<Option<UserRecord>, AppError> {
-    let Some(row) = row else { return Ok(None) };
-    let id: i64 = row.try_get("id")?;
-    let names: Vec<String> =
-        sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
-            .bind(id)
-            .fetch_all(db.pool())
-            .await?;
-    let mut roles = names
+    let columns = USER_COLUMNS
+        .split(',')
+        .map(|c| format!("u.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows = sqlx::query(&format!(
+        "SELECT {columns}, r.role FROM users u LEFT JOIN user_roles r ON r.user_id = u.id \
+         WHERE u.{key} = $1"
+    ))
+    .bind(value)
+    .fetch_all(db.pool())
+    .await?;
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    let mut roles = rows
         .iter()
-        .map(|n| Role::parse(n))
-        .collect::<Result<Vec<_>, _>>()?;
+        .filter_map(|r| r.try_get::<Option<String>, _>("role").transpose())
+        .map(|n| Role::parse(&n?))
+        .collect::<Result<Vec<_>, AppError>>()?;
     roles.sort();
     Ok(Some(UserRecord {
-        id,
+        id: row.try_get("id")?,
         username: row.try_get("username")?,
         display_name: row.try_get("display_name")?,
         password_hash: row.try_get("password_hash")?,
@@ -103,21 +115,11 @@ async fn with_roles(
 }
 
 pub async fn load_user(db: &Db, id: i64) -> Result<Option<UserRecord>, AppError> {
-    let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
-    with_roles(db, row).await
+    user_where(db, "id", id).await
 }
 
 pub async fn find_user(db: &Db, username: &str) -> Result<Option<UserRecord>, AppError> {
-    let row = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
-    ))
-    .bind(username.trim().to_lowercase())
-    .fetch_optional(db.pool())
-    .await?;
-    with_roles(db, row).await
+    user_where(db, "username", username.trim().to_lowercase()).await
 }
 
 pub async fn count_users(db: &Db) -> Result<i64, AppError> {
@@ -405,14 +407,12 @@ pub async fn unlock_user(db: &Db, actor: &Actor, ip: &str, username: &str) -> Re
 /// One row of the accounts list.
 pub async fn list_users(db: &Db, actor: &Actor) -> Result<Vec<super::AccountSummary>, AppError> {
     debug_assert!(actor.user_id().is_some() || actor.label() == "operator");
-    let rows = sqlx::query(&format!(
-        "SELECT {USER_COLUMNS} FROM users ORDER BY username"
-    ))
-    .fetch_all(db.pool())
-    .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        if let Some(u) = with_roles(db, Some(row)).await? {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM users ORDER BY username")
+        .fetch_all(db.pool())
+        .await?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(u) = load_user(db, id).await? {
             out.push(super::AccountSummary {
                 username: u.username,
                 display_name: u.display_name,

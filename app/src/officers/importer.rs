@@ -217,10 +217,7 @@ pub async fn import(
             ImportKind::Assignments => "vehicle_assignments",
             ImportKind::Tests => "confidence_tests",
         };
-        if let Err(e) = sqlx::query(&format!("ANALYZE {table}"))
-            .execute(db.pool())
-            .await
-        {
+        if let Err(e) = db.analyze(Some(table)).await {
             tracing::warn!(error = %e, "ANALYZE after the import failed");
         }
     }

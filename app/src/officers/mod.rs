@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::AppError;
 use crate::i18n::*;
 
+#[cfg(feature = "ssr")]
+pub mod directory;
 pub mod forms;
 pub mod import;
 #[cfg(feature = "ssr")]
@@ -233,7 +235,11 @@ pub async fn list_officers(
             sort,
             page,
         };
-        let mut page = store::list(&state.db, &actor, &filter).await?;
+        let mut page = state
+            .officer_list
+            .snapshot(&state.db)
+            .await?
+            .page(&filter)?;
         page.may_write = crate::policy::authorize(actor.principal(), Action::WriteOfficers).is_ok();
         Ok(page)
     }

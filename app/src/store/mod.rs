@@ -91,6 +91,10 @@ impl Db {
                 Backend::Postgres => 16,
             })
             .acquire_timeout(Duration::from_secs(5))
+            // An embedded database has no connection to lose: asking each
+            // connection "still there?" before every query cost a round
+            // trip to its thread for nothing (BENCHMARKS.md).
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     match backend {
@@ -121,6 +125,36 @@ impl Db {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.pool.begin().await,
         }
+    }
+
+    /// Refreshes the planner's statistics (of one table, or all), after a
+    /// load or a large import. On SQLite only the per-index summaries are
+    /// kept, not the samples of values (`sqlite_stat4`): with samples,
+    /// SQLite plans a statement again each time a bound value changes,
+    /// which made every profile page parse and plan its queries anew.
+    pub async fn analyze(&self, table: Option<&str>) -> Result<(), sqlx::Error> {
+        let analyze = match table {
+            Some(t) => format!("ANALYZE {t}"),
+            None => "ANALYZE".to_string(),
+        };
+        sqlx::query(&analyze).execute(&self.pool).await?;
+        if self.backend == Backend::Sqlite {
+            let samples: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'sqlite_stat4'",
+            )
+            .fetch_one(&self.pool)
+            .await?;
+            if samples > 0 {
+                sqlx::query("DELETE FROM sqlite_stat4")
+                    .execute(&self.pool)
+                    .await?;
+                // Makes every connection load the statistics again.
+                sqlx::query("ANALYZE sqlite_schema")
+                    .execute(&self.pool)
+                    .await?;
+            }
+        }
+        Ok(())
     }
 
     pub fn pool(&self) -> &AnyPool {

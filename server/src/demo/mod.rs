@@ -608,7 +608,7 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
 
     tx.commit().await?;
     // Fresh statistics, so both planners pick the indexes from the start.
-    sqlx::query("ANALYZE").execute(db.pool()).await?;
+    db.analyze(None).await?;
     Ok(Summary {
         assignments: shifts.len(),
         tests: tests.len(),
