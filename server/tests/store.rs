@@ -158,3 +158,30 @@ on_both_backends! {
         assert_eq!(after, "10001 ana lucia xicara perez");
     }
 }
+
+on_both_backends! {
+    /// Fresh statistics after a load keep the per-index summaries but, on
+    /// SQLite, no samples of values: with samples, SQLite plans a statement
+    /// again whenever a bound value changes (every officer file's queries).
+    async fn statistics_keep_no_value_samples(t: TestDb) {
+        let unit = insert_unit(&t, "00").await;
+        for badge in ["10001", "10002", "10003"] {
+            insert_officer(&t, badge, unit, "agente").await.unwrap();
+        }
+        t.db.analyze(None).await.unwrap();
+        t.db.analyze(Some("officers")).await.unwrap();
+        if t.db.backend() == app::store::Backend::Sqlite {
+            let summaries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'officers'")
+                .fetch_one(t.db.pool()).await.unwrap();
+            assert!(summaries > 0, "per-index summaries kept");
+            let samples: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_stat4")
+                .fetch_one(t.db.pool()).await.unwrap();
+            assert_eq!(samples, 0, "no value samples");
+        } else {
+            // reltuples is -1 until the table has been analysed.
+            let counted: i64 = sqlx::query_scalar("SELECT reltuples::bigint FROM pg_class WHERE relname = 'officers'")
+                .fetch_one(t.db.pool()).await.unwrap();
+            assert_eq!(counted, 3);
+        }
+    }
+}

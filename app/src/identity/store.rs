@@ -68,8 +68,9 @@ impl UserRecord {
     }
 }
 
-const USER_COLUMNS: &str = "id, username, display_name, password_hash, must_change_password, \
-     disabled, locked_at, totp_secret, totp_enabled, totp_last_step";
+const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.password_hash, \
+     u.must_change_password, u.disabled, u.locked_at, u.totp_secret, u.totp_enabled, \
+     u.totp_last_step";
 
 /// The account whose column `key` equals `value`, with its roles: one
 /// query, a row per role (asked on every request, so kept to one).
@@ -78,13 +79,8 @@ async fn user_where(
     key: &str,
     value: impl for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send,
 ) -> Result<Option<UserRecord>, AppError> {
-    let columns = USER_COLUMNS
-        .split(',')
-        .map(|c| format!("u.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ");
     let rows = sqlx::query(&format!(
-        "SELECT {columns}, r.role FROM users u LEFT JOIN user_roles r ON r.user_id = u.id \
+        "SELECT {USER_COLUMNS}, r.role FROM users u LEFT JOIN user_roles r ON r.user_id = u.id \
          WHERE u.{key} = $1"
     ))
     .bind(value)

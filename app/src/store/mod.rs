@@ -148,7 +148,7 @@ impl Db {
                 sqlx::query("DELETE FROM sqlite_stat4")
                     .execute(&self.pool)
                     .await?;
-                // Makes every connection load the statistics again.
+                // SQLite's documented way to load edited statistics again.
                 sqlx::query("ANALYZE sqlite_schema")
                     .execute(&self.pool)
                     .await?;
