@@ -10,6 +10,8 @@ use leptos_router::{
 
 use crate::admin::AccountsPage;
 use crate::audit::AuditTrailPage;
+use crate::fleet::board::FleetBoardPage;
+use crate::fleet::ApiClientsPage;
 use crate::i18n::*;
 use crate::identity::{who_am_i, ChangePasswordPage, CurrentUser, SignInPage, SignOut, TotpPage};
 use crate::officers::forms::{EditOfficerPage, NewOfficerPage};
@@ -77,6 +79,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/account/totp") view=TotpPage ssr=SsrMode::Async/>
                         <Route path=path!("/accounts") view=AccountsPage ssr=SsrMode::Async/>
                         <Route path=path!("/audit") view=AuditTrailPage ssr=SsrMode::Async/>
+                        <Route path=path!("/api-clients") view=ApiClientsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/fleet") view=FleetBoardPage ssr=SsrMode::Async/>
                         <Route path=path!("/officers") view=OfficersPage ssr=SsrMode::Async/>
                         <Route path=path!("/officers/new") view=NewOfficerPage ssr=SsrMode::Async/>
                         <Route path=path!("/officers/:badge") view=OfficerProfilePage ssr=SsrMode::Async/>
@@ -107,6 +111,8 @@ fn Frame(children: Children) -> impl IntoView {
     };
     use crate::policy::Action;
     let may_see_accounts = move || may(Action::ReadUsers);
+    let may_see_api_clients = move || may(Action::ReadApiClients);
+    let may_see_fleet = move || may(Action::ReadFleet);
     let may_see_officers = move || may(Action::ReadOfficers);
     let may_import = move || may(Action::ImportOfficers) || may(Action::WriteConfidenceTests);
     let may_see_audit = move || may(Action::ReadAuditTrail) || may(Action::ReadAccountAudit);
@@ -127,11 +133,17 @@ fn Frame(children: Children) -> impl IntoView {
                         <A href="/officers">{t!(i18n, nav_officers)}</A>
                         <A href="/units">{t!(i18n, nav_units)}</A>
                     })}
+                    {move || may_see_fleet().then(|| view! {
+                        <A href="/fleet">{t!(i18n, nav_fleet)}</A>
+                    })}
                     {move || may_import().then(|| view! {
                         <A href="/import">{t!(i18n, nav_import)}</A>
                     })}
                     {move || may_see_accounts().then(|| view! {
                         <A href="/accounts">{t!(i18n, nav_accounts)}</A>
+                    })}
+                    {move || may_see_api_clients().then(|| view! {
+                        <A href="/api-clients">{t!(i18n, nav_api_clients)}</A>
                     })}
                     {move || may_see_audit().then(|| view! {
                         <A href="/audit">{t!(i18n, nav_audit)}</A>

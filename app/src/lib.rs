@@ -18,6 +18,7 @@ pub use translations::i18n;
 pub mod admin;
 pub mod audit;
 pub mod error;
+pub mod fleet;
 pub mod identity;
 pub mod layout;
 pub mod officers;

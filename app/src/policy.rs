@@ -27,6 +27,88 @@ pub enum Principal {
     /// The operator at the machine, through the `vigia` command line (who
     /// can read the database file anyway). Never made from a web request.
     Operator,
+    /// A machine calling `/api/v1` with a bearer token of an enabled
+    /// client. Never a user: it may only send what its scopes name.
+    ApiClient {
+        id: i64,
+        name: String,
+        scopes: Vec<Scope>,
+    },
+}
+
+/// What an API client's token allows (API.md, "Authentication").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Scope {
+    /// `POST /ingest/pings`, `/osmand`.
+    PingsWrite,
+    /// `POST /ingest/footage`.
+    FootageWrite,
+    /// `POST /ingest/heartbeats`.
+    HealthWrite,
+}
+
+impl Scope {
+    pub const ALL: &'static [Scope] = &[Scope::PingsWrite, Scope::FootageWrite, Scope::HealthWrite];
+
+    /// The name API.md gives it, e.g. `footage:write`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::PingsWrite => "pings:write",
+            Scope::FootageWrite => "footage:write",
+            Scope::HealthWrite => "health:write",
+        }
+    }
+
+    /// The action a holder of this scope may do.
+    pub fn action(self) -> Action {
+        match self {
+            Scope::PingsWrite => Action::IngestPings,
+            Scope::FootageWrite => Action::IngestFootage,
+            Scope::HealthWrite => Action::IngestHeartbeats,
+        }
+    }
+
+    /// Parses `footage:write,health:write` (commas, spaces allowed) into a
+    /// sorted list without repeats; the error names the unknown scope.
+    pub fn parse_list(list: &str) -> Result<Vec<Scope>, AppError> {
+        let mut scopes = Vec::new();
+        for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let scope = Scope::ALL
+                .iter()
+                .copied()
+                .find(|s| s.as_str() == name)
+                .ok_or_else(|| {
+                    AppError::validation(
+                        "scopes",
+                        format!(
+                            "unknown scope {name:?}; the scopes are {}",
+                            Scope::ALL
+                                .iter()
+                                .map(|s| s.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                })?;
+            if !scopes.contains(&scope) {
+                scopes.push(scope);
+            }
+        }
+        if scopes.is_empty() {
+            return Err(AppError::validation("scopes", "give at least one scope"));
+        }
+        scopes.sort_by_key(|s| Scope::ALL.iter().position(|a| a == s));
+        Ok(scopes)
+    }
+
+    /// The stored form: names in a fixed order, separated by commas.
+    pub fn join(scopes: &[Scope]) -> String {
+        scopes
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
 }
 
 /// Everything the policy can be asked about.
@@ -59,6 +141,13 @@ pub enum Action {
     ReadAccountAudit,
     ReadUsers,
     ManageUsers,
+    /// The machine API's clients and their tokens.
+    ReadApiClients,
+    ManageApiClients,
+    /// Machine API ingest, one action per scope: only API clients.
+    IngestPings,
+    IngestFootage,
+    IngestHeartbeats,
 }
 
 impl Action {
@@ -83,6 +172,11 @@ impl Action {
         Action::ReadAccountAudit,
         Action::ReadUsers,
         Action::ManageUsers,
+        Action::ReadApiClients,
+        Action::ManageApiClients,
+        Action::IngestPings,
+        Action::IngestFootage,
+        Action::IngestHeartbeats,
     ];
 
     /// Whether this action changes something (a refusal of a write to a
@@ -96,6 +190,10 @@ impl Action {
                 | Action::WriteFleet
                 | Action::DecideCase
                 | Action::ManageUsers
+                | Action::ManageApiClients
+                | Action::IngestPings
+                | Action::IngestFootage
+                | Action::IngestHeartbeats
         )
     }
 }
@@ -131,6 +229,10 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         A::ReadAccountAudit => matches!(role, Supervisor | Auditor | Admin),
         A::ReadUsers => matches!(role, Auditor | Admin),
         A::ManageUsers => matches!(role, Admin),
+        A::ReadApiClients => matches!(role, Auditor | Admin),
+        A::ManageApiClients => matches!(role, Admin),
+        // Machines send data; people never do, whatever their roles.
+        A::IngestPings | A::IngestFootage | A::IngestHeartbeats => false,
     }
 }
 
@@ -173,6 +275,15 @@ impl Actor {
             Principal::Anonymous => "anonymous",
             Principal::User { username, .. } => username,
             Principal::Operator => "operator",
+            Principal::ApiClient { name, .. } => name,
+        }
+    }
+
+    /// The API client's id, if a machine.
+    pub fn api_client_id(&self) -> Option<i64> {
+        match &self.principal {
+            Principal::ApiClient { id, .. } => Some(*id),
+            _ => None,
         }
     }
 
@@ -186,6 +297,11 @@ impl Actor {
                 kind: "operator",
                 id: None,
                 label: "operator".into(),
+            },
+            Principal::ApiClient { id, name, .. } => crate::audit::AuditActor {
+                kind: "api_client",
+                id: Some(*id),
+                label: name.clone(),
             },
         }
     }
@@ -204,10 +320,15 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<Actor, AppErro
             action,
             Action::ManageUsers
                 | Action::ReadUsers
+                | Action::ManageApiClients
+                | Action::ReadApiClients
                 | Action::ReadAuditTrail
                 | Action::ImportOfficers
                 | Action::WriteConfidenceTests
         ),
+        // A token allows the ingest its scopes name, and nothing else:
+        // no page, no server function, no other ingest.
+        Principal::ApiClient { scopes, .. } => scopes.iter().any(|s| s.action() == action),
     };
     if allowed {
         Ok(Actor {
@@ -310,6 +431,40 @@ mod tests {
         assert!(authorize(&both, Action::DecideCase).is_ok());
         assert!(authorize(&both, Action::WriteFleet).is_ok());
         assert!(authorize(&both, Action::ReadTracks).is_err());
+    }
+
+    #[test]
+    fn api_clients_may_only_ingest_what_their_scopes_name() {
+        let camera_center = Principal::ApiClient {
+            id: 1,
+            name: "centro".into(),
+            scopes: vec![Scope::FootageWrite, Scope::HealthWrite],
+        };
+        for &action in Action::ALL {
+            let allowed = authorize(&camera_center, action).is_ok();
+            let expected = matches!(action, Action::IngestFootage | Action::IngestHeartbeats);
+            assert_eq!(allowed, expected, "{action:?}");
+        }
+        // And no person may ingest, whatever roles they hold.
+        let everyone = user(Role::ALL);
+        for action in [
+            Action::IngestPings,
+            Action::IngestFootage,
+            Action::IngestHeartbeats,
+        ] {
+            assert!(authorize(&everyone, action).is_err(), "{action:?}");
+        }
+    }
+
+    #[test]
+    fn scope_lists_parse_in_a_fixed_order_and_name_the_unknown() {
+        assert_eq!(
+            Scope::parse_list("health:write, footage:write,health:write").unwrap(),
+            vec![Scope::FootageWrite, Scope::HealthWrite]
+        );
+        let err = Scope::parse_list("footage:write,video:delete").unwrap_err();
+        assert!(err.to_string().contains("video:delete"), "{err}");
+        assert!(Scope::parse_list(" , ").is_err());
     }
 
     #[test]

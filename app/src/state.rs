@@ -19,6 +19,8 @@ pub struct AppState {
     pub session_idle_ms: i64,
     /// Roles whose holders must sign in with a second factor (TOTP).
     pub totp_required_roles: Vec<crate::identity::Role>,
+    /// A camera not heard from for longer than this (ms) is silent.
+    pub camera_silent_ms: i64,
     /// The officer list, kept in memory and read again when it changes.
     pub officer_list: std::sync::Arc<crate::officers::directory::Directory>,
 }

@@ -80,6 +80,16 @@ pub struct Cli {
     )]
     totp_required_roles: Option<String>,
 
+    /// Minutes after which a camera heard from neither by heartbeat nor by
+    /// footage counts as silent. Default: 10
+    #[arg(
+        long,
+        env = "VIGIA_CAMERA_SILENT_MINUTES",
+        global = true,
+        value_name = "MINUTES"
+    )]
+    camera_silent_minutes: Option<String>,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -138,6 +148,11 @@ enum Command {
         /// The CSV file.
         file: std::path::PathBuf,
     },
+    /// Manage the machine API's clients and their tokens (API.md).
+    ApiClient {
+        #[command(subcommand)]
+        command: ApiClientCommand,
+    },
     /// Check the audit trail.
     Audit {
         #[command(subcommand)]
@@ -178,6 +193,57 @@ enum UserCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum ApiClientCommand {
+    /// Create a client. Its token is printed once, alone on the last line
+    /// of the output; only its hash is kept.
+    Create {
+        /// 3 to 64 characters: a-z, digits, dot, dash, underscore.
+        #[arg(long)]
+        name: String,
+        /// One or more of pings:write, footage:write, health:write,
+        /// separated by commas.
+        #[arg(long, value_name = "SCOPE[,SCOPE]")]
+        scopes: String,
+    },
+    /// List the clients: scopes, state, last use, refused requests (never
+    /// their tokens).
+    List,
+    /// Disable a client: its token is refused (403) from now on.
+    Disable {
+        #[command(flatten)]
+        client: ClientName,
+    },
+    /// Enable a disabled client again.
+    Enable {
+        #[command(flatten)]
+        client: ClientName,
+    },
+    /// Replace a client's scopes.
+    Scopes {
+        #[command(flatten)]
+        client: ClientName,
+        #[arg(long, value_name = "SCOPE[,SCOPE]")]
+        scopes: String,
+    },
+}
+
+/// A client's name, as `--name N` or alone.
+#[derive(Debug, clap::Args)]
+#[group(required = true, multiple = false)]
+struct ClientName {
+    #[arg(long = "name", value_name = "NAME")]
+    flag: Option<String>,
+    #[arg(value_name = "NAME")]
+    positional: Option<String>,
+}
+
+impl ClientName {
+    fn get(self) -> String {
+        self.flag.or(self.positional).unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Subcommand)]
 enum AuditCommand {
     /// Recompute the hash chain: prints "N records, chain intact", or names
     /// the first broken record and exits with code 1.
@@ -196,6 +262,7 @@ pub fn main() -> ExitCode {
         session_idle_minutes: cli.session_idle_minutes.clone(),
         session_max_hours: cli.session_max_hours.clone(),
         totp_required_roles: cli.totp_required_roles.clone(),
+        camera_silent_minutes: cli.camera_silent_minutes.clone(),
     };
     let settings = match raw.check() {
         Ok(s) => s,
@@ -242,6 +309,7 @@ pub fn main() -> ExitCode {
                 let (kind, bytes) = import_args.expect("checked above");
                 import(&settings, kind, &bytes).await
             }
+            Command::ApiClient { command } => api_client(&settings, command).await,
             Command::Audit {
                 command: AuditCommand::Verify,
             } => audit_verify(&settings).await,
@@ -416,7 +484,7 @@ async fn demo_data(settings: &Settings, scale: Scale, seed: u64) -> Result<(), S
     println!(
         "loaded the {} demo dataset (seed {seed}) in {:.1} s: {} regions, {} stations, \
          {} officers, {} vehicles, {} cameras, {} badge chips, {} vehicle assignments \
-         (the last 7 days), {} confidence tests",
+         (the last 7 days), {} confidence tests, {} camera heartbeats, {} footage segments",
         scale.name(),
         started.elapsed().as_secs_f64(),
         summary.regions,
@@ -426,7 +494,14 @@ async fn demo_data(settings: &Settings, scale: Scale, seed: u64) -> Result<(), S
         summary.cameras,
         summary.badges,
         summary.assignments,
-        summary.tests
+        summary.tests,
+        summary.heartbeats,
+        summary.segments
+    );
+    println!(
+        "API token of {} (shown once): {}",
+        demo::fleet::CLIENT_NAME,
+        summary.api_token
     );
     db.close().await;
     Ok(())
@@ -501,6 +576,66 @@ async fn user(settings: &Settings, command: UserCommand) -> Result<(), String> {
     }
     db.close().await;
     Ok(())
+}
+
+async fn api_client(settings: &Settings, command: ApiClientCommand) -> Result<(), String> {
+    use app::fleet::clients;
+    use app::policy::{authorize, Action, Principal};
+
+    let db = open(settings).await?;
+    apply_migrations(&db).await?;
+    let action = match command {
+        ApiClientCommand::List => Action::ReadApiClients,
+        _ => Action::ManageApiClients,
+    };
+    let actor = authorize(&Principal::Operator, action).map_err(|e| e.to_string())?;
+    let done = match command {
+        ApiClientCommand::Create { name, scopes } => {
+            clients::create_client(&db, &actor, "local", &name, &scopes)
+                .await
+                .map(|(client, token)| {
+                    println!("created API client {} with scopes {}", client.name, client.scopes.join(","));
+                    println!("its token (shown once, store it safely; send it as Authorization: Bearer <token>):");
+                    println!("{}", token.reveal());
+                })
+        }
+        ApiClientCommand::List => clients::list_clients(&db, &actor).await.map(|list| {
+            if list.is_empty() {
+                println!("no API clients yet: vigia api-client create --name NAME --scopes SCOPE[,SCOPE]");
+            }
+            for c in list {
+                println!(
+                    "{}\t{}\t{}…\t{}\tlast used {}\trefused {}",
+                    c.name,
+                    if c.disabled { "disabled" } else { "enabled" },
+                    c.token_hint,
+                    c.scopes.join(","),
+                    c.last_used_at.map(|t| t.to_string()).unwrap_or_else(|| "never".into()),
+                    c.refused
+                );
+            }
+        }),
+        ApiClientCommand::Disable { client } => {
+            let name = client.get();
+            clients::set_disabled(&db, &actor, "local", &name, true)
+                .await
+                .map(|()| println!("disabled {name}: its token is refused from now on"))
+        }
+        ApiClientCommand::Enable { client } => {
+            let name = client.get();
+            clients::set_disabled(&db, &actor, "local", &name, false)
+                .await
+                .map(|()| println!("enabled {name}"))
+        }
+        ApiClientCommand::Scopes { client, scopes } => {
+            let name = client.get();
+            clients::set_scopes(&db, &actor, "local", &name, &scopes)
+                .await
+                .map(|()| println!("set the scopes of {name}"))
+        }
+    };
+    db.close().await;
+    done.map_err(|e| e.to_string())
 }
 
 async fn audit_verify(settings: &Settings) -> Result<(), String> {

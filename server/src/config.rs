@@ -18,6 +18,7 @@ pub struct RawSettings {
     pub session_idle_minutes: Option<String>,
     pub session_max_hours: Option<String>,
     pub totp_required_roles: Option<String>,
+    pub camera_silent_minutes: Option<String>,
 }
 
 /// Checked settings.
@@ -38,6 +39,9 @@ pub struct Settings {
     pub session_max: Duration,
     /// Roles whose holders must sign in with a second factor.
     pub totp_required_roles: Vec<app::identity::Role>,
+    /// A camera heard from neither by heartbeat nor by footage for longer
+    /// than this is `silent`.
+    pub camera_silent: Duration,
 }
 
 impl Settings {
@@ -61,6 +65,7 @@ impl std::fmt::Debug for Settings {
             .field("session_idle", &self.session_idle)
             .field("session_max", &self.session_max)
             .field("totp_required_roles", &self.totp_required_roles)
+            .field("camera_silent", &self.camera_silent)
             .finish()
     }
 }
@@ -141,6 +146,12 @@ impl RawSettings {
             12,
             1..=72,
         )?;
+        let camera_silent = whole_number(
+            "VIGIA_CAMERA_SILENT_MINUTES (--camera-silent-minutes)",
+            self.camera_silent_minutes.as_deref(),
+            10,
+            1..=1_440,
+        )?;
 
         let totp_required_roles = app::identity::parse_roles(
             self.totp_required_roles
@@ -167,6 +178,7 @@ impl RawSettings {
             public_url,
             session_idle: Duration::from_secs(session_idle * 60),
             session_max: Duration::from_secs(session_max * 3_600),
+            camera_silent: Duration::from_secs(camera_silent * 60),
         })
     }
 }
@@ -263,6 +275,25 @@ mod tests {
         assert_eq!(s.backend, Backend::Sqlite);
         assert_eq!(s.bind.to_string(), "127.0.0.1:3000");
         assert_eq!(s.timezone, "America/Guatemala");
+        assert_eq!(s.camera_silent, Duration::from_secs(600));
+    }
+
+    #[test]
+    fn the_silent_camera_time_is_whole_minutes_up_to_a_day() {
+        let raw = |v: &str| RawSettings {
+            camera_silent_minutes: Some(v.into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            raw("15").check().unwrap().camera_silent,
+            Duration::from_secs(900)
+        );
+        let e = raw("0").check().unwrap_err();
+        assert_eq!(
+            e.setting,
+            "VIGIA_CAMERA_SILENT_MINUTES (--camera-silent-minutes)"
+        );
+        assert!(e.reason.contains("from 1 to 1440"), "{e}");
     }
 
     #[test]

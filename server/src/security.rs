@@ -27,7 +27,10 @@ pub async fn middleware(
     next: Next,
 ) -> Response {
     let state_changing = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if state_changing && !same_origin(req.headers(), config.public_origin.as_deref()) {
+    // The machine API is called by machines with a bearer token, which a
+    // browser never sends on its own: no cross-site forgery to stop there.
+    let machine = crate::api::is_machine_api(req.uri().path());
+    if state_changing && !machine && !same_origin(req.headers(), config.public_origin.as_deref()) {
         tracing::warn!(path = %req.uri().path(), "cross-site request refused");
         return (
             StatusCode::FORBIDDEN,
@@ -96,10 +99,12 @@ fn origin_of(url: &str) -> Option<String> {
 }
 
 /// The most a request body may hold on `path`: 1 MiB, except for the CSV
-/// import (whole files of officer records).
+/// import (whole files of officer records) and the machine API's batches.
 pub fn body_limit_for(path: &str) -> usize {
     if path == "/rpc/import_records" {
         app::officers::import::MAX_IMPORT_BYTES
+    } else if crate::api::is_machine_api(path) {
+        app::fleet::ingest::MAX_BATCH_BYTES
     } else {
         MAX_BODY_BYTES
     }

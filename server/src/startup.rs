@@ -39,6 +39,7 @@ impl Application {
             session_max_age_ms: settings.session_max.as_millis() as i64,
             session_idle_ms: settings.session_idle.as_millis() as i64,
             totp_required_roles: settings.totp_required_roles.clone(),
+            camera_silent_ms: settings.camera_silent.as_millis() as i64,
             officer_list: Default::default(),
         };
         tokio::spawn(
@@ -49,8 +50,11 @@ impl Application {
         let security = crate::security::SecurityConfig {
             public_origin: settings.public_url.clone(),
         };
-        let router = router(state)
+        // The machine API is outside the session layer: a session cookie
+        // never authorizes it, and its requests never touch the session store.
+        let router = router(state.clone())
             .layer(sessions.layer(settings))
+            .merge(crate::api::routes().with_state(state))
             .layer(axum::middleware::from_fn_with_state(
                 security,
                 crate::security::middleware,

@@ -371,3 +371,68 @@ fn import_prints_the_count_or_every_bad_row() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("FILE"), "{}", stderr(&out));
 }
+
+#[test]
+fn api_clients_are_made_listed_and_disabled_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/v.db", dir.path().display());
+    let env = [("VIGIA_DATABASE_URL", url.as_str())];
+    let out = vigia(
+        dir.path(),
+        &[
+            "api-client",
+            "create",
+            "--name",
+            "centro",
+            "--scopes",
+            "health:write,footage:write",
+        ],
+        &env,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed = stdout(&out);
+    let token = printed.lines().last().unwrap().to_string();
+    assert!(
+        token.starts_with("vgt_") && token.len() == 68,
+        "the token alone on the last line: {printed}"
+    );
+
+    let list = stdout(&vigia(dir.path(), &["api-client", "list"], &env));
+    assert!(list.contains("centro\tenabled"), "{list}");
+    assert!(list.contains("footage:write,health:write"), "{list}");
+    assert!(
+        list.contains(&token[..12]) && !list.contains(&token),
+        "only the token's start is shown: {list}"
+    );
+
+    let bad = vigia(
+        dir.path(),
+        &[
+            "api-client",
+            "create",
+            "--name",
+            "otro",
+            "--scopes",
+            "video:delete",
+        ],
+        &env,
+    );
+    assert!(!bad.status.success());
+    assert!(
+        stderr(&bad).contains("scopes: unknown scope \"video:delete\""),
+        "{}",
+        stderr(&bad)
+    );
+
+    let disabled = vigia(dir.path(), &["api-client", "disable", "centro"], &env);
+    assert!(disabled.status.success(), "{}", stderr(&disabled));
+    let list = stdout(&vigia(dir.path(), &["api-client", "list"], &env));
+    assert!(list.contains("centro\tdisabled"), "{list}");
+    let unknown = vigia(
+        dir.path(),
+        &["api-client", "disable", "--name", "nadie"],
+        &env,
+    );
+    assert!(!unknown.status.success());
+    assert!(stderr(&unknown).contains("nadie"), "{}", stderr(&unknown));
+}

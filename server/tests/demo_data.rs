@@ -114,3 +114,154 @@ on_both_backends! {
         assert!(content(&t).await != content(&other).await, "seeds 42 and 43 gave the same data");
     }
 }
+
+on_both_backends! {
+    /// The cameras' last week as the control center sent it: heartbeats and
+    /// footage for 7 days for the first 30 cars and the last hours for the
+    /// others, only on shift; offline gaps, storage faults and tamper
+    /// alarms; a few cars silent during their shifts; every camera's current
+    /// state; the refused re-sends in an intact audit trail; the control
+    /// center's client with a token that matches its hash.
+    async fn cameras_sent_a_week_of_heartbeats_and_footage(t: TestDb) {
+        use sha2::{Digest, Sha256};
+        const MIN: i64 = 60_000;
+        const HOUR: i64 = 60 * MIN;
+        const DAY: i64 = 24 * HOUR;
+        let before = demo::dates::now_ms();
+        let summary = demo::load(&t.db, Scale::Small, 2013).await.unwrap();
+        let now = demo::dates::now_ms();
+        let n = |sql: String| {
+            let t = &t;
+            async move { count(t, &sql).await }
+        };
+
+        // Volume, and the 7-day window.
+        assert_eq!(n("SELECT COUNT(*) FROM footage_segments".into()).await, summary.segments as i64);
+        assert_eq!(n("SELECT COUNT(*) FROM camera_heartbeats".into()).await, summary.heartbeats as i64);
+        assert!(summary.segments > 100_000 && summary.heartbeats > 50_000, "{summary:?}");
+        assert!(n("SELECT MIN(ts) FROM camera_heartbeats".into()).await < now - 7 * DAY + HOUR);
+        assert!(n("SELECT MIN(ts) FROM camera_heartbeats".into()).await >= before - 7 * DAY);
+        assert!(n("SELECT MAX(ends_at) FROM footage_segments".into()).await <= now);
+        assert!(n("SELECT MAX(ts) FROM camera_heartbeats".into()).await <= now);
+        assert_eq!(
+            n("SELECT COUNT(*) FROM footage_segments WHERE starts_at % 300000 <> 0 \
+               OR ends_at - starts_at <> 300000".into()).await,
+            0,
+            "5-minute segments on 5-minute boundaries"
+        );
+        // Footage only on shift.
+        assert_eq!(
+            n("SELECT COUNT(*) FROM footage_segments f JOIN cameras c ON c.id = f.camera_id \
+               WHERE NOT EXISTS (SELECT 1 FROM vehicle_assignments a WHERE a.vehicle_id = c.vehicle_id \
+               AND a.starts_at <= f.starts_at AND f.ends_at <= a.ends_at)".into()).await,
+            0
+        );
+        // The first 30 cars have footage back to their first shift, more
+        // than five days and a half ago; PNC-1300 has nothing older than 3 hours.
+        let first_shift = n("SELECT MIN(a.starts_at) FROM vehicle_assignments a \
+                             JOIN vehicles v ON v.id = a.vehicle_id WHERE v.plate <= 'PNC-0030'".into()).await;
+        assert!(first_shift < now - 5 * DAY - 12 * HOUR);
+        assert_eq!(
+            n("SELECT MIN(f.starts_at) FROM footage_segments f JOIN cameras c ON c.id = f.camera_id \
+               JOIN vehicles v ON v.id = c.vehicle_id WHERE v.plate <= 'PNC-0030'".into()).await,
+            first_shift
+        );
+        for table in ["footage_segments x", "camera_heartbeats x"] {
+            let time = if table.starts_with("footage") { "x.starts_at" } else { "x.ts" };
+            assert_eq!(
+                n(format!("SELECT COUNT(*) FROM {table} JOIN cameras c ON c.id = x.camera_id \
+                           JOIN vehicles v ON v.id = c.vehicle_id \
+                           WHERE v.plate = 'PNC-1300' AND {time} < {}", now - 3 * HOUR)).await,
+                0
+            );
+        }
+        assert!(n(format!("SELECT COUNT(*) FROM footage_segments WHERE starts_at > {}", now - HOUR)).await > 1_000);
+
+        // Every camera has a current state, and it is its latest record.
+        assert_eq!(n("SELECT COUNT(*) FROM cameras WHERE last_status IS NULL".into()).await, 0);
+        assert_eq!(
+            n("SELECT COUNT(*) FROM cameras c WHERE \
+               COALESCE(c.last_status_at, -1) <> COALESCE((SELECT MAX(ts) FROM camera_heartbeats h WHERE h.camera_id = c.id), -1) \
+               OR COALESCE(c.last_footage_at, -1) <> COALESCE((SELECT MAX(ends_at) FROM footage_segments f WHERE f.camera_id = c.id), -1) \
+               OR c.last_status <> (SELECT status FROM camera_heartbeats h WHERE h.camera_id = c.id AND h.ts = c.last_status_at)".into()).await,
+            0
+        );
+
+        // Offline gaps (many cameras), storage faults and tamper alarms (a
+        // few), and never footage while a camera says it is offline or faulty.
+        let cameras_with = |status: &str| {
+            format!("SELECT COUNT(DISTINCT camera_id) FROM camera_heartbeats WHERE status = '{status}'")
+        };
+        assert!(n(cameras_with("offline")).await > 40);
+        assert!((1..=60).contains(&n(cameras_with("storage_fault")).await));
+        assert!((1..=40).contains(&n(cameras_with("tamper")).await));
+        assert_eq!(
+            n("SELECT COUNT(*) FROM camera_heartbeats h JOIN footage_segments f ON f.camera_id = h.camera_id \
+               AND f.starts_at <= h.ts AND h.ts < f.ends_at WHERE h.status IN ('offline', 'storage_fault')".into()).await,
+            0
+        );
+
+        // Silent during a shift: two hours or more without a heartbeat from
+        // a car on duty, or silent for the last hour while on duty now. A few
+        // cars only, so they stand out.
+        let silent_in_shift = n("SELECT COUNT(DISTINCT c.vehicle_id) FROM (SELECT camera_id, ts, \
+                LAG(ts) OVER (PARTITION BY camera_id ORDER BY ts) AS prev FROM camera_heartbeats) g \
+                JOIN cameras c ON c.id = g.camera_id WHERE g.ts - g.prev >= 7200000 AND EXISTS \
+                (SELECT 1 FROM vehicle_assignments a WHERE a.vehicle_id = c.vehicle_id \
+                 AND a.starts_at <= g.prev AND g.prev < a.ends_at)".into()).await;
+        let silent_now = n(format!("SELECT COUNT(DISTINCT c.vehicle_id) FROM cameras c \
+                WHERE c.last_status_at < {} AND EXISTS (SELECT 1 FROM vehicle_assignments a \
+                WHERE a.vehicle_id = c.vehicle_id AND a.starts_at <= {now} AND {now} < a.ends_at)", now - HOUR)).await;
+        assert!(silent_in_shift + silent_now > 0, "no camera went silent");
+        assert!(silent_in_shift <= 5 && silent_now <= 5, "{silent_in_shift} {silent_now}");
+
+        // The control center's client: a real token, kept as its hash.
+        let client = sqlx::query("SELECT id, name, token_hash, token_hint, scopes, created_by, disabled FROM api_clients")
+            .fetch_all(t.db.pool()).await.unwrap();
+        assert_eq!(client.len(), 1);
+        let client = &client[0];
+        let client_id: i64 = client.get(0);
+        let token = &summary.api_token;
+        assert!(token.starts_with("vgt_") && token.len() == 68, "{token}");
+        assert_eq!(client.get::<String, _>(1), "centro-de-control");
+        assert_eq!(client.get::<String, _>(2), hex::encode(Sha256::digest(token.as_bytes())));
+        assert_eq!(client.get::<String, _>(3), token[..12]);
+        assert_eq!(client.get::<String, _>(4), "footage:write,health:write");
+        assert_eq!(client.get::<String, _>(5), "demo-data");
+        assert_eq!(client.get::<i64, _>(6), 0);
+        for table in ["footage_segments", "camera_heartbeats"] {
+            assert_eq!(
+                n(format!("SELECT COUNT(*) FROM {table} WHERE client_id IS NULL OR client_id <> {client_id}")).await,
+                0
+            );
+        }
+
+        // A stored segment: its id, file and checksum.
+        let row = sqlx::query("SELECT f.segment, f.uri, f.sha256, f.bytes, f.starts_at, v.plate, c.placement \
+                               FROM footage_segments f JOIN cameras c ON c.id = f.camera_id \
+                               JOIN vehicles v ON v.id = c.vehicle_id ORDER BY f.segment LIMIT 1")
+            .fetch_one(t.db.pool()).await.unwrap();
+        let (segment, uri, sha): (String, String, String) = (row.get(0), row.get(1), row.get(2));
+        let plate: String = row.get(5);
+        let code = if row.get::<String, _>(6) == "cabin" { "CAB" } else { "FWD" };
+        assert!(segment.starts_with(&format!("GC-{}-{code}-", plate.replace('-', ""))), "{segment}");
+        assert!(uri.starts_with("s3://pnc-footage/") && uri.contains(&format!("/{plate}/{code}/")), "{uri}");
+        assert!(uri.ends_with(&format!("{}.mp4", &segment[segment.len() - 16..])), "{uri} {segment}");
+        assert_eq!(sha, hex::encode(Sha256::digest(segment.as_bytes())));
+        assert!((150_000_000..=220_000_000).contains(&row.get::<i64, _>(3)));
+
+        // The re-sent segments: refused, audited against the stored one.
+        let audited = n(format!("SELECT COUNT(*) FROM audit_log a JOIN footage_segments f ON f.segment = a.object_id \
+                 WHERE a.action = 'ingest.integrity_conflict' AND a.outcome = 'denied' \
+                 AND a.object_type = 'footage_segment' AND a.actor_kind = 'api_client' \
+                 AND a.actor_id = {client_id} AND a.actor_label = 'centro-de-control' AND a.ip = 'demo' \
+                 AND a.details LIKE '%\"stored_sha256\":\"' || f.sha256 || '\"%' \
+                 AND a.details LIKE '%\"offered_sha256\":%' AND a.details LIKE '%\"index\":%'")).await;
+        assert!(audited >= 3, "{audited} integrity conflicts audited");
+        assert_eq!(n("SELECT COUNT(*) FROM audit_log".into()).await, audited);
+        assert_eq!(
+            app::audit::verify(&t.db).await.unwrap(),
+            app::audit::Verification::Intact { records: audited }
+        );
+    }
+}

@@ -205,7 +205,42 @@ const SERVER_FUNCTIONS: &[Entry] = &[
         &[("username", "sweep-investigator"), ("disabled", "false")],
         Allowed::Roles(&[Role::Admin]),
     ),
+    (
+        "fleet_board",
+        &[],
+        Allowed::Roles(&[
+            Role::Investigator,
+            Role::Supervisor,
+            Role::Ministry,
+            Role::Auditor,
+            Role::Monitor,
+        ]),
+    ),
+    (
+        "list_api_clients",
+        &[],
+        Allowed::Roles(&[Role::Auditor, Role::Admin]),
+    ),
+    (
+        "create_api_client",
+        &[("name", "swept-client"), ("scopes", "bogus:scope")],
+        Allowed::Roles(&[Role::Admin]),
+    ),
+    (
+        "set_api_client_scopes",
+        &[("name", "no-such-client"), ("scopes", "footage:write")],
+        Allowed::Roles(&[Role::Admin]),
+    ),
+    (
+        "set_api_client_disabled",
+        &[("name", "no-such-client"), ("disabled", "true")],
+        Allowed::Roles(&[Role::Admin]),
+    ),
 ];
+
+/// The machine API: a browser session never opens it, whatever the roles
+/// (only API clients' tokens do: server/tests/machine_api.rs).
+const MACHINE_API: &[&str] = &["/api/v1/ingest/footage", "/api/v1/ingest/heartbeats"];
 
 /// Plain HTTP routes that need a session: (path, who may GET it).
 const ROUTES: &[(&str, Allowed)] = &[(
@@ -214,7 +249,7 @@ const ROUTES: &[(&str, Allowed)] = &[(
 )];
 
 /// Routes open to everyone by design.
-const PUBLIC_ROUTES: &[&str] = &["/healthz", "/readyz"];
+const PUBLIC_ROUTES: &[&str] = &["/healthz", "/readyz", "/api/v1/openapi.json"];
 
 fn allowed(rule: Allowed, role: Option<Role>) -> bool {
     match (rule, role) {
@@ -279,6 +314,14 @@ on_both_backends! {
                 if was_refused == expected {
                     let who = principal.map(|r| r.as_str()).unwrap_or("anonymous");
                     failures.push(format!("GET {path} as {who}: {status}"));
+                }
+            }
+            for path in MACHINE_API {
+                let res = client.post(app.url(path)).header("content-type", "application/json")
+                    .body("[]").send().await.unwrap();
+                if res.status() != 401 {
+                    let who = principal.map(|r| r.as_str()).unwrap_or("anonymous");
+                    failures.push(format!("POST {path} with the session of {who}: {} (must be 401)", res.status()));
                 }
             }
             for (endpoint, args, rule) in order {

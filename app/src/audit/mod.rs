@@ -39,6 +39,15 @@ pub enum AuditAction {
     RecordsImported,
     AccessDenied,
     AuditExported,
+    ApiClientCreated,
+    ApiClientScopesChanged,
+    ApiClientDisabled,
+    ApiClientEnabled,
+    FootageIngested,
+    HeartbeatsIngested,
+    IntegrityConflict,
+    FootageRead,
+    FootageVerified,
 }
 
 impl AuditAction {
@@ -67,6 +76,15 @@ impl AuditAction {
         AuditAction::RecordsImported,
         AuditAction::AccessDenied,
         AuditAction::AuditExported,
+        AuditAction::ApiClientCreated,
+        AuditAction::ApiClientScopesChanged,
+        AuditAction::ApiClientDisabled,
+        AuditAction::ApiClientEnabled,
+        AuditAction::FootageIngested,
+        AuditAction::HeartbeatsIngested,
+        AuditAction::IntegrityConflict,
+        AuditAction::FootageRead,
+        AuditAction::FootageVerified,
     ];
 
     /// The stored name, e.g. `sign_in.failed`.
@@ -96,6 +114,15 @@ impl AuditAction {
             AuditAction::RecordsImported => "records.imported",
             AuditAction::AccessDenied => "access.denied",
             AuditAction::AuditExported => "audit.exported",
+            AuditAction::ApiClientCreated => "api_client.created",
+            AuditAction::ApiClientScopesChanged => "api_client.scopes_changed",
+            AuditAction::ApiClientDisabled => "api_client.disabled",
+            AuditAction::ApiClientEnabled => "api_client.enabled",
+            AuditAction::FootageIngested => "footage.ingested",
+            AuditAction::HeartbeatsIngested => "heartbeats.ingested",
+            AuditAction::IntegrityConflict => "ingest.integrity_conflict",
+            AuditAction::FootageRead => "footage.read",
+            AuditAction::FootageVerified => "footage.verified",
         }
     }
 
@@ -117,6 +144,10 @@ impl AuditAction {
                 | AuditAction::UserEnabled
                 | AuditAction::TotpEnabled
                 | AuditAction::TotpReset
+                | AuditAction::ApiClientCreated
+                | AuditAction::ApiClientScopesChanged
+                | AuditAction::ApiClientDisabled
+                | AuditAction::ApiClientEnabled
         )
     }
 }

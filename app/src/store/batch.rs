@@ -126,3 +126,34 @@ pub fn bind_all<'q>(
     }
     query
 }
+
+/// The type a column of [`json_rows`] is read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonCol {
+    Int,
+    Text,
+}
+
+/// `SELECT c0, c1, … FROM` the rows of a JSON array of arrays bound as
+/// parameter `$param`: many rows in one statement with one parameter (bulk
+/// ingest). Binding thousands of parameters costs more than the insert on
+/// SQLite (each bind looks its parameter's name up); one JSON text does
+/// not. The one place the dialects part: `json_each` and `->>` on SQLite,
+/// `json_array_elements` and casts on PostgreSQL.
+pub fn json_rows(backend: crate::store::Backend, param: usize, cols: &[JsonCol]) -> String {
+    use crate::store::Backend;
+    let list = cols
+        .iter()
+        .enumerate()
+        .map(|(i, col)| match (backend, col) {
+            (Backend::Sqlite, _) => format!("value ->> {i} AS c{i}"),
+            (Backend::Postgres, JsonCol::Int) => format!("(e ->> {i})::bigint AS c{i}"),
+            (Backend::Postgres, JsonCol::Text) => format!("e ->> {i} AS c{i}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    match backend {
+        Backend::Sqlite => format!("SELECT {list} FROM json_each(${param})"),
+        Backend::Postgres => format!("SELECT {list} FROM json_array_elements(${param}::json) AS e"),
+    }
+}

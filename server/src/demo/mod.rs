@@ -12,6 +12,7 @@ use sqlx::Row;
 
 pub mod dates;
 pub mod duty;
+pub mod fleet;
 mod geo;
 mod names;
 
@@ -95,7 +96,7 @@ pub struct Dataset {
 }
 
 /// What a load wrote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary {
     pub regions: usize,
     pub stations: usize,
@@ -105,6 +106,11 @@ pub struct Summary {
     pub badges: usize,
     pub assignments: usize,
     pub tests: usize,
+    pub heartbeats: usize,
+    pub segments: usize,
+    /// The API token of the camera control center's client (shown once:
+    /// only its hash is stored).
+    pub api_token: String,
 }
 
 impl Dataset {
@@ -118,6 +124,9 @@ impl Dataset {
             badges: self.officers.len(),
             assignments: 0,
             tests: 0,
+            heartbeats: 0,
+            segments: 0,
+            api_token: String::new(),
         }
     }
 }
@@ -581,6 +590,8 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
         &rows,
     )
     .await?;
+    // What the cameras sent while (and between) those shifts.
+    let fleet = fleet::load(&mut tx, &data, &shifts, scale, seed, now).await?;
     let reference = dates::days_from_civil(REFERENCE_DAY.0, REFERENCE_DAY.1, REFERENCE_DAY.2);
     let tests = duty::tests(&data, seed, reference);
     let rows: Vec<Vec<Value>> = tests
@@ -612,6 +623,9 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
     Ok(Summary {
         assignments: shifts.len(),
         tests: tests.len(),
+        heartbeats: fleet.heartbeats,
+        segments: fleet.segments,
+        api_token: fleet.token,
         ..data.summary()
     })
 }

@@ -1,0 +1,75 @@
+import { test, expect } from '@playwright/test';
+import { hydrated, signIn, watchErrors } from './helpers';
+
+/** An API client made on the admin page: its token, shown once. */
+async function makeClient(page: import('@playwright/test').Page, name: string, scopes: string): Promise<string> {
+  await signIn(page, 'admin');
+  await page.getByRole('link', { name: 'Clientes API' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Clientes de la API');
+  await hydrated(page);
+  await page.getByLabel('Nombre').fill(name);
+  await page.getByLabel('Permisos', { exact: true }).fill(scopes);
+  await page.getByRole('button', { name: 'Crear cliente y token' }).click();
+  const token = (await page.getByTestId('issued-token').locator('code').textContent())!.trim();
+  expect(token).toMatch(/^vgt_[0-9a-f]{64}$/);
+  // The list shows the client with the token's start only.
+  const row = page.locator(`tr[data-client="${name}"]`);
+  await expect(row).toContainText(scopes.split(',').join(', '));
+  await expect(row).toContainText(token.slice(0, 12));
+  await expect(row).not.toContainText(token);
+  return token;
+}
+
+test('a monitor watches the fleet board change without reloading', async ({ browser, request }, testInfo) => {
+  const adminPage = await (await browser.newContext()).newPage();
+  const token = await makeClient(adminPage, `e2e-centro-${Date.now() % 100000}`, 'health:write');
+  await adminPage.screenshot({ path: testInfo.outputPath('api-clients.png'), fullPage: true });
+
+  const page = await (await browser.newContext()).newPage();
+  const errors = watchErrors(page);
+  await signIn(page, 'monitor');
+  // A monitor's navigation offers the fleet, not officer files.
+  await expect(page.getByRole('link', { name: 'Agentes' })).toHaveCount(0);
+  await page.getByRole('link', { name: 'Flota' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Flota y cámaras');
+  await hydrated(page);
+  const counts = page.getByTestId('fleet-counts');
+  await expect(counts.locator('[data-state="online"] strong')).not.toHaveText('0');
+  await expect(page.getByTestId('fleet-table').locator('tbody tr')).toHaveCount(100);
+  await page.screenshot({ path: testInfo.outputPath('fleet-board.png'), fullPage: true });
+
+  // Only tampered cameras: PNC-1300's cabin is not among them yet.
+  await page.getByLabel('Estado de cámara').selectOption('tamper');
+  await page.getByRole('button', { name: 'Filtrar' }).click();
+  await expect(page).toHaveURL(/state=tamper/);
+  const row = page.locator('tr[data-plate="PNC-1300"]');
+  await expect(row).toHaveCount(0);
+
+  // The control center reports a tampered camera; the open board shows it
+  // at its next refresh, with no reload.
+  const res = await request.post('/api/v1/ingest/heartbeats', {
+    headers: { Authorization: `Bearer ${token}` },
+    data: [{ vehicle: 'PNC-1300', camera: 'cabin', ts: new Date().toISOString(), status: 'tamper' }],
+  });
+  expect(res.status()).toBe(200);
+  expect((await res.json()).accepted).toBe(1);
+  await expect(row).toBeVisible({ timeout: 30_000 });
+  await expect(row.locator('td [data-state="tamper"]')).toHaveText('manipulación');
+  await page.screenshot({ path: testInfo.outputPath('fleet-board-tamper.png'), fullPage: true });
+  expect(errors).toEqual([]);
+});
+
+test('a token is refused once its client is disabled', async ({ page, request }) => {
+  const name = `e2e-off-${Date.now() % 100000}`;
+  const token = await makeClient(page, name, 'footage:write');
+  const send = () => request.post('/api/v1/ingest/footage', {
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/x-ndjson' },
+    data: '{"segment": "e2e-1", "vehicle": "PNC-0001"}\n',
+  });
+  const first = await send();
+  expect(first.status()).toBe(200);
+  expect((await first.json()).rejected[0].error).toBe('camera: missing');
+  await page.locator(`tr[data-client="${name}"]`).getByRole('button', { name: 'Deshabilitar' }).click();
+  await expect(page.locator(`tr[data-client="${name}"]`)).toContainText('deshabilitado');
+  expect((await send()).status()).toBe(403);
+});

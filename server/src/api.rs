@@ -1,0 +1,242 @@
+//! The machine API, `/api/v1` (../shared/API.md is the contract): bearer
+//! tokens and scopes, the ingest endpoints, and the OpenAPI document.
+//!
+//! Every handler asks the policy first ([`authorized`]): the token names a
+//! client, the client's scopes name what it may do. A browser session never
+//! authorizes these routes (they never read it), and a token never
+//! authorizes a page (pages read only the session).
+
+use std::net::SocketAddr;
+
+use app::fleet::clients::{self, Refusal};
+use app::fleet::ingest::{
+    self, BatchAnswer, BatchError, CameraPlacement, FootageSegmentIn, Framing, HeartbeatIn,
+    HeartbeatStatus, Rejection, Sender,
+};
+use app::policy::{authorize, Action, Actor};
+use app::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Serialize;
+use utoipa::OpenApi;
+
+/// The body of every refusal: what went wrong, in a sentence.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApiError {
+    pub error: String,
+}
+
+fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
+    (
+        status,
+        Json(ApiError {
+            error: message.into(),
+        }),
+    )
+        .into_response()
+}
+
+/// `/api/v1`'s routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/ingest/footage", post(ingest_footage))
+        .route("/api/v1/ingest/heartbeats", post(ingest_heartbeats))
+        .route("/api/v1/openapi.json", get(openapi_json))
+}
+
+/// Whether `path` is the machine API's (no session, no same-origin rule,
+/// its own body limit).
+pub fn is_machine_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+/// The client behind the request's bearer token, allowed `action` by the
+/// policy; or the refusal, counted.
+async fn authorized(
+    state: &AppState,
+    headers: &HeaderMap,
+    action: Action,
+) -> Result<Actor, Response> {
+    let token = clients::bearer_token(
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let principal = match clients::authenticate(&state.db, token).await {
+        Ok(Ok(principal)) => principal,
+        Ok(Err((refusal, client))) => {
+            clients::count_refusal(&state.db, refusal, client).await;
+            return Err(refuse(refusal.status(), refusal.message()));
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot check an API token");
+            return Err(refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database does not answer; try again",
+            ));
+        }
+    };
+    match authorize(&principal, action) {
+        Ok(actor) => Ok(actor),
+        Err(_) => {
+            let client = match &principal {
+                app::policy::Principal::ApiClient { id, .. } => Some(*id),
+                _ => None,
+            };
+            clients::count_refusal(&state.db, Refusal::Scope, client).await;
+            Err(refuse(Refusal::Scope.status(), Refusal::Scope.message()))
+        }
+    }
+}
+
+fn content_type(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+}
+
+fn answer(result: Result<BatchAnswer, BatchError>) -> Response {
+    match result {
+        Ok(answer) => (StatusCode::OK, Json(answer)).into_response(),
+        Err(BatchError::BadBody(message)) => refuse(StatusCode::BAD_REQUEST, message),
+        Err(BatchError::Unavailable) => refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the store failed: nothing of this batch was stored; send it again",
+        ),
+    }
+}
+
+/// Footage-segment references, as a JSON array or NDJSON.
+#[utoipa::path(
+    post,
+    path = "/api/v1/ingest/footage",
+    tag = "ingest",
+    request_body(
+        description = "A JSON array of segments, or one segment per line (NDJSON). At most 16 MiB.",
+        content((Vec<FootageSegmentIn> = "application/json"), (FootageSegmentIn = "application/x-ndjson"))
+    ),
+    responses(
+        (status = 200, description = "Judged record by record: valid records stored in one transaction", body = BatchAnswer),
+        (status = 400, description = "The body is neither JSON nor NDJSON", body = ApiError),
+        (status = 401, description = "Missing or unknown token", body = ApiError),
+        (status = 403, description = "The client lacks footage:write, or is disabled", body = ApiError),
+        (status = 413, description = "The body is over 16 MiB"),
+        (status = 503, description = "The store failed: nothing of the batch was stored", body = ApiError),
+    ),
+    security(("bearer" = ["footage:write"]))
+)]
+pub async fn ingest_footage(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    ingest(&state, peer, &headers, &body, Kind::Footage).await
+}
+
+/// Camera heartbeats, as a JSON array or NDJSON.
+#[utoipa::path(
+    post,
+    path = "/api/v1/ingest/heartbeats",
+    tag = "ingest",
+    request_body(
+        description = "A JSON array of heartbeats, or one heartbeat per line (NDJSON). At most 16 MiB.",
+        content((Vec<HeartbeatIn> = "application/json"), (HeartbeatIn = "application/x-ndjson"))
+    ),
+    responses(
+        (status = 200, description = "Judged record by record: valid records stored in one transaction", body = BatchAnswer),
+        (status = 400, description = "The body is neither JSON nor NDJSON", body = ApiError),
+        (status = 401, description = "Missing or unknown token", body = ApiError),
+        (status = 403, description = "The client lacks health:write, or is disabled", body = ApiError),
+        (status = 413, description = "The body is over 16 MiB"),
+        (status = 503, description = "The store failed: nothing of the batch was stored", body = ApiError),
+    ),
+    security(("bearer" = ["health:write"]))
+)]
+pub async fn ingest_heartbeats(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    ingest(&state, peer, &headers, &body, Kind::Heartbeats).await
+}
+
+/// What a batch holds.
+#[derive(Clone, Copy)]
+enum Kind {
+    Footage,
+    Heartbeats,
+}
+
+/// Asks the policy, then hands the batch to the ingest service.
+async fn ingest(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    body: &[u8],
+    kind: Kind,
+) -> Response {
+    let action = match kind {
+        Kind::Footage => Action::IngestFootage,
+        Kind::Heartbeats => Action::IngestHeartbeats,
+    };
+    let actor = match authorized(state, headers, action).await {
+        Ok(a) => a,
+        Err(refusal) => return refusal,
+    };
+    let ip = peer.ip().to_string();
+    let sender = Sender {
+        actor: &actor,
+        ip: &ip,
+    };
+    let framing = Framing::of(content_type(headers), body);
+    answer(match kind {
+        Kind::Footage => ingest::ingest_footage(&state.db, &sender, body, framing).await,
+        Kind::Heartbeats => ingest::ingest_heartbeats(&state.db, &sender, body, framing).await,
+    })
+}
+
+/// The bearer-token scheme of the document.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// The machine API as OpenAPI 3, from the handlers and their types.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Vigía machine API",
+        version = "1",
+        description = "How the camera control center and the badge network feed Vigía. \
+            Every request carries Authorization: Bearer <token> of an API client whose scopes allow the endpoint."
+    ),
+    paths(ingest_footage, ingest_heartbeats),
+    components(schemas(FootageSegmentIn, HeartbeatIn, BatchAnswer, Rejection, CameraPlacement, HeartbeatStatus, ApiError)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+/// `GET /api/v1/openapi.json`: public, like the contract it describes.
+pub async fn openapi_json() -> Response {
+    match ApiDoc::openapi().to_json() {
+        Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot write the OpenAPI document");
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+        }
+    }
+}

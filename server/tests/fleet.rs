@@ -1,0 +1,123 @@
+//! Camera health on the fleet board, fed through the machine API, on both
+//! backends.
+
+mod common;
+
+use app::fleet::board::{BoardView, CameraState};
+use app::identity::Role;
+use app::policy::{authorize, Action, Principal};
+use common::{create_user, spawn_app_with, TestDb};
+use serde_json::json;
+
+/// Region 01 (station 01-01) with PNC-0451 (two cameras) and PNC-0452
+/// (a forward camera only); region 02 with PNC-0900.
+async fn fleet(t: &TestDb) {
+    let db = t.db.pool();
+    for (code, kind, parent) in [
+        ("00", "national", None),
+        ("01", "region", Some("00")),
+        ("01-01", "station", Some("01")),
+        ("02", "region", Some("00")),
+    ] {
+        sqlx::query(
+            "INSERT INTO units (code, name, kind, parent_id, created_at) \
+                     VALUES ($1, $2, $3, (SELECT id FROM units WHERE code = $4), 0)",
+        )
+        .bind(code)
+        .bind(format!("Unidad {code}"))
+        .bind(kind)
+        .bind(parent)
+        .execute(db)
+        .await
+        .unwrap();
+    }
+    for (plate, unit, cams) in [
+        ("PNC-0451", "01-01", &["cabin", "forward"][..]),
+        ("PNC-0452", "01-01", &["forward"][..]),
+        ("PNC-0900", "02", &["cabin", "forward"][..]),
+    ] {
+        sqlx::query("INSERT INTO vehicles (plate, unit_id, created_at) VALUES ($1, (SELECT id FROM units WHERE code = $2), 0)")
+            .bind(plate).bind(unit).execute(db).await.unwrap();
+        for cam in cams {
+            sqlx::query(
+                "INSERT INTO cameras (vehicle_id, placement, serial, created_at) \
+                         VALUES ((SELECT id FROM vehicles WHERE plate = $1), $2, $3, 0)",
+            )
+            .bind(plate)
+            .bind(*cam)
+            .bind(format!("{plate}-{cam}"))
+            .execute(db)
+            .await
+            .unwrap();
+        }
+    }
+}
+
+fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap()
+        .to_rfc3339()
+}
+
+on_both_backends! {
+    /// A monitor sees each camera's state from heartbeats and footage,
+    /// trouble first, with counts; filters by state and region; a camera
+    /// not heard from for longer than the setting is silent.
+    async fn the_board_shows_what_the_cameras_said(t: TestDb) {
+        fleet(&t).await;
+        let operator = authorize(&Principal::Operator, Action::ManageApiClients).unwrap();
+        let (_, token) = app::fleet::clients::create_client(&t.db, &operator, "test", "centro", "health:write,footage:write").await.unwrap();
+        let app = spawn_app_with(&t, |s| s.camera_silent = std::time::Duration::from_secs(5 * 60)).await;
+        let now = app::audit::now_ms();
+        let beats = json!([
+            { "vehicle": "PNC-0451", "camera": "cabin", "ts": rfc3339(now - 60_000), "status": "tamper" },
+            { "vehicle": "PNC-0451", "camera": "forward", "ts": rfc3339(now - 120_000), "status": "online" },
+            // Heard, but longer ago than the 5 minutes set: silent.
+            { "vehicle": "PNC-0900", "camera": "cabin", "ts": rfc3339(now - 6 * 60_000), "status": "online" },
+            { "vehicle": "PNC-0900", "camera": "forward", "ts": rfc3339(now - 30 * 60_000), "status": "offline" },
+        ]);
+        let res = app.client.post(app.url("/api/v1/ingest/heartbeats")).bearer_auth(token.reveal())
+            .json(&beats).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        // PNC-0900's forward camera: offline at -30 min, but footage since.
+        let segment = json!([{ "segment": "S-1", "vehicle": "PNC-0900", "camera": "forward",
+            "start": rfc3339(now - 4 * 60_000), "end": rfc3339(now - 60_000), "uri": "s3://x",
+            "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "bytes": 1 }]);
+        let res = app.client.post(app.url("/api/v1/ingest/footage")).bearer_auth(token.reveal())
+            .json(&segment).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+
+        let password = create_user(&t.db, "mon", &[Role::Monitor]).await;
+        let monitor = app.signed_in("mon", &password).await;
+        let board: BoardView = app.call(&monitor, "fleet_board", &[]).await.json().await.unwrap();
+        let count = |s: CameraState| board.counts.iter().find(|(c, _)| *c == s).unwrap().1;
+        assert_eq!((count(CameraState::Online), count(CameraState::Tamper), count(CameraState::Silent)), (2, 1, 2));
+        assert_eq!(board.silent_after_minutes, 5);
+        let plates: Vec<&str> = board.vehicles.iter().map(|v| v.plate.as_str()).collect();
+        assert_eq!(plates, ["PNC-0452", "PNC-0900", "PNC-0451"], "silent first, then tamper");
+        let v451 = board.vehicles.iter().find(|v| v.plate == "PNC-0451").unwrap();
+        assert_eq!(v451.cabin.as_ref().unwrap().state, CameraState::Tamper);
+        assert_eq!(v451.forward.as_ref().unwrap().state, CameraState::Online);
+        let v900 = board.vehicles.iter().find(|v| v.plate == "PNC-0900").unwrap();
+        assert_eq!(v900.forward.as_ref().unwrap().state, CameraState::Online);
+        assert!(board.vehicles.iter().find(|v| v.plate == "PNC-0452").unwrap().cabin.is_none());
+
+        let tamper: BoardView = app.call(&monitor, "fleet_board", &[("state", "tamper")]).await.json().await.unwrap();
+        assert_eq!(tamper.vehicles.iter().map(|v| v.plate.as_str()).collect::<Vec<_>>(), ["PNC-0451"]);
+        let region: BoardView = app.call(&monitor, "fleet_board", &[("region", "02")]).await.json().await.unwrap();
+        assert_eq!(region.vehicles.iter().map(|v| v.plate.as_str()).collect::<Vec<_>>(), ["PNC-0900"]);
+        assert_eq!(region.counts.iter().map(|(_, n)| n).sum::<i64>(), 2, "counts follow the region");
+        let bad = app.call(&monitor, "fleet_board", &[("state", "asleep")]).await;
+        assert_eq!(bad.status(), 422);
+
+        // The page itself, rendered for the monitor.
+        let page = monitor.get(app.url("/fleet?state=tamper")).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("data-plate=\"PNC-0451\""), "{page}");
+        assert!(!page.contains("data-plate=\"PNC-0900\""));
+
+        // An administrator manages accounts, not the fleet.
+        let password = create_user(&t.db, "adm", &[Role::Admin]).await;
+        let admin = app.signed_in("adm", &password).await;
+        assert_eq!(app.call(&admin, "fleet_board", &[]).await.status(), 403);
+    }
+}
