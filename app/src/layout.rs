@@ -11,6 +11,7 @@ use leptos_router::{
 use crate::admin::AccountsPage;
 use crate::audit::AuditTrailPage;
 use crate::fleet::board::FleetBoardPage;
+use crate::fleet::vehicle::{CoverageReportPage, VehiclePage};
 use crate::fleet::ApiClientsPage;
 use crate::i18n::*;
 use crate::identity::{who_am_i, ChangePasswordPage, CurrentUser, SignInPage, SignOut, TotpPage};
@@ -81,6 +82,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/audit") view=AuditTrailPage ssr=SsrMode::Async/>
                         <Route path=path!("/api-clients") view=ApiClientsPage ssr=SsrMode::Async/>
                         <Route path=path!("/fleet") view=FleetBoardPage ssr=SsrMode::Async/>
+                        <Route path=path!("/fleet/coverage") view=CoverageReportPage ssr=SsrMode::Async/>
+                        <Route path=path!("/fleet/vehicles/:plate") view=VehiclePage ssr=SsrMode::Async/>
                         <Route path=path!("/officers") view=OfficersPage ssr=SsrMode::Async/>
                         <Route path=path!("/officers/new") view=NewOfficerPage ssr=SsrMode::Async/>
                         <Route path=path!("/officers/:badge") view=OfficerProfilePage ssr=SsrMode::Async/>

@@ -73,3 +73,27 @@ test('a token is refused once its client is disabled', async ({ page, request })
   await expect(page.locator(`tr[data-client="${name}"]`)).toContainText('deshabilitado');
   expect((await send()).status()).toBe(403);
 });
+
+test('an investigator follows the worst coverage to a vehicle and its crew', async ({ page }, testInfo) => {
+  const errors = watchErrors(page);
+  await signIn(page, 'investigator');
+  await page.getByRole('link', { name: 'Flota' }).click();
+  await page.getByTestId('coverage-link').click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Vacíos de cobertura de video');
+  const worst = page.getByTestId('worst-vehicles').locator('tbody tr').first();
+  const plate = (await worst.getAttribute('data-key'))!;
+  expect(plate).toMatch(/^PNC-\d{4}$/);
+  await expect(page.getByTestId('worst-officers').locator('tbody tr')).toHaveCount(20);
+  await page.screenshot({ path: testInfo.outputPath('coverage-report.png'), fullPage: true });
+  await worst.getByRole('link').click();
+  await expect(page.getByTestId('vehicle-plate')).toHaveText(plate);
+  await expect(page.getByTestId('vehicle-coverage')).toContainText('Cobertura de video durante los turnos de los últimos 7 días');
+  const shifts = page.getByTestId('vehicle-shifts').locator('tbody tr');
+  await expect(shifts.first()).toBeVisible();
+  // The worst car has shifts with footage missing, and who rode in them.
+  await expect(page.getByTestId('vehicle-shifts').locator('td.gap').first()).toBeVisible();
+  await expect(shifts.first().locator('.crew a').first()).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath('vehicle.png'), fullPage: true });
+  await hydrated(page);
+  expect(errors).toEqual([]);
+});

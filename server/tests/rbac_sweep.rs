@@ -217,6 +217,33 @@ const SERVER_FUNCTIONS: &[Entry] = &[
         ]),
     ),
     (
+        "get_vehicle",
+        &[("plate", "PNC-9999")],
+        Allowed::Roles(&[
+            Role::Investigator,
+            Role::Supervisor,
+            Role::Ministry,
+            Role::Auditor,
+            Role::Monitor,
+        ]),
+    ),
+    (
+        "coverage_report",
+        &[],
+        Allowed::Roles(&[
+            Role::Investigator,
+            Role::Supervisor,
+            Role::Ministry,
+            Role::Auditor,
+            Role::Monitor,
+        ]),
+    ),
+    (
+        "officer_coverage",
+        &[("badge_number", "none")],
+        OFFICER_READERS,
+    ),
+    (
         "list_api_clients",
         &[],
         Allowed::Roles(&[Role::Auditor, Role::Admin]),

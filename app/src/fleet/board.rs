@@ -268,7 +268,7 @@ pub mod store {
     }
 }
 
-fn state_label(i18n: leptos_i18n::I18nContext<Locale>, s: CameraState) -> String {
+pub(crate) fn state_label(i18n: leptos_i18n::I18nContext<Locale>, s: CameraState) -> String {
     match s {
         CameraState::Online => t_string!(i18n, camera_online),
         CameraState::Offline => t_string!(i18n, camera_offline),
@@ -358,6 +358,7 @@ pub fn FleetBoardPage() -> impl IntoView {
     view! {
         <section class="page" aria-labelledby="fleet-title">
             <h1 id="fleet-title">{t!(i18n, fleet_title)}</h1>
+            <p><a href="/fleet/coverage" data-testid="coverage-link">{t!(i18n, coverage_report_title)}</a></p>
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
                 {move || Suspend::new(async move {
                     match board.await {
@@ -417,7 +418,7 @@ pub fn FleetBoardPage() -> impl IntoView {
                                     <tbody>
                                         {b.vehicles.into_iter().map(|v| view! {
                                             <tr data-plate=v.plate.clone()>
-                                                <th scope="row">{v.plate.clone()}</th>
+                                                <th scope="row"><a href=format!("/fleet/vehicles/{}", v.plate)>{v.plate.clone()}</a></th>
                                                 <td>{v.station.clone()}</td>
                                                 {camera_cell(now, v.cabin.clone())}
                                                 {camera_cell(now, v.forward.clone())}

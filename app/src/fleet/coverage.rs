@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A half-open span `[from, to)` of UTC milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Span {
     pub from: i64,
     pub to: i64,
@@ -195,5 +195,224 @@ mod tests {
         );
         assert_eq!(subtract(&a, &[]), a.to_vec());
         assert_eq!(subtract(&[], &b), vec![]);
+    }
+}
+
+/// One camera's footage during one assignment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CameraCoverage {
+    /// `cabin` or `forward`.
+    pub placement: String,
+    /// The shift's time after the camera was registered.
+    pub expected_ms: i64,
+    pub covered_ms: i64,
+    pub gaps: Vec<Span>,
+}
+
+/// One vehicle assignment (up to now) and its cameras' footage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShiftCoverage {
+    pub plate: String,
+    pub badge: String,
+    pub officer: String,
+    /// `driver` or `crew`.
+    pub role: String,
+    /// The assignment, cut at the window's ends and at now.
+    pub shift: Span,
+    pub cameras: Vec<CameraCoverage>,
+}
+
+impl ShiftCoverage {
+    /// Camera-time the shift should have footage for: both cameras, each
+    /// from when it was registered.
+    pub fn expected_ms(&self) -> i64 {
+        self.cameras.iter().map(|c| c.expected_ms).sum()
+    }
+
+    pub fn covered_ms(&self) -> i64 {
+        self.cameras.iter().map(|c| c.covered_ms).sum()
+    }
+}
+
+/// Whose assignments to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whose<'a> {
+    Vehicle(&'a str),
+    Officer(&'a str),
+    Fleet,
+}
+
+#[cfg(feature = "ssr")]
+pub mod store {
+    use std::collections::HashMap;
+
+    use sqlx::Row;
+
+    use super::{camera_gaps, total, CameraCoverage, ShiftCoverage, Span, Whose};
+    use crate::error::AppError;
+    use crate::policy::Actor;
+    use crate::store::batch::{json_rows, JsonCol};
+    use crate::store::Db;
+
+    const DAY: i64 = 86_400_000;
+
+    /// The assignments of `whose` that overlap `window` (cut at its ends),
+    /// each with its vehicle's cameras' coverage: footage segments and
+    /// heartbeats read once for the window, each shift then a slice of
+    /// them. Takes the reader's [`Actor`] (`ReadFleet`).
+    pub async fn shift_coverage(
+        db: &Db,
+        _reader: &Actor,
+        whose: Whose<'_>,
+        window: Span,
+    ) -> Result<Vec<ShiftCoverage>, AppError> {
+        let backend = db.backend();
+        let (filter, key) = match whose {
+            Whose::Vehicle(plate) => ("AND v.plate = $3", Some(plate)),
+            Whose::Officer(badge) => ("AND o.badge_number = $3", Some(badge)),
+            Whose::Fleet => ("", None),
+        };
+        let sql = format!(
+            "SELECT v.id, v.plate, o.badge_number, o.given_names || ' ' || o.family_names, a.role, a.starts_at, a.ends_at \
+             FROM vehicle_assignments a JOIN vehicles v ON v.id = a.vehicle_id JOIN officers o ON o.id = a.officer_id \
+             WHERE a.starts_at < $2 AND a.ends_at > $1 {filter} ORDER BY a.starts_at DESC, v.plate, a.role DESC"
+        );
+        let mut q = sqlx::query(&sql).bind(window.from).bind(window.to);
+        if let Some(key) = key {
+            q = q.bind(key);
+        }
+        let rows = q.fetch_all(db.pool()).await?;
+        struct Assignment {
+            vehicle: i64,
+            plate: String,
+            badge: String,
+            officer: String,
+            role: String,
+            shift: Span,
+        }
+        let mut assignments = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let from: i64 = r.try_get(5)?;
+            let to: i64 = r.try_get(6)?;
+            assignments.push(Assignment {
+                vehicle: r.try_get(0)?,
+                plate: r.try_get(1)?,
+                badge: r.try_get(2)?,
+                officer: r.try_get(3)?,
+                role: r.try_get(4)?,
+                shift: Span {
+                    from: from.max(window.from),
+                    to: to.min(window.to),
+                },
+            });
+        }
+        if assignments.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut vehicles: Vec<[i64; 1]> = assignments.iter().map(|a| [a.vehicle]).collect();
+        vehicles.sort();
+        vehicles.dedup();
+        let vehicles_json = serde_json::to_string(&vehicles).map_err(|_| AppError::Internal)?;
+        let in_vehicles = format!(
+            "SELECT c0 FROM ({}) AS k",
+            json_rows(backend, 1, &[JsonCol::Int])
+        );
+
+        // The cameras of those vehicles, by vehicle.
+        let mut cameras: HashMap<i64, Vec<(i64, String, i64)>> = HashMap::new();
+        for r in sqlx::query(&format!(
+            "SELECT vehicle_id, id, placement, created_at FROM cameras WHERE vehicle_id IN ({in_vehicles}) ORDER BY vehicle_id, placement"
+        ))
+        .bind(&vehicles_json)
+        .fetch_all(db.pool())
+        .await?
+        {
+            cameras
+                .entry(r.try_get(0)?)
+                .or_default()
+                .push((r.try_get(1)?, r.try_get(2)?, r.try_get(3)?));
+        }
+        let in_cameras =
+            format!("camera_id IN (SELECT id FROM cameras WHERE vehicle_id IN ({in_vehicles}))");
+
+        // Their footage and heartbeats in the window (segments last at most
+        // a day; a day of heartbeats before it gives each camera's state
+        // at its start).
+        let mut segments: HashMap<i64, Vec<Span>> = HashMap::new();
+        for r in sqlx::query(&format!(
+            "SELECT camera_id, starts_at, ends_at FROM footage_segments \
+             WHERE {in_cameras} AND starts_at >= $2 AND starts_at < $3 ORDER BY camera_id, starts_at"
+        ))
+        .bind(&vehicles_json)
+        .bind(window.from - DAY)
+        .bind(window.to)
+        .fetch_all(db.pool())
+        .await?
+        {
+            segments.entry(r.try_get(0)?).or_default().push(Span {
+                from: r.try_get(1)?,
+                to: r.try_get(2)?,
+            });
+        }
+        let mut beats: HashMap<i64, Vec<(i64, bool)>> = HashMap::new();
+        for r in sqlx::query(&format!(
+            "SELECT camera_id, ts, status FROM camera_heartbeats \
+             WHERE {in_cameras} AND ts >= $2 AND ts < $3 ORDER BY camera_id, ts"
+        ))
+        .bind(&vehicles_json)
+        .bind(window.from - DAY)
+        .bind(window.to)
+        .fetch_all(db.pool())
+        .await?
+        {
+            let status: String = r.try_get(2)?;
+            beats
+                .entry(r.try_get(0)?)
+                .or_default()
+                .push((r.try_get(1)?, status == "online"));
+        }
+
+        let none_s: Vec<Span> = Vec::new();
+        let none_b: Vec<(i64, bool)> = Vec::new();
+        let mut out = Vec::with_capacity(assignments.len());
+        for a in assignments {
+            let mut cams = Vec::new();
+            for (camera, placement, registered) in
+                cameras.get(&a.vehicle).map(Vec::as_slice).unwrap_or(&[])
+            {
+                // No footage is expected of a camera before it was registered.
+                let shift = Span {
+                    from: a.shift.from.max(*registered),
+                    to: a.shift.to,
+                };
+                if shift.is_empty() {
+                    continue;
+                }
+                let segs = segments.get(camera).unwrap_or(&none_s);
+                // Only the segments that can touch the shift (sorted by start).
+                let lo = segs.partition_point(|s| s.from < shift.from - DAY);
+                let hi = segs.partition_point(|s| s.from < shift.to);
+                let hb = beats.get(camera).unwrap_or(&none_b);
+                // From the last heartbeat at or before the shift's start.
+                let first = hb.partition_point(|b| b.0 <= shift.from).saturating_sub(1);
+                let last = hb.partition_point(|b| b.0 < shift.to);
+                let gaps = camera_gaps(shift, &segs[lo..hi], &hb[first.min(last)..last]);
+                cams.push(CameraCoverage {
+                    placement: placement.clone(),
+                    expected_ms: shift.len(),
+                    covered_ms: shift.len() - total(&gaps),
+                    gaps,
+                });
+            }
+            out.push(ShiftCoverage {
+                plate: a.plate,
+                badge: a.badge,
+                officer: a.officer,
+                role: a.role,
+                shift: a.shift,
+                cameras: cams,
+            });
+        }
+        Ok(out)
     }
 }

@@ -13,6 +13,7 @@ pub mod clients;
 pub mod coverage;
 #[cfg(feature = "ssr")]
 pub mod ingest;
+pub mod vehicle;
 
 /// An API client as the admin pages and `vigia api-client list` show it:
 /// never its token, only the token's first characters.

@@ -755,6 +755,7 @@ pub fn OfficerProfilePage() -> impl IntoView {
                 })}
             </Transition>
             {part(assignments_part)}
+            {move || view! { <crate::fleet::vehicle::OfficerCoverage badge=badge()/> }}
             {form(Box::new(move |badge, p| p.write.then(|| view! { <forms::AssignmentForm badge action=assign/> }.into_any())))}
             {part(chips_part)}
             {form(Box::new(move |badge, p| p.write.then(|| view! { <forms::ChipForms badge assign=chip give_back/> }.into_any())))}
@@ -793,7 +794,7 @@ fn assignments_part(o: OfficerProfile) -> AnyView {
                         let role = a.role.clone();
                         view! {
                             <tr class:current=a.current data-plate=a.plate.clone()>
-                                <td><code>{a.plate.clone()}</code> " " <span class="muted">{a.unit_code.clone()}</span></td>
+                                <td><a href=format!("/fleet/vehicles/{}", a.plate)><code>{a.plate.clone()}</code></a> " " <span class="muted">{a.unit_code.clone()}</span></td>
                                 <td class="nowrap">{a.from.clone()}</td>
                                 <td class="nowrap">{a.to.clone()}</td>
                                 <td>{move || forms::role_label(i18n, &role)}

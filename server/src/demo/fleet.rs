@@ -707,6 +707,23 @@ pub async fn load(
         .bind(CLIENT_NAME)
         .fetch_one(&mut *conn)
         .await?;
+    // When each camera was registered (footage coverage is counted from
+    // then): the full-history cars' cameras before the week began, the
+    // others' when their 2 hours of data begin (connected this morning).
+    let last_full = format!("PNC-{:04}", full_history_vehicles(scale));
+    for (registered, op) in [
+        (now - FULL_WINDOW_MS - DAY, "<="),
+        (now - SHORT_WINDOW_MS, ">"),
+    ] {
+        sqlx::query(&format!(
+            "UPDATE cameras SET created_at = $1 WHERE vehicle_id IN \
+             (SELECT id FROM vehicles WHERE plate {op} $2)"
+        ))
+        .bind(registered)
+        .bind(&last_full)
+        .execute(&mut *conn)
+        .await?;
+    }
 
     let mut ids: HashMap<(String, String), i64> = HashMap::new();
     for row in sqlx::query(

@@ -1,0 +1,132 @@
+//! Footage coverage of shifts, from a hand-made timeline sent through the
+//! machine API, as the vehicle page, the officer's file and the worst-of
+//! list show it; on both backends.
+
+mod common;
+
+use app::fleet::vehicle::{CoverageLine, CoverageReportView, VehicleView};
+use app::identity::Role;
+use app::policy::{authorize, Action, Principal};
+use common::{create_user, spawn_app, TestDb};
+use serde_json::json;
+
+const MIN: i64 = 60_000;
+
+fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap()
+        .to_rfc3339()
+}
+
+async fn exec(t: &TestDb, sql: &str, binds: &[&str]) {
+    let mut q = sqlx::query(sql);
+    for b in binds {
+        q = q.bind(*b);
+    }
+    q.execute(t.db.pool()).await.unwrap();
+}
+
+/// PNC-0451 (both cameras) with officers 10001 (driver) and 10002 (crew);
+/// PNC-0452 (a forward camera that never reports) with 10003; each for
+/// one hour from `t0`.
+async fn timeline(t: &TestDb, t0: i64) {
+    exec(t, "INSERT INTO units (code, name, kind, parent_id, created_at) VALUES ('00', 'DG', 'national', NULL, 0)", &[]).await;
+    for (plate, cams) in [
+        ("PNC-0451", &["cabin", "forward"][..]),
+        ("PNC-0452", &["forward"][..]),
+    ] {
+        exec(t, "INSERT INTO vehicles (plate, unit_id, created_at) VALUES ($1, (SELECT id FROM units WHERE code = '00'), 0)", &[plate]).await;
+        for cam in cams {
+            let serial = format!("{plate}-{cam}");
+            exec(
+                t,
+                "INSERT INTO cameras (vehicle_id, placement, serial, created_at) \
+                     VALUES ((SELECT id FROM vehicles WHERE plate = $1), $2, $3, 0)",
+                &[plate, cam, &serial],
+            )
+            .await;
+        }
+    }
+    for (badge, name, plate, role) in [
+        ("10001", "Ana", "PNC-0451", "driver"),
+        ("10002", "Luis", "PNC-0451", "crew"),
+        ("10003", "Rosa", "PNC-0452", "driver"),
+    ] {
+        exec(t, "INSERT INTO officers (badge_number, given_names, family_names, rank, unit_id, status, hire_date, created_at, updated_at) \
+                 VALUES ($1, $2, 'Xicará', 'agente', (SELECT id FROM units WHERE code = '00'), 'active', '2010-05-01', 0, 0)", &[badge, name]).await;
+        sqlx::query("INSERT INTO vehicle_assignments (officer_id, vehicle_id, starts_at, ends_at, role, recorded_by, recorded_at) \
+                     VALUES ((SELECT id FROM officers WHERE badge_number = $1), (SELECT id FROM vehicles WHERE plate = $2), $3, $4, $5, 'test', 0)")
+            .bind(badge).bind(plate).bind(t0).bind(t0 + 60 * MIN).bind(role)
+            .execute(t.db.pool()).await.unwrap();
+    }
+}
+
+on_both_backends! {
+    /// Cabin: segments overlap the shift's start and end, a 5-minute tamper
+    /// alarm in the middle: 55 of 60 minutes. Forward: the first 20
+    /// minutes only. PNC-0452's camera never reported: 0 % of the half
+    /// shift since it was registered.
+    async fn gaps_are_shift_time_without_footage_or_not_online(t: TestDb) {
+        let now = app::audit::now_ms();
+        let t0 = (now - 3 * 60 * MIN) / MIN * MIN;
+        timeline(&t, t0).await;
+        let operator = authorize(&Principal::Operator, Action::ManageApiClients).unwrap();
+        let (_, token) = app::fleet::clients::create_client(&t.db, &operator, "test", "centro", "footage:write,health:write").await.unwrap();
+        // PNC-0452's camera was registered half-way through the shift:
+        // nothing is expected of it before.
+        sqlx::query("UPDATE cameras SET created_at = $1 WHERE serial = 'PNC-0452-forward'")
+            .bind(t0 + 30 * MIN).execute(t.db.pool()).await.unwrap();
+        let app = spawn_app(&t).await;
+        let seg = |id: &str, cam: &str, from: i64, to: i64| json!({
+            "segment": id, "vehicle": "PNC-0451", "camera": cam, "start": rfc3339(t0 + from * MIN),
+            "end": rfc3339(t0 + to * MIN), "uri": format!("s3://x/{id}"),
+            "sha256": format!("{:064x}", from * 1000 + to), "bytes": 1 });
+        let footage = json!([seg("C1", "cabin", -2, 30), seg("C2", "cabin", 30, 62), seg("F1", "forward", 0, 20)]);
+        let beats = json!([
+            { "vehicle": "PNC-0451", "camera": "cabin", "ts": rfc3339(t0 + 10 * MIN), "status": "tamper" },
+            { "vehicle": "PNC-0451", "camera": "cabin", "ts": rfc3339(t0 + 15 * MIN), "status": "online" },
+        ]);
+        for (path, body) in [("footage", footage), ("heartbeats", beats)] {
+            let res = app.client.post(app.url(&format!("/api/v1/ingest/{path}"))).bearer_auth(token.reveal())
+                .json(&body).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+        }
+
+        let password = create_user(&t.db, "inv", &[Role::Investigator]).await;
+        let inv = app.signed_in("inv", &password).await;
+        let v: VehicleView = app.call(&inv, "get_vehicle", &[("plate", "pnc-0451")]).await.json().await.unwrap();
+        assert_eq!(v.shifts.len(), 1, "the driver's and the crew's assignments are one shift");
+        let shift = &v.shifts[0];
+        assert_eq!(shift.crew.iter().map(|c| c.1.as_str()).collect::<Vec<_>>(), ["10001", "10002"]);
+        let cam = |p: &str| shift.cameras.iter().find(|c| c.placement == p).unwrap().clone();
+        assert_eq!(cam("cabin").percent, 91.7);
+        assert_eq!(cam("cabin").gaps.len(), 1);
+        assert_eq!(cam("forward").percent, 33.3);
+        assert_eq!(v.percent, 62.5);
+
+        let line: CoverageLine = app.call(&inv, "officer_coverage", &[("badge_number", "10002")]).await.json().await.unwrap();
+        assert_eq!((line.shifts, line.gap_ms, line.percent), (1, 45 * MIN, 62.5));
+        let none: CoverageLine = app.call(&inv, "officer_coverage", &[("badge_number", "10003")]).await.json().await.unwrap();
+        assert_eq!(none.percent, 0.0);
+
+        let report: CoverageReportView = app.call(&inv, "coverage_report", &[("days", "30")]).await.json().await.unwrap();
+        let vehicles: Vec<(&str, i64)> = report.vehicles.iter().map(|l| (l.key.as_str(), l.gap_ms / MIN)).collect();
+        assert_eq!(vehicles, [("PNC-0451", 45), ("PNC-0452", 30)]);
+        let officers: Vec<&str> = report.officers.as_ref().unwrap().iter().map(|l| l.key.as_str()).collect();
+        assert_eq!(officers, ["10001", "10002", "10003"]);
+        assert_eq!(app.call(&inv, "coverage_report", &[("days", "9")]).await.status(), 422);
+
+        // The page renders the same.
+        let page = inv.get(app.url("/fleet/vehicles/PNC-0451")).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("62.5"), "{page}");
+
+        // A monitor sees cars and coverage, not who rode in them.
+        let password = create_user(&t.db, "mon", &[Role::Monitor]).await;
+        let mon = app.signed_in("mon", &password).await;
+        let v: VehicleView = app.call(&mon, "get_vehicle", &[("plate", "PNC-0451")]).await.json().await.unwrap();
+        assert!(v.shifts[0].crew.is_empty());
+        let report: CoverageReportView = app.call(&mon, "coverage_report", &[]).await.json().await.unwrap();
+        assert!(report.officers.is_none());
+        assert_eq!(app.call(&mon, "officer_coverage", &[("badge_number", "10001")]).await.status(), 403);
+    }
+}
