@@ -11,6 +11,7 @@ use leptos_router::{
 use crate::admin::AccountsPage;
 use crate::audit::AuditTrailPage;
 use crate::fleet::board::FleetBoardPage;
+use crate::fleet::footage::FootagePage;
 use crate::fleet::vehicle::{CoverageReportPage, VehiclePage};
 use crate::fleet::ApiClientsPage;
 use crate::i18n::*;
@@ -82,6 +83,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/audit") view=AuditTrailPage ssr=SsrMode::Async/>
                         <Route path=path!("/api-clients") view=ApiClientsPage ssr=SsrMode::Async/>
                         <Route path=path!("/fleet") view=FleetBoardPage ssr=SsrMode::Async/>
+                        <Route path=path!("/footage") view=FootagePage ssr=SsrMode::Async/>
                         <Route path=path!("/fleet/coverage") view=CoverageReportPage ssr=SsrMode::Async/>
                         <Route path=path!("/fleet/vehicles/:plate") view=VehiclePage ssr=SsrMode::Async/>
                         <Route path=path!("/officers") view=OfficersPage ssr=SsrMode::Async/>
@@ -116,6 +118,7 @@ fn Frame(children: Children) -> impl IntoView {
     let may_see_accounts = move || may(Action::ReadUsers);
     let may_see_api_clients = move || may(Action::ReadApiClients);
     let may_see_fleet = move || may(Action::ReadFleet);
+    let may_see_footage = move || may(Action::ReadFootage);
     let may_see_officers = move || may(Action::ReadOfficers);
     let may_import = move || may(Action::ImportOfficers) || may(Action::WriteConfidenceTests);
     let may_see_audit = move || may(Action::ReadAuditTrail) || may(Action::ReadAccountAudit);
@@ -138,6 +141,9 @@ fn Frame(children: Children) -> impl IntoView {
                     })}
                     {move || may_see_fleet().then(|| view! {
                         <A href="/fleet">{t!(i18n, nav_fleet)}</A>
+                    })}
+                    {move || may_see_footage().then(|| view! {
+                        <A href="/footage">{t!(i18n, nav_footage)}</A>
                     })}
                     {move || may_import().then(|| view! {
                         <A href="/import">{t!(i18n, nav_import)}</A>

@@ -97,3 +97,27 @@ test('an investigator follows the worst coverage to a vehicle and its crew', asy
   await hydrated(page);
   expect(errors).toEqual([]);
 });
+
+test('an investigator sees a car\'s two cameras side by side on a time axis', async ({ page }, testInfo) => {
+  const errors = watchErrors(page);
+  await signIn(page, 'investigator');
+  await page.getByRole('link', { name: 'Video' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Video de las patrullas');
+  await hydrated(page);
+  // The last 12 hours, in Guatemala's time (UTC-6), as the fields take it.
+  const local = (ms: number) => new Date(ms - 6 * 3600_000).toISOString().slice(0, 16);
+  await page.getByLabel('Vehículo (placa)').fill('PNC-0005');
+  await page.getByLabel('Desde').fill(local(Date.now() - 12 * 3600_000));
+  await page.getByLabel('Hasta').fill(local(Date.now()));
+  await page.getByRole('button', { name: 'Mostrar video' }).click();
+  await expect(page).toHaveURL(/vehicle=PNC-0005/);
+  const timeline = page.getByTestId('footage-timeline');
+  await expect(timeline.locator('.lane')).toHaveCount(2);
+  await expect(timeline.locator('[data-camera="PNC-0005-cabin"] .bar').first()).toBeVisible();
+  await expect(timeline.locator('[data-camera="PNC-0005-forward"] .bar').first()).toBeVisible();
+  const row = page.getByTestId('footage-table').locator('tbody tr').first();
+  await expect(row).toContainText('s3://pnc-footage/');
+  await expect(row.locator('code.sha')).toHaveText(/^[0-9a-f]{64}$/);
+  await page.screenshot({ path: testInfo.outputPath('footage.png'), fullPage: false });
+  expect(errors).toEqual([]);
+});

@@ -4,6 +4,7 @@
 
 mod common;
 
+use app::fleet::footage::FootageView;
 use app::fleet::vehicle::{CoverageLine, CoverageReportView, VehicleView};
 use app::identity::Role;
 use app::policy::{authorize, Action, Principal};
@@ -128,5 +129,65 @@ on_both_backends! {
         let report: CoverageReportView = app.call(&mon, "coverage_report", &[]).await.json().await.unwrap();
         assert!(report.officers.is_none());
         assert_eq!(app.call(&mon, "officer_coverage", &[("badge_number", "10001")]).await.status(), 403);
+    }
+}
+
+on_both_backends! {
+    /// An investigator lists an officer's footage (through the vehicles
+    /// they were assigned to) or a vehicle's; each listing is audited; a
+    /// monitor may list a vehicle's but not an officer's; the ministry none.
+    async fn footage_listings_are_audited_sensitive_reads(t: TestDb) {
+        let now = app::audit::now_ms();
+        let t0 = (now - 3 * 60 * MIN) / MIN * MIN;
+        timeline(&t, t0).await;
+        let operator = authorize(&Principal::Operator, Action::ManageApiClients).unwrap();
+        let (_, token) = app::fleet::clients::create_client(&t.db, &operator, "test", "centro", "footage:write").await.unwrap();
+        let app = spawn_app(&t).await;
+        let seg = |id: &str, cam: &str, from: i64, to: i64| json!({
+            "segment": id, "vehicle": "PNC-0451", "camera": cam, "start": rfc3339(t0 + from * MIN),
+            "end": rfc3339(t0 + to * MIN), "uri": format!("s3://x/{id}"),
+            "sha256": format!("{:064x}", from * 1000 + to), "bytes": 187_000_000 });
+        // C0 ends before the shift: not the officer's.
+        let footage = json!([seg("C0", "cabin", -40, -35), seg("C1", "cabin", -2, 30), seg("C2", "cabin", 30, 62), seg("F1", "forward", 0, 20)]);
+        let res = app.client.post(app.url("/api/v1/ingest/footage")).bearer_auth(token.reveal()).json(&footage).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+
+        let password = create_user(&t.db, "inv", &[Role::Investigator]).await;
+        let inv = app.signed_in("inv", &password).await;
+        let (from, to) = (rfc3339(t0 - 60 * MIN), rfc3339(t0 + 120 * MIN));
+        let v: FootageView = app.call(&inv, "list_footage", &[("officer", "10002"), ("from", &from), ("to", &to)]).await.json().await.unwrap();
+        assert_eq!(v.segments, 3);
+        let lane = |p: &str| v.lanes.iter().find(|l| l.plate == "PNC-0451" && l.placement == p).unwrap();
+        assert_eq!(lane("cabin").segments.iter().map(|s| s.segment.as_str()).collect::<Vec<_>>(), ["C1", "C2"]);
+        assert_eq!(lane("forward").segments[0].uri, "s3://x/F1");
+        assert_eq!(lane("forward").segments[0].sha256.len(), 64);
+        let audited = sqlx::query_as::<_, (String, String, String)>(
+            "SELECT actor_label, object_id, details FROM audit_log WHERE action = 'footage.read'")
+            .fetch_all(t.db.pool()).await.unwrap();
+        assert_eq!(audited.len(), 1);
+        assert_eq!((audited[0].0.as_str(), audited[0].1.as_str()), ("inv", "10002"));
+        assert!(audited[0].2.contains("\"segments\":3"), "{}", audited[0].2);
+
+        // A vehicle, ten minutes of it: the one segment running then.
+        let v: FootageView = app.call(&inv, "list_footage", &[("vehicle", "pnc-0451"), ("from", &rfc3339(t0 + 40 * MIN)), ("to", &rfc3339(t0 + 50 * MIN))]).await.json().await.unwrap();
+        assert_eq!(v.segments, 1);
+
+        // Bad windows name the field.
+        let bad = app.call(&inv, "list_footage", &[("vehicle", "PNC-0451"), ("from", &to), ("to", &from)]).await;
+        assert_eq!(bad.status(), 422);
+        assert!(bad.text().await.unwrap().contains("must be after from"));
+        let long = app.call(&inv, "list_footage", &[("vehicle", "PNC-0451"), ("from", &rfc3339(t0 - 8 * 1440 * MIN)), ("to", &to)]).await;
+        assert_eq!(long.status(), 422);
+
+        let password = create_user(&t.db, "mon", &[Role::Monitor]).await;
+        let mon = app.signed_in("mon", &password).await;
+        assert_eq!(app.call(&mon, "list_footage", &[("officer", "10002"), ("from", &from), ("to", &to)]).await.status(), 403);
+        assert_eq!(app.call(&mon, "list_footage", &[("vehicle", "PNC-0451"), ("from", &from), ("to", &to)]).await.status(), 200);
+        let password = create_user(&t.db, "min", &[Role::Ministry]).await;
+        let min = app.signed_in("min", &password).await;
+        assert_eq!(app.call(&min, "list_footage", &[("vehicle", "PNC-0451"), ("from", &from), ("to", &to)]).await.status(), 403);
+        let reads: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'footage.read'")
+            .fetch_one(t.db.pool()).await.unwrap();
+        assert_eq!(reads, 3, "the investigator's two listings and the monitor's");
     }
 }

@@ -244,6 +244,20 @@ const SERVER_FUNCTIONS: &[Entry] = &[
         OFFICER_READERS,
     ),
     (
+        "list_footage",
+        &[
+            ("vehicle", "PNC-9999"),
+            ("from", "2026-01-01T06:00"),
+            ("to", "2026-01-01T18:00"),
+        ],
+        Allowed::Roles(&[
+            Role::Investigator,
+            Role::Supervisor,
+            Role::Auditor,
+            Role::Monitor,
+        ]),
+    ),
+    (
         "list_api_clients",
         &[],
         Allowed::Roles(&[Role::Auditor, Role::Admin]),

@@ -11,6 +11,7 @@ pub mod board;
 #[cfg(feature = "ssr")]
 pub mod clients;
 pub mod coverage;
+pub mod footage;
 #[cfg(feature = "ssr")]
 pub mod ingest;
 pub mod vehicle;

@@ -1,0 +1,384 @@
+//! Footage for investigators: for an officer (through the vehicles they
+//! were assigned to) or a vehicle, and a time window, the segments of its
+//! cameras, cabin and forward side by side on one time axis. Every listing
+//! is a sensitive read, written to the audit trail.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::i18n::*;
+
+/// One footage-segment reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentRow {
+    pub segment: String,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    /// Guatemala time, `2026-11-21 14:05`.
+    pub start: String,
+    pub end: String,
+    pub uri: String,
+    pub bytes: i64,
+    pub sha256: String,
+}
+
+/// One camera's segments in the window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lane {
+    pub plate: String,
+    pub placement: String,
+    pub segments: Vec<SegmentRow>,
+}
+
+/// What the footage page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FootageView {
+    /// What was asked for: `officer 10417` or `vehicle PNC-0451`.
+    pub subject: String,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    /// The window's ends in Guatemala time, for the axis.
+    pub from: String,
+    pub to: String,
+    pub lanes: Vec<Lane>,
+    pub segments: i64,
+}
+
+/// The longest window one listing may cover.
+pub const MAX_WINDOW_MS: i64 = 7 * 86_400_000;
+
+/// The footage of an officer's vehicles while assigned to them, or of a
+/// vehicle, in `[from, to)` (local times like `2026-11-21T06:00`). Audited
+/// as a sensitive read.
+#[server(prefix = "/rpc", endpoint = "list_footage")]
+pub async fn list_footage(
+    officer: Option<String>,
+    vehicle: Option<String>,
+    from: String,
+    to: String,
+) -> Result<FootageView, AppError> {
+    use crate::officers::rules::instant;
+    use crate::policy::Action;
+    async {
+        let actor = crate::identity::require(Action::ReadFootage).await?;
+        let app = crate::state::AppState::current()?;
+        let from_ms = instant(&from).map_err(|r| AppError::validation("from", r))?;
+        let to_ms = instant(&to).map_err(|r| AppError::validation("to", r))?;
+        if to_ms <= from_ms {
+            return Err(AppError::validation("to", "must be after from"));
+        }
+        if to_ms - from_ms > MAX_WINDOW_MS {
+            return Err(AppError::validation(
+                "to",
+                "the window may cover at most 7 days",
+            ));
+        }
+        let officer = officer
+            .map(|o| o.trim().to_string())
+            .filter(|o| !o.is_empty());
+        let vehicle = vehicle
+            .map(|v| v.trim().to_uppercase())
+            .filter(|v| !v.is_empty());
+        let whose = match (&officer, &vehicle) {
+            (Some(badge), None) => {
+                // Who rode where is an officer record.
+                crate::policy::authorize(actor.principal(), Action::ReadOfficers)?;
+                store::Whose::Officer(badge.as_str())
+            }
+            (None, Some(plate)) => store::Whose::Vehicle(plate.as_str()),
+            _ => {
+                return Err(AppError::validation(
+                    "officer",
+                    "give an officer's badge number or a vehicle's plate, not both",
+                ))
+            }
+        };
+        let ip = crate::identity::client_ip().await;
+        store::list(&app.db, &actor, &ip, whose, from_ms, to_ms).await
+    }
+    .await
+    .map_err(AppError::respond)
+}
+
+#[cfg(feature = "ssr")]
+pub mod store {
+    use std::collections::BTreeMap;
+
+    use serde_json::json;
+    use sqlx::Row;
+
+    use super::{FootageView, Lane, SegmentRow};
+    use crate::audit::{AuditAction, AuditEntry};
+    use crate::error::AppError;
+    use crate::fleet::coverage::Span;
+    use crate::officers::rules::local_time;
+    use crate::policy::Actor;
+    use crate::store::Db;
+
+    #[derive(Debug, Clone, Copy)]
+    pub enum Whose<'a> {
+        Officer(&'a str),
+        Vehicle(&'a str),
+    }
+
+    const DAY: i64 = 86_400_000;
+
+    /// The segments, by camera, and the audit record of the reading: the
+    /// listing is returned only once its record is written.
+    pub async fn list(
+        db: &Db,
+        reader: &Actor,
+        ip: &str,
+        whose: Whose<'_>,
+        from: i64,
+        to: i64,
+    ) -> Result<FootageView, AppError> {
+        let window = Span { from, to };
+        // The (vehicle, span) pairs to read: the window itself for a
+        // vehicle; each assignment's part of it for an officer.
+        let mut spans: Vec<(String, Span)> = Vec::new();
+        let subject = match whose {
+            Whose::Vehicle(plate) => {
+                let known: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM vehicles WHERE plate = $1")
+                        .bind(plate)
+                        .fetch_optional(db.pool())
+                        .await?;
+                if known.is_none() {
+                    return Err(AppError::validation(
+                        "vehicle",
+                        format!("no vehicle {plate}"),
+                    ));
+                }
+                spans.push((plate.to_string(), window));
+                format!("vehicle {plate}")
+            }
+            Whose::Officer(badge) => {
+                let known: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM officers WHERE badge_number = $1")
+                        .bind(badge)
+                        .fetch_optional(db.pool())
+                        .await?;
+                if known.is_none() {
+                    return Err(AppError::validation(
+                        "officer",
+                        format!("no officer with badge number {badge}"),
+                    ));
+                }
+                for r in sqlx::query(
+                    "SELECT v.plate, a.starts_at, a.ends_at FROM vehicle_assignments a \
+                     JOIN vehicles v ON v.id = a.vehicle_id JOIN officers o ON o.id = a.officer_id \
+                     WHERE o.badge_number = $1 AND a.starts_at < $3 AND a.ends_at > $2 ORDER BY a.starts_at",
+                )
+                .bind(badge)
+                .bind(from)
+                .bind(to)
+                .fetch_all(db.pool())
+                .await?
+                {
+                    let span = Span {
+                        from: r.try_get::<i64, _>(1)?.max(from),
+                        to: r.try_get::<i64, _>(2)?.min(to),
+                    };
+                    spans.push((r.try_get(0)?, span));
+                }
+                format!("officer {badge}")
+            }
+        };
+        let mut lanes: BTreeMap<(String, String), Vec<SegmentRow>> = BTreeMap::new();
+        for (plate, span) in &spans {
+            for placement in ["cabin", "forward"] {
+                lanes
+                    .entry((plate.clone(), placement.to_string()))
+                    .or_default();
+            }
+            let rows = sqlx::query(
+                "SELECT c.placement, f.segment, f.starts_at, f.ends_at, f.uri, f.bytes, f.sha256 \
+                 FROM footage_segments f JOIN cameras c ON c.id = f.camera_id JOIN vehicles v ON v.id = c.vehicle_id \
+                 WHERE v.plate = $1 AND f.starts_at >= $2 AND f.starts_at < $3 AND f.ends_at > $4 \
+                 ORDER BY f.starts_at, c.placement",
+            )
+            .bind(plate)
+            .bind(span.from - DAY)
+            .bind(span.to)
+            .bind(span.from)
+            .fetch_all(db.pool())
+            .await?;
+            for r in rows {
+                let (from_ms, to_ms): (i64, i64) = (r.try_get(2)?, r.try_get(3)?);
+                lanes
+                    .entry((plate.clone(), r.try_get(0)?))
+                    .or_default()
+                    .push(SegmentRow {
+                        segment: r.try_get(1)?,
+                        from_ms,
+                        to_ms,
+                        start: local_time(from_ms),
+                        end: local_time(to_ms),
+                        uri: r.try_get(4)?,
+                        bytes: r.try_get(5)?,
+                        sha256: r.try_get(6)?,
+                    });
+            }
+        }
+        let lanes: Vec<Lane> = lanes
+            .into_iter()
+            .map(|((plate, placement), mut segments)| {
+                segments.dedup_by(|a, b| a.segment == b.segment);
+                Lane {
+                    plate,
+                    placement,
+                    segments,
+                }
+            })
+            .collect();
+        let segments = lanes.iter().map(|l| l.segments.len() as i64).sum();
+        crate::audit::record(
+            db,
+            &AuditEntry {
+                actor: reader.audit_actor(),
+                action: AuditAction::FootageRead,
+                object_type: match whose {
+                    Whose::Officer(_) => "officer",
+                    Whose::Vehicle(_) => "vehicle",
+                },
+                object_id: match whose {
+                    Whose::Officer(b) => b.to_string(),
+                    Whose::Vehicle(p) => p.to_string(),
+                },
+                outcome: "ok",
+                ip: ip.to_string(),
+                details: json!({ "from": from, "to": to, "segments": segments }),
+            },
+        )
+        .await?;
+        Ok(FootageView {
+            subject,
+            from_ms: from,
+            to_ms: to,
+            from: local_time(from),
+            to: local_time(to),
+            lanes,
+            segments,
+        })
+    }
+}
+
+/// `/footage?officer=10417&from=…&to=…` (or `vehicle=PNC-0451`).
+#[component]
+pub fn FootagePage() -> impl IntoView {
+    use leptos_router::components::Form;
+    use leptos_router::hooks::use_query_map;
+
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let param = move |k: &str| query.with(|q| q.get(k)).unwrap_or_default();
+    let listing = Resource::new(
+        move || query.get(),
+        |q| async move {
+            let get = |k: &str| q.get(k).filter(|v| !v.is_empty());
+            match get("from") {
+                None => None,
+                Some(from) => Some(
+                    list_footage(
+                        get("officer"),
+                        get("vehicle"),
+                        from,
+                        get("to").unwrap_or_default(),
+                    )
+                    .await,
+                ),
+            }
+        },
+    );
+    view! {
+        <section class="page" aria-labelledby="footage-title">
+            <h1 id="footage-title">{t!(i18n, footage_title)}</h1>
+            <p class="lede">{t!(i18n, footage_intro)}</p>
+            <Form method="GET" action="" attr:class="filters">
+                <label>{t!(i18n, footage_officer)}<input name="officer" value=move || param("officer") placeholder="10417"/></label>
+                <label>{t!(i18n, footage_vehicle)}<input name="vehicle" value=move || param("vehicle") placeholder="PNC-0451"/></label>
+                <label>{t!(i18n, footage_from)}<input name="from" type="datetime-local" value=move || param("from") required/></label>
+                <label>{t!(i18n, footage_to)}<input name="to" type="datetime-local" value=move || param("to") required/></label>
+                <button type="submit" class="primary">{t!(i18n, footage_show)}</button>
+            </Form>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+                {move || Suspend::new(async move {
+                    match listing.await {
+                        None => view! { <p class="muted">{t!(i18n, footage_hint)}</p> }.into_any(),
+                        Some(Ok(v)) => footage_view(v).into_any(),
+                        Some(Err(AppError::Validation { field, reason })) => view! {
+                            <p class="error" role="alert">{format!("{field}: {reason}")}</p>
+                        }.into_any(),
+                        Some(Err(e)) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+fn placement_label(i18n: leptos_i18n::I18nContext<Locale>, placement: &str) -> String {
+    if placement == "cabin" {
+        t_string!(i18n, footage_cabin).to_string()
+    } else {
+        t_string!(i18n, footage_forward).to_string()
+    }
+}
+
+fn footage_view(v: FootageView) -> impl IntoView {
+    let i18n = use_i18n();
+    let span = (v.to_ms - v.from_ms).max(1) as f64;
+    let total = v.segments;
+    let lanes = v.lanes.clone();
+    view! {
+        <p class="muted" data-testid="footage-total">{t!(i18n, footage_total, count = move || total)}</p>
+        // The time axis: each camera a lane, each segment a bar.
+        <div class="timeline" data-testid="footage-timeline" role="img" aria-label=move || t_string!(i18n, footage_timeline)>
+            {v.lanes.iter().map(|l| {
+                let label = format!("{} · {}", l.plate, placement_label(i18n, &l.placement));
+                view! {
+                    <div class="lane" data-camera=format!("{}-{}", l.plate, l.placement)>
+                        <span class="lane-label">{label}</span>
+                        // SVG, whose geometry is attributes: the page's policy
+                        // allows no inline styles.
+                        <svg class="lane-track" viewBox="0 0 1000 20" preserveAspectRatio="none" aria-hidden="true">
+                            {l.segments.iter().map(|s| {
+                                let x = ((s.from_ms.max(v.from_ms) - v.from_ms) as f64 / span * 1000.0).max(0.0);
+                                let w = ((s.to_ms.min(v.to_ms) - s.from_ms.max(v.from_ms)) as f64 / span * 1000.0).max(1.0);
+                                view! { <rect class="bar" x=format!("{x:.2}") y="0" width=format!("{w:.2}") height="20"><title>{s.segment.clone()}</title></rect> }
+                            }).collect_view()}
+                        </svg>
+                    </div>
+                }
+            }).collect_view()}
+            <div class="axis"><span>{v.from.clone()}</span><span>{v.to.clone()}</span></div>
+        </div>
+        <table class="table footage" data-testid="footage-table">
+            <thead><tr>
+                <th scope="col">{t!(i18n, footage_camera)}</th>
+                <th scope="col">{t!(i18n, footage_start)}</th>
+                <th scope="col">{t!(i18n, footage_duration)}</th>
+                <th scope="col">{t!(i18n, footage_size)}</th>
+                <th scope="col">"URI"</th>
+                <th scope="col">"SHA-256"</th>
+            </tr></thead>
+            <tbody>
+                {lanes.into_iter().flat_map(|l| {
+                    let (plate, placement) = (l.plate.clone(), placement_label(i18n, &l.placement));
+                    l.segments.into_iter().map(move |s| view! {
+                        <tr data-segment=s.segment.clone()>
+                            <td class="nowrap">{format!("{plate} · {placement}")}</td>
+                            <td class="nowrap">{s.start.clone()}</td>
+                            <td>{format!("{} s", (s.to_ms - s.from_ms) / 1000)}</td>
+                            <td class="nowrap">{format!("{:.1} MB", s.bytes as f64 / 1_000_000.0)}</td>
+                            <td><code class="uri">{s.uri.clone()}</code></td>
+                            <td><code class="sha">{s.sha256.clone()}</code></td>
+                        </tr>
+                    })
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
