@@ -129,6 +129,8 @@ pub enum Action {
     ReadFleet,
     WriteFleet,
     ReadFootage,
+    /// Check a footage file against its SHA-256 and record the result.
+    VerifyFootage,
     /// Which cases a footage segment is evidence in.
     ReadFootageCaseLinks,
     ReadTracks,
@@ -163,6 +165,7 @@ impl Action {
         Action::ReadFleet,
         Action::WriteFleet,
         Action::ReadFootage,
+        Action::VerifyFootage,
         Action::ReadFootageCaseLinks,
         Action::ReadTracks,
         Action::DecideCase,
@@ -191,6 +194,7 @@ impl Action {
                 | Action::DecideCase
                 | Action::ManageUsers
                 | Action::ManageApiClients
+                | Action::VerifyFootage
                 | Action::IngestPings
                 | Action::IngestFootage
                 | Action::IngestHeartbeats
@@ -215,6 +219,8 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         ),
         A::WriteFleet => matches!(role, Monitor | Admin),
         A::ReadFootage => matches!(role, Investigator | Supervisor | Auditor | Monitor),
+        // A check records its result: the footage readers who may write.
+        A::VerifyFootage => matches!(role, Investigator | Supervisor | Monitor),
         A::ReadFootageCaseLinks => matches!(role, Investigator | Supervisor | Auditor),
         A::ReadTracks => matches!(role, Investigator | Supervisor | Auditor),
         A::DecideCase => matches!(role, Ministry),

@@ -21,6 +21,8 @@ pub struct AppState {
     pub totp_required_roles: Vec<crate::identity::Role>,
     /// A camera not heard from for longer than this (ms) is silent.
     pub camera_silent_ms: i64,
+    /// Where footage files can be read to check them, if anywhere.
+    pub footage_root: Option<std::path::PathBuf>,
     /// The officer list, kept in memory and read again when it changes.
     pub officer_list: std::sync::Arc<crate::officers::directory::Directory>,
 }

@@ -90,6 +90,12 @@ pub struct Cli {
     )]
     camera_silent_minutes: Option<String>,
 
+    /// A local folder with the footage files (or a mirror of them), for
+    /// checking segments against their SHA-256: file:///… URIs under it,
+    /// and s3://bucket/key as <folder>/bucket/key. Default: none
+    #[arg(long, env = "VIGIA_FOOTAGE_ROOT", global = true, value_name = "DIR")]
+    footage_root: Option<String>,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -263,6 +269,7 @@ pub fn main() -> ExitCode {
         session_max_hours: cli.session_max_hours.clone(),
         totp_required_roles: cli.totp_required_roles.clone(),
         camera_silent_minutes: cli.camera_silent_minutes.clone(),
+        footage_root: cli.footage_root.clone(),
     };
     let settings = match raw.check() {
         Ok(s) => s,

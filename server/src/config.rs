@@ -19,6 +19,7 @@ pub struct RawSettings {
     pub session_max_hours: Option<String>,
     pub totp_required_roles: Option<String>,
     pub camera_silent_minutes: Option<String>,
+    pub footage_root: Option<String>,
 }
 
 /// Checked settings.
@@ -42,6 +43,9 @@ pub struct Settings {
     /// A camera heard from neither by heartbeat nor by footage for longer
     /// than this is `silent`.
     pub camera_silent: Duration,
+    /// A local folder holding (a mirror of) the footage files, for
+    /// checking segments against their SHA-256.
+    pub footage_root: Option<PathBuf>,
 }
 
 impl Settings {
@@ -66,6 +70,7 @@ impl std::fmt::Debug for Settings {
             .field("session_max", &self.session_max)
             .field("totp_required_roles", &self.totp_required_roles)
             .field("camera_silent", &self.camera_silent)
+            .field("footage_root", &self.footage_root)
             .finish()
     }
 }
@@ -153,6 +158,20 @@ impl RawSettings {
             1..=1_440,
         )?;
 
+        let footage_root = match self.footage_root.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(dir) => {
+                let path = PathBuf::from(dir);
+                if !path.is_dir() {
+                    return Err(err(
+                        "VIGIA_FOOTAGE_ROOT (--footage-root)",
+                        format!("{dir:?} is not a folder this process can read"),
+                    ));
+                }
+                Some(path)
+            }
+        };
+
         let totp_required_roles = app::identity::parse_roles(
             self.totp_required_roles
                 .as_deref()
@@ -179,6 +198,7 @@ impl RawSettings {
             session_idle: Duration::from_secs(session_idle * 60),
             session_max: Duration::from_secs(session_max * 3_600),
             camera_silent: Duration::from_secs(camera_silent * 60),
+            footage_root,
         })
     }
 }

@@ -40,6 +40,7 @@ impl Application {
             session_idle_ms: settings.session_idle.as_millis() as i64,
             totp_required_roles: settings.totp_required_roles.clone(),
             camera_silent_ms: settings.camera_silent.as_millis() as i64,
+            footage_root: settings.footage_root.clone(),
             officer_list: Default::default(),
         };
         tokio::spawn(

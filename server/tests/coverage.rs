@@ -4,7 +4,7 @@
 
 mod common;
 
-use app::fleet::footage::FootageView;
+use app::fleet::footage::{FootageView, Verification};
 use app::fleet::vehicle::{CoverageLine, CoverageReportView, VehicleView};
 use app::identity::Role;
 use app::policy::{authorize, Action, Principal};
@@ -189,5 +189,63 @@ on_both_backends! {
         let reads: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'footage.read'")
             .fetch_one(t.db.pool()).await.unwrap();
         assert_eq!(reads, 3, "the investigator's two listings and the monitor's");
+    }
+}
+
+on_both_backends! {
+    /// A segment's file under the footage folder is read and its SHA-256
+    /// compared: match, mismatch, or unreadable (missing, or outside the
+    /// folder); each check recorded on the segment and in the audit trail.
+    async fn segments_are_checked_against_their_files(t: TestDb) {
+        use sha2::{Digest, Sha256};
+        let now = app::audit::now_ms();
+        let t0 = (now - 3 * 60 * MIN) / MIN * MIN;
+        timeline(&t, t0).await;
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("pnc")).unwrap();
+        std::fs::write(root.path().join("pnc/a.mp4"), b"cabin video, 5 minutes").unwrap();
+        std::fs::write(root.path().join("pnc/b.mp4"), b"a file that was altered").unwrap();
+        let sha = |b: &[u8]| hex::encode(Sha256::digest(b));
+        let operator = authorize(&Principal::Operator, Action::ManageApiClients).unwrap();
+        let (_, token) = app::fleet::clients::create_client(&t.db, &operator, "test", "centro", "footage:write").await.unwrap();
+        let dir = root.path().to_path_buf();
+        let app = common::spawn_app_with(&t, move |s| s.footage_root = Some(dir)).await;
+        let seg = |id: &str, uri: &str, sha256: String, from: i64| json!({
+            "segment": id, "vehicle": "PNC-0451", "camera": "cabin", "start": rfc3339(t0 + from * MIN),
+            "end": rfc3339(t0 + (from + 5) * MIN), "uri": uri, "sha256": sha256, "bytes": 22 });
+        let footage = json!([
+            seg("A", "s3://pnc/a.mp4", sha(b"cabin video, 5 minutes"), 0),
+            seg("B", "s3://pnc/b.mp4", sha(b"the original file"), 5),
+            seg("C", "file:///etc/passwd", sha(b"x"), 10),
+            seg("D", "s3://pnc/missing.mp4", sha(b"x"), 15),
+        ]);
+        let res = app.client.post(app.url("/api/v1/ingest/footage")).bearer_auth(token.reveal()).json(&footage).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+
+        let inv_password = create_user(&t.db, "inv", &[Role::Investigator]).await;
+        let inv = app.signed_in("inv", &inv_password).await;
+        for (id, expected) in [("A", "match"), ("B", "mismatch"), ("C", "unreadable"), ("D", "unreadable")] {
+            let v: Verification = app.call(&inv, "verify_segment", &[("segment", id)]).await.json().await.unwrap();
+            assert_eq!(v.result, expected, "{id}: {v:?}");
+            let stored: Option<String> = sqlx::query_scalar("SELECT verify_result FROM footage_segments WHERE segment = $1")
+                .bind(id).fetch_one(t.db.pool()).await.unwrap();
+            assert_eq!(stored.as_deref(), Some(expected));
+        }
+        let c: Verification = app.call(&inv, "verify_segment", &[("segment", "C")]).await.json().await.unwrap();
+        assert!(c.detail.contains("outside the footage folder"), "{c:?}");
+        let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'footage.verified'")
+            .fetch_one(t.db.pool()).await.unwrap();
+        assert_eq!(audited, 5);
+        assert_eq!(app.call(&inv, "verify_segment", &[("segment", "Z")]).await.status(), 422);
+
+        // Auditors change nothing, checks included.
+        let password = create_user(&t.db, "aud", &[Role::Auditor]).await;
+        let aud = app.signed_in("aud", &password).await;
+        assert_eq!(app.call(&aud, "verify_segment", &[("segment", "A")]).await.status(), 403);
+
+        // Without a footage folder, nothing can be checked.
+        let plain = spawn_app(&t).await;
+        let inv = plain.signed_in("inv", &inv_password).await;
+        assert_eq!(plain.call(&inv, "verify_segment", &[("segment", "A")]).await.status(), 503);
     }
 }

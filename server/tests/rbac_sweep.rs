@@ -258,6 +258,11 @@ const SERVER_FUNCTIONS: &[Entry] = &[
         ]),
     ),
     (
+        "verify_segment",
+        &[("segment", "no-such-segment")],
+        Allowed::Roles(&[Role::Investigator, Role::Supervisor, Role::Monitor]),
+    ),
+    (
         "list_api_clients",
         &[],
         Allowed::Roles(&[Role::Auditor, Role::Admin]),

@@ -91,6 +91,8 @@ pub struct VehicleHealth {
     pub forward: Option<CameraHealth>,
 }
 
+// Used by the server function's body only (absent from the browser build).
+#[cfg(feature = "ssr")]
 impl VehicleHealth {
     fn cameras(&self) -> impl Iterator<Item = &CameraHealth> {
         self.cabin.iter().chain(self.forward.iter())

@@ -21,6 +21,8 @@ pub struct SegmentRow {
     pub uri: String,
     pub bytes: i64,
     pub sha256: String,
+    /// The last check of its file: `match`, `mismatch`, `unreadable`.
+    pub verified: Option<String>,
 }
 
 /// One camera's segments in the window.
@@ -124,6 +126,122 @@ pub mod store {
 
     const DAY: i64 = 86_400_000;
 
+    /// The file a segment's URI names under `root`: `file:///…` (inside
+    /// `root`), `s3://bucket/key` as `root/bucket/key`, or a relative path.
+    /// Nothing outside `root` is ever read.
+    pub fn local_path(root: &std::path::Path, uri: &str) -> Result<std::path::PathBuf, String> {
+        use std::path::{Component, Path};
+        let relative = if let Some(path) = uri.strip_prefix("file://") {
+            let path = Path::new(path);
+            path.strip_prefix(root)
+                .map_err(|_| format!("{uri} is outside the footage folder"))?
+                .to_path_buf()
+        } else if let Some(key) = uri.strip_prefix("s3://") {
+            Path::new(key).to_path_buf()
+        } else if uri.contains("://") {
+            return Err(format!("{uri} is not a file this server can read"));
+        } else {
+            Path::new(uri).to_path_buf()
+        };
+        if relative
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_)))
+        {
+            return Err(format!("{uri} is outside the footage folder"));
+        }
+        Ok(root.join(relative))
+    }
+
+    /// The SHA-256 of a file, read in pieces (files are hundreds of MB).
+    fn sha256_of(path: &std::path::Path, root: &std::path::Path) -> Result<String, String> {
+        use sha2::{Digest, Sha256};
+        use std::io::Read;
+        // Symbolic links must not lead out of the folder.
+        let real = path
+            .canonicalize()
+            .map_err(|e| format!("cannot read the file: {e}"))?;
+        let real_root = root
+            .canonicalize()
+            .map_err(|e| format!("cannot read the footage folder: {e}"))?;
+        if !real.starts_with(&real_root) {
+            return Err("the file is outside the footage folder".into());
+        }
+        let mut file =
+            std::fs::File::open(&real).map_err(|e| format!("cannot read the file: {e}"))?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = file
+                .read(&mut buf)
+                .map_err(|e| format!("cannot read the file: {e}"))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        Ok(hex::encode(hasher.finalize()))
+    }
+
+    /// Checks one segment's file and records what was found.
+    pub async fn verify(
+        db: &Db,
+        actor: &Actor,
+        ip: &str,
+        root: Option<&std::path::Path>,
+        segment: &str,
+    ) -> Result<super::Verification, AppError> {
+        let row = sqlx::query("SELECT uri, sha256 FROM footage_segments WHERE segment = $1")
+            .bind(segment)
+            .fetch_optional(db.pool())
+            .await?
+            .ok_or_else(|| {
+                AppError::validation("segment", format!("no footage segment {segment}"))
+            })?;
+        let (uri, stored): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+        let root = root.map(std::path::Path::to_path_buf).ok_or_else(|| {
+            AppError::Unavailable(
+                "no footage folder is configured (VIGIA_FOOTAGE_ROOT): files cannot be checked here".into(),
+            )
+        })?;
+        let uri_ = uri.clone();
+        let computed = tokio::task::spawn_blocking(move || {
+            local_path(&root, &uri_).and_then(|p| sha256_of(&p, &root))
+        })
+        .await
+        .map_err(|_| AppError::Internal)?;
+        let (result, computed, detail) = match computed {
+            Ok(sha) if sha == stored => ("match", Some(sha), String::new()),
+            Ok(sha) => ("mismatch", Some(sha), String::new()),
+            Err(why) => ("unreadable", None, why),
+        };
+        let mut tx = crate::audit::AuditedTx::begin(db).await?;
+        sqlx::query(
+            "UPDATE footage_segments SET verified_at = $1, verify_result = $2 WHERE segment = $3",
+        )
+        .bind(crate::audit::now_ms())
+        .bind(result)
+        .bind(segment)
+        .execute(tx.conn())
+        .await?;
+        tx.audit(&AuditEntry {
+            actor: actor.audit_actor(),
+            action: AuditAction::FootageVerified,
+            object_type: "footage_segment",
+            object_id: segment.to_string(),
+            outcome: "ok",
+            ip: ip.to_string(),
+            details: json!({ "result": result, "uri": uri, "stored_sha256": stored, "computed_sha256": computed, "detail": detail }),
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(super::Verification {
+            segment: segment.to_string(),
+            result: result.to_string(),
+            computed,
+            detail,
+        })
+    }
+
     /// The segments, by camera, and the audit record of the reading: the
     /// listing is returned only once its record is written.
     pub async fn list(
@@ -194,7 +312,7 @@ pub mod store {
                     .or_default();
             }
             let rows = sqlx::query(
-                "SELECT c.placement, f.segment, f.starts_at, f.ends_at, f.uri, f.bytes, f.sha256 \
+                "SELECT c.placement, f.segment, f.starts_at, f.ends_at, f.uri, f.bytes, f.sha256, f.verify_result \
                  FROM footage_segments f JOIN cameras c ON c.id = f.camera_id JOIN vehicles v ON v.id = c.vehicle_id \
                  WHERE v.plate = $1 AND f.starts_at >= $2 AND f.starts_at < $3 AND f.ends_at > $4 \
                  ORDER BY f.starts_at, c.placement",
@@ -219,6 +337,7 @@ pub mod store {
                         uri: r.try_get(4)?,
                         bytes: r.try_get(5)?,
                         sha256: r.try_get(6)?,
+                        verified: r.try_get(7)?,
                     });
             }
         }
@@ -263,6 +382,73 @@ pub mod store {
             segments,
         })
     }
+
+    #[cfg(test)]
+    mod tests {
+        use super::local_path;
+        use std::path::Path;
+
+        #[test]
+        fn only_files_under_the_footage_folder_are_read() {
+            let root = Path::new("/srv/footage");
+            assert_eq!(
+                local_path(root, "s3://pnc-footage/2026/a.mp4").unwrap(),
+                Path::new("/srv/footage/pnc-footage/2026/a.mp4")
+            );
+            assert_eq!(
+                local_path(root, "file:///srv/footage/x/a.mp4").unwrap(),
+                Path::new("/srv/footage/x/a.mp4")
+            );
+            assert_eq!(
+                local_path(root, "x/a.mp4").unwrap(),
+                Path::new("/srv/footage/x/a.mp4")
+            );
+            for bad in [
+                "file:///etc/passwd",
+                "s3://b/../../etc/passwd",
+                "../a.mp4",
+                "/etc/passwd",
+                "https://cdn/x.mp4",
+            ] {
+                assert!(local_path(root, bad).is_err(), "{bad}");
+            }
+        }
+    }
+}
+
+/// What checking a segment's file found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verification {
+    pub segment: String,
+    /// `match`, `mismatch` or `unreadable`.
+    pub result: String,
+    /// The SHA-256 of the file as read now, if it could be read.
+    pub computed: Option<String>,
+    /// Why it could not be read, if so.
+    pub detail: String,
+}
+
+/// Reads a segment's file under the configured footage folder, computes
+/// its SHA-256, compares it with the stored one and records the result
+/// (on the segment and in the audit trail).
+#[server(prefix = "/rpc", endpoint = "verify_segment")]
+pub async fn verify_segment(segment: String) -> Result<Verification, AppError> {
+    use crate::policy::Action;
+    async {
+        let actor = crate::identity::require(Action::VerifyFootage).await?;
+        let app = crate::state::AppState::current()?;
+        let ip = crate::identity::client_ip().await;
+        store::verify(
+            &app.db,
+            &actor,
+            &ip,
+            app.footage_root.as_deref(),
+            segment.trim(),
+        )
+        .await
+    }
+    .await
+    .map_err(AppError::respond)
 }
 
 /// `/footage?officer=10417&from=…&to=…` (or `vehicle=PNC-0451`).
@@ -274,6 +460,7 @@ pub fn FootagePage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let param = move |k: &str| query.with(|q| q.get(k)).unwrap_or_default();
+    let verify = ServerAction::<VerifySegment>::new();
     let listing = Resource::new(
         move || query.get(),
         |q| async move {
@@ -303,6 +490,18 @@ pub fn FootagePage() -> impl IntoView {
                 <label>{t!(i18n, footage_to)}<input name="to" type="datetime-local" value=move || param("to") required/></label>
                 <button type="submit" class="primary">{t!(i18n, footage_show)}</button>
             </Form>
+            <ActionForm action=verify attr:class="filters">
+                <label>{t!(i18n, footage_verify_segment)}<input name="segment" required size="36"/></label>
+                <button type="submit">{t!(i18n, footage_verify)}</button>
+            </ActionForm>
+            {move || verify.value().get().map(|r| match r {
+                Ok(v) => view! {
+                    <p class=if v.result == "match" { "notice ok" } else { "notice bad" } role="status" data-testid="verify-result" data-result=v.result.clone()>
+                        <strong>{v.segment.clone()}</strong> ": " {v.result.clone()} " " {v.computed.clone().unwrap_or(v.detail.clone())}
+                    </p>
+                }.into_any(),
+                Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+            })}
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
                 {move || Suspend::new(async move {
                     match listing.await {
@@ -363,6 +562,7 @@ fn footage_view(v: FootageView) -> impl IntoView {
                 <th scope="col">{t!(i18n, footage_size)}</th>
                 <th scope="col">"URI"</th>
                 <th scope="col">"SHA-256"</th>
+                <th scope="col">{t!(i18n, footage_checked)}</th>
             </tr></thead>
             <tbody>
                 {lanes.into_iter().flat_map(|l| {
@@ -375,6 +575,7 @@ fn footage_view(v: FootageView) -> impl IntoView {
                             <td class="nowrap">{format!("{:.1} MB", s.bytes as f64 / 1_000_000.0)}</td>
                             <td><code class="uri">{s.uri.clone()}</code></td>
                             <td><code class="sha">{s.sha256.clone()}</code></td>
+                            <td>{s.verified.clone().unwrap_or_else(|| "—".into())}</td>
                         </tr>
                     })
                 }).collect_view()}
