@@ -12,6 +12,7 @@ use crate::admin::AccountsPage;
 use crate::audit::AuditTrailPage;
 use crate::fleet::board::FleetBoardPage;
 use crate::fleet::footage::FootagePage;
+use crate::fleet::sla::SlaPage;
 use crate::fleet::vehicle::{CoverageReportPage, VehiclePage};
 use crate::fleet::ApiClientsPage;
 use crate::i18n::*;
@@ -85,6 +86,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/fleet") view=FleetBoardPage ssr=SsrMode::Async/>
                         <Route path=path!("/footage") view=FootagePage ssr=SsrMode::Async/>
                         <Route path=path!("/fleet/coverage") view=CoverageReportPage ssr=SsrMode::Async/>
+                        <Route path=path!("/fleet/sla") view=SlaPage ssr=SsrMode::Async/>
                         <Route path=path!("/fleet/vehicles/:plate") view=VehiclePage ssr=SsrMode::Async/>
                         <Route path=path!("/officers") view=OfficersPage ssr=SsrMode::Async/>
                         <Route path=path!("/officers/new") view=NewOfficerPage ssr=SsrMode::Async/>

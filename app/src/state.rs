@@ -23,6 +23,8 @@ pub struct AppState {
     pub camera_silent_ms: i64,
     /// Where footage files can be read to check them, if anywhere.
     pub footage_root: Option<std::path::PathBuf>,
+    /// The contract's uptime target per camera, in percent.
+    pub sla_target_percent: f64,
     /// The officer list, kept in memory and read again when it changes.
     pub officer_list: std::sync::Arc<crate::officers::directory::Directory>,
 }

@@ -80,3 +80,59 @@ async fn export(
     )
         .into_response())
 }
+
+/// `GET /fleet/sla.csv?month=YYYY-MM`: the contract SLA report as CSV
+/// (fleet, regions, vehicles, cameras below target). Audited as an export.
+pub async fn export_sla(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    session: Session,
+    Query(params): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let result = async {
+        let (principal, must_change) = principal_of(&session, &state).await?;
+        if must_change {
+            return Err(AppError::Forbidden("change your password first".into()));
+        }
+        let reader = authorize(&principal, Action::ReadSlaReports)?;
+        let report = app::fleet::sla::store::report(
+            &state.db,
+            &reader,
+            params.get("month").map(String::as_str),
+            state.camera_silent_ms,
+            state.sla_target_percent,
+        )
+        .await?;
+        let csv = app::fleet::sla::store::to_csv(&report);
+        audit::record(
+            &state.db,
+            &AuditEntry {
+                actor: reader.audit_actor(),
+                action: AuditAction::ReportExported,
+                object_type: "sla_report",
+                object_id: report.month.clone(),
+                outcome: "ok",
+                ip: addr.ip().to_string(),
+                details: serde_json::json!({ "below_target": report.below.len(), "target": report.target }),
+            },
+        )
+        .await?;
+        let disposition = format!("attachment; filename=\"vigia-sla-{}.csv\"", report.month);
+        Ok::<_, AppError>(
+            (
+                StatusCode::OK,
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (header::CONTENT_DISPOSITION, disposition),
+                ],
+                csv,
+            )
+                .into_response(),
+        )
+    }
+    .await;
+    match result {
+        Ok(response) => response,
+        Err(e) => (e.status(), e.to_string()).into_response(),
+    }
+}

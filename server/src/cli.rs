@@ -96,6 +96,16 @@ pub struct Cli {
     #[arg(long, env = "VIGIA_FOOTAGE_ROOT", global = true, value_name = "DIR")]
     footage_root: Option<String>,
 
+    /// The contract's uptime target for each camera, in whole percent
+    /// (the SLA report lists the cameras below it). Default: 98
+    #[arg(
+        long,
+        env = "VIGIA_SLA_TARGET_PERCENT",
+        global = true,
+        value_name = "PERCENT"
+    )]
+    sla_target_percent: Option<String>,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -270,6 +280,7 @@ pub fn main() -> ExitCode {
         totp_required_roles: cli.totp_required_roles.clone(),
         camera_silent_minutes: cli.camera_silent_minutes.clone(),
         footage_root: cli.footage_root.clone(),
+        sla_target_percent: cli.sla_target_percent.clone(),
     };
     let settings = match raw.check() {
         Ok(s) => s,

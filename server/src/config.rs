@@ -20,6 +20,7 @@ pub struct RawSettings {
     pub totp_required_roles: Option<String>,
     pub camera_silent_minutes: Option<String>,
     pub footage_root: Option<String>,
+    pub sla_target_percent: Option<String>,
 }
 
 /// Checked settings.
@@ -46,6 +47,8 @@ pub struct Settings {
     /// A local folder holding (a mirror of) the footage files, for
     /// checking segments against their SHA-256.
     pub footage_root: Option<PathBuf>,
+    /// The contract's uptime target for each camera, in percent.
+    pub sla_target_percent: u64,
 }
 
 impl Settings {
@@ -71,6 +74,7 @@ impl std::fmt::Debug for Settings {
             .field("totp_required_roles", &self.totp_required_roles)
             .field("camera_silent", &self.camera_silent)
             .field("footage_root", &self.footage_root)
+            .field("sla_target_percent", &self.sla_target_percent)
             .finish()
     }
 }
@@ -158,6 +162,12 @@ impl RawSettings {
             1..=1_440,
         )?;
 
+        let sla_target_percent = whole_number(
+            "VIGIA_SLA_TARGET_PERCENT (--sla-target-percent)",
+            self.sla_target_percent.as_deref(),
+            98,
+            1..=100,
+        )?;
         let footage_root = match self.footage_root.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(dir) => {
@@ -199,6 +209,7 @@ impl RawSettings {
             session_max: Duration::from_secs(session_max * 3_600),
             camera_silent: Duration::from_secs(camera_silent * 60),
             footage_root,
+            sla_target_percent,
         })
     }
 }

@@ -41,6 +41,7 @@ impl Application {
             totp_required_roles: settings.totp_required_roles.clone(),
             camera_silent_ms: settings.camera_silent.as_millis() as i64,
             footage_root: settings.footage_root.clone(),
+            sla_target_percent: settings.sla_target_percent as f64,
             officer_list: Default::default(),
         };
         tokio::spawn(
@@ -116,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/audit/export.csv", get(crate::audit_export::export_audit))
+        .route("/fleet/sla.csv", get(crate::audit_export::export_sla))
         .leptos_routes_with_context(
             &state,
             routes,

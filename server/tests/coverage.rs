@@ -5,6 +5,7 @@
 mod common;
 
 use app::fleet::footage::{FootageView, Verification};
+use app::fleet::sla::SlaView;
 use app::fleet::vehicle::{CoverageLine, CoverageReportView, VehicleView};
 use app::identity::Role;
 use app::policy::{authorize, Action, Principal};
@@ -247,5 +248,60 @@ on_both_backends! {
         let plain = spawn_app(&t).await;
         let inv = plain.signed_in("inv", &inv_password).await;
         assert_eq!(plain.call(&inv, "verify_segment", &[("segment", "A")]).await.status(), 503);
+    }
+}
+
+on_both_backends! {
+    /// The SLA month: each camera's uptime is its covered share of its
+    /// car's shift time; vehicles, regions and the fleet add time before
+    /// dividing; cameras under the target are listed worst first; the CSV
+    /// export is audited.
+    async fn the_sla_report_adds_up_shift_time(t: TestDb) {
+        use chrono::TimeZone;
+        let now = app::audit::now_ms();
+        let t0 = (now - 3 * 60 * MIN) / MIN * MIN;
+        timeline(&t, t0).await;
+        sqlx::query("UPDATE cameras SET created_at = $1 WHERE serial = 'PNC-0452-forward'")
+            .bind(t0 + 30 * MIN).execute(t.db.pool()).await.unwrap();
+        let operator = authorize(&Principal::Operator, Action::ManageApiClients).unwrap();
+        let (_, token) = app::fleet::clients::create_client(&t.db, &operator, "test", "centro", "footage:write,health:write").await.unwrap();
+        let app = spawn_app(&t).await;
+        let seg = |id: &str, cam: &str, from: i64, to: i64| json!({
+            "segment": id, "vehicle": "PNC-0451", "camera": cam, "start": rfc3339(t0 + from * MIN),
+            "end": rfc3339(t0 + to * MIN), "uri": format!("s3://x/{id}"),
+            "sha256": format!("{:064x}", from * 1000 + to), "bytes": 1 });
+        let footage = json!([seg("C1", "cabin", -2, 30), seg("C2", "cabin", 30, 62), seg("F1", "forward", 0, 20)]);
+        let beats = json!([
+            { "vehicle": "PNC-0451", "camera": "cabin", "ts": rfc3339(t0 + 10 * MIN), "status": "tamper" },
+            { "vehicle": "PNC-0451", "camera": "cabin", "ts": rfc3339(t0 + 15 * MIN), "status": "online" },
+        ]);
+        for (path, body) in [("footage", footage), ("heartbeats", beats)] {
+            let res = app.client.post(app.url(&format!("/api/v1/ingest/{path}"))).bearer_auth(token.reveal())
+                .json(&body).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+        }
+        let month = chrono_tz::America::Guatemala.timestamp_millis_opt(t0).unwrap().format("%Y-%m").to_string();
+
+        let password = create_user(&t.db, "mon", &[Role::Monitor]).await;
+        let mon = app.signed_in("mon", &password).await;
+        let r: SlaView = app.call(&mon, "sla_report", &[("month", &month)]).await.json().await.unwrap();
+        assert_eq!(r.target, 98.0);
+        assert_eq!((r.fleet.expected_ms, r.fleet.covered_ms, r.fleet.percent), (150 * MIN, 75 * MIN, 50.0));
+        let below: Vec<(&str, f64)> = r.below.iter().map(|l| (l.key.as_str(), l.percent)).collect();
+        assert_eq!(below, [("PNC-0452 forward", 0.0), ("PNC-0451 forward", 33.3), ("PNC-0451 cabin", 91.7)]);
+        let v451 = r.vehicles.iter().find(|v| v.key == "PNC-0451").unwrap();
+        assert_eq!(v451.percent, 62.5);
+        assert_eq!(app.call(&mon, "sla_report", &[("month", "2026-13")]).await.status(), 422);
+
+        let csv = mon.get(app.url(&format!("/fleet/sla.csv?month={month}"))).send().await.unwrap();
+        assert_eq!(csv.status(), 200);
+        assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+        let body = csv.text().await.unwrap();
+        assert!(body.starts_with("month,level,key,name,expected_hours,covered_hours,uptime_percent,target_percent,below_target\n"), "{body}");
+        assert!(body.contains(&format!("{month},fleet,,\"\",2.50,1.25,50.0,98.0,yes")), "{body}");
+        assert!(body.contains("camera_below_target,PNC-0452 forward"), "{body}");
+        let exported: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'report.exported' AND object_id = $1")
+            .bind(&month).fetch_one(t.db.pool()).await.unwrap();
+        assert_eq!(exported, 1);
     }
 }

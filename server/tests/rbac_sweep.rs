@@ -263,6 +263,17 @@ const SERVER_FUNCTIONS: &[Entry] = &[
         Allowed::Roles(&[Role::Investigator, Role::Supervisor, Role::Monitor]),
     ),
     (
+        "sla_report",
+        &[],
+        Allowed::Roles(&[
+            Role::Investigator,
+            Role::Supervisor,
+            Role::Ministry,
+            Role::Auditor,
+            Role::Monitor,
+        ]),
+    ),
+    (
         "list_api_clients",
         &[],
         Allowed::Roles(&[Role::Auditor, Role::Admin]),
@@ -289,10 +300,22 @@ const SERVER_FUNCTIONS: &[Entry] = &[
 const MACHINE_API: &[&str] = &["/api/v1/ingest/footage", "/api/v1/ingest/heartbeats"];
 
 /// Plain HTTP routes that need a session: (path, who may GET it).
-const ROUTES: &[(&str, Allowed)] = &[(
-    "/audit/export.csv",
-    Allowed::Roles(&[Role::Supervisor, Role::Auditor, Role::Admin]),
-)];
+const ROUTES: &[(&str, Allowed)] = &[
+    (
+        "/audit/export.csv",
+        Allowed::Roles(&[Role::Supervisor, Role::Auditor, Role::Admin]),
+    ),
+    (
+        "/fleet/sla.csv",
+        Allowed::Roles(&[
+            Role::Investigator,
+            Role::Supervisor,
+            Role::Ministry,
+            Role::Auditor,
+            Role::Monitor,
+        ]),
+    ),
+];
 
 /// Routes open to everyone by design.
 const PUBLIC_ROUTES: &[&str] = &["/healthz", "/readyz", "/api/v1/openapi.json"];

@@ -360,7 +360,10 @@ pub fn FleetBoardPage() -> impl IntoView {
     view! {
         <section class="page" aria-labelledby="fleet-title">
             <h1 id="fleet-title">{t!(i18n, fleet_title)}</h1>
-            <p><a href="/fleet/coverage" data-testid="coverage-link">{t!(i18n, coverage_report_title)}</a></p>
+            <p class="days-switch">
+                <a href="/fleet/coverage" data-testid="coverage-link">{t!(i18n, coverage_report_title)}</a>
+                <a href="/fleet/sla" data-testid="sla-link">{t!(i18n, sla_title)}</a>
+            </p>
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
                 {move || Suspend::new(async move {
                     match board.await {

@@ -14,6 +14,7 @@ pub mod coverage;
 pub mod footage;
 #[cfg(feature = "ssr")]
 pub mod ingest;
+pub mod sla;
 pub mod vehicle;
 
 /// An API client as the admin pages and `vigia api-client list` show it:
