@@ -63,6 +63,39 @@ async fn timeline(t: &TestDb, t0: i64) {
     }
 }
 
+/// PNC-0451's cameras during the shift from `t0`: cabin segments that
+/// overlap the shift's start and end, with a 5-minute tamper alarm; the
+/// forward camera only the first 20 minutes.
+async fn send_feed(app: &common::TestApp, token: &str, t0: i64) {
+    let seg = |id: &str, cam: &str, from: i64, to: i64| {
+        json!({
+            "segment": id, "vehicle": "PNC-0451", "camera": cam, "start": rfc3339(t0 + from * MIN),
+            "end": rfc3339(t0 + to * MIN), "uri": format!("s3://x/{id}"),
+            "sha256": format!("{:064x}", from * 1000 + to), "bytes": 1
+        })
+    };
+    let footage = json!([
+        seg("C1", "cabin", -2, 30),
+        seg("C2", "cabin", 30, 62),
+        seg("F1", "forward", 0, 20)
+    ]);
+    let beats = json!([
+        { "vehicle": "PNC-0451", "camera": "cabin", "ts": rfc3339(t0 + 10 * MIN), "status": "tamper" },
+        { "vehicle": "PNC-0451", "camera": "cabin", "ts": rfc3339(t0 + 15 * MIN), "status": "online" },
+    ]);
+    for (path, body) in [("footage", footage), ("heartbeats", beats)] {
+        let res = app
+            .client
+            .post(app.url(&format!("/api/v1/ingest/{path}")))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+}
+
 on_both_backends! {
     /// Cabin: segments overlap the shift's start and end, a 5-minute tamper
     /// alarm in the middle: 55 of 60 minutes. Forward: the first 20
@@ -79,20 +112,7 @@ on_both_backends! {
         sqlx::query("UPDATE cameras SET created_at = $1 WHERE serial = 'PNC-0452-forward'")
             .bind(t0 + 30 * MIN).execute(t.db.pool()).await.unwrap();
         let app = spawn_app(&t).await;
-        let seg = |id: &str, cam: &str, from: i64, to: i64| json!({
-            "segment": id, "vehicle": "PNC-0451", "camera": cam, "start": rfc3339(t0 + from * MIN),
-            "end": rfc3339(t0 + to * MIN), "uri": format!("s3://x/{id}"),
-            "sha256": format!("{:064x}", from * 1000 + to), "bytes": 1 });
-        let footage = json!([seg("C1", "cabin", -2, 30), seg("C2", "cabin", 30, 62), seg("F1", "forward", 0, 20)]);
-        let beats = json!([
-            { "vehicle": "PNC-0451", "camera": "cabin", "ts": rfc3339(t0 + 10 * MIN), "status": "tamper" },
-            { "vehicle": "PNC-0451", "camera": "cabin", "ts": rfc3339(t0 + 15 * MIN), "status": "online" },
-        ]);
-        for (path, body) in [("footage", footage), ("heartbeats", beats)] {
-            let res = app.client.post(app.url(&format!("/api/v1/ingest/{path}"))).bearer_auth(token.reveal())
-                .json(&body).send().await.unwrap();
-            assert_eq!(res.status(), 200);
-        }
+        send_feed(&app, token.reveal(), t0).await;
 
         let password = create_user(&t.db, "inv", &[Role::Investigator]).await;
         let inv = app.signed_in("inv", &password).await;
@@ -266,20 +286,7 @@ on_both_backends! {
         let operator = authorize(&Principal::Operator, Action::ManageApiClients).unwrap();
         let (_, token) = app::fleet::clients::create_client(&t.db, &operator, "test", "centro", "footage:write,health:write").await.unwrap();
         let app = spawn_app(&t).await;
-        let seg = |id: &str, cam: &str, from: i64, to: i64| json!({
-            "segment": id, "vehicle": "PNC-0451", "camera": cam, "start": rfc3339(t0 + from * MIN),
-            "end": rfc3339(t0 + to * MIN), "uri": format!("s3://x/{id}"),
-            "sha256": format!("{:064x}", from * 1000 + to), "bytes": 1 });
-        let footage = json!([seg("C1", "cabin", -2, 30), seg("C2", "cabin", 30, 62), seg("F1", "forward", 0, 20)]);
-        let beats = json!([
-            { "vehicle": "PNC-0451", "camera": "cabin", "ts": rfc3339(t0 + 10 * MIN), "status": "tamper" },
-            { "vehicle": "PNC-0451", "camera": "cabin", "ts": rfc3339(t0 + 15 * MIN), "status": "online" },
-        ]);
-        for (path, body) in [("footage", footage), ("heartbeats", beats)] {
-            let res = app.client.post(app.url(&format!("/api/v1/ingest/{path}"))).bearer_auth(token.reveal())
-                .json(&body).send().await.unwrap();
-            assert_eq!(res.status(), 200);
-        }
+        send_feed(&app, token.reveal(), t0).await;
         let month = chrono_tz::America::Guatemala.timestamp_millis_opt(t0).unwrap().format("%Y-%m").to_string();
 
         let password = create_user(&t.db, "mon", &[Role::Monitor]).await;

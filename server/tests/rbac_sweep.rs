@@ -33,6 +33,16 @@ const OFFICER_READERS: Allowed = Allowed::Roles(&[
 /// investigators and supervisors only.
 const OFFICER_WRITERS: Allowed = Allowed::Roles(&[Role::Investigator, Role::Supervisor]);
 
+/// DESIGN.md: vehicles, cameras, health, coverage and SLA are read by every
+/// role but administrators.
+const FLEET_READERS: Allowed = Allowed::Roles(&[
+    Role::Investigator,
+    Role::Supervisor,
+    Role::Ministry,
+    Role::Auditor,
+    Role::Monitor,
+]);
+
 /// Server functions that take their arguments as JSON, not a form.
 const JSON_INPUT: &[&str] = &["import_records"];
 
@@ -205,39 +215,9 @@ const SERVER_FUNCTIONS: &[Entry] = &[
         &[("username", "sweep-investigator"), ("disabled", "false")],
         Allowed::Roles(&[Role::Admin]),
     ),
-    (
-        "fleet_board",
-        &[],
-        Allowed::Roles(&[
-            Role::Investigator,
-            Role::Supervisor,
-            Role::Ministry,
-            Role::Auditor,
-            Role::Monitor,
-        ]),
-    ),
-    (
-        "get_vehicle",
-        &[("plate", "PNC-9999")],
-        Allowed::Roles(&[
-            Role::Investigator,
-            Role::Supervisor,
-            Role::Ministry,
-            Role::Auditor,
-            Role::Monitor,
-        ]),
-    ),
-    (
-        "coverage_report",
-        &[],
-        Allowed::Roles(&[
-            Role::Investigator,
-            Role::Supervisor,
-            Role::Ministry,
-            Role::Auditor,
-            Role::Monitor,
-        ]),
-    ),
+    ("fleet_board", &[], FLEET_READERS),
+    ("get_vehicle", &[("plate", "PNC-9999")], FLEET_READERS),
+    ("coverage_report", &[], FLEET_READERS),
     (
         "officer_coverage",
         &[("badge_number", "none")],
@@ -262,17 +242,7 @@ const SERVER_FUNCTIONS: &[Entry] = &[
         &[("segment", "no-such-segment")],
         Allowed::Roles(&[Role::Investigator, Role::Supervisor, Role::Monitor]),
     ),
-    (
-        "sla_report",
-        &[],
-        Allowed::Roles(&[
-            Role::Investigator,
-            Role::Supervisor,
-            Role::Ministry,
-            Role::Auditor,
-            Role::Monitor,
-        ]),
-    ),
+    ("sla_report", &[], FLEET_READERS),
     (
         "list_api_clients",
         &[],
@@ -305,16 +275,7 @@ const ROUTES: &[(&str, Allowed)] = &[
         "/audit/export.csv",
         Allowed::Roles(&[Role::Supervisor, Role::Auditor, Role::Admin]),
     ),
-    (
-        "/fleet/sla.csv",
-        Allowed::Roles(&[
-            Role::Investigator,
-            Role::Supervisor,
-            Role::Ministry,
-            Role::Auditor,
-            Role::Monitor,
-        ]),
-    ),
+    ("/fleet/sla.csv", FLEET_READERS),
 ];
 
 /// Routes open to everyone by design.
