@@ -174,6 +174,8 @@ on_both_backends! {
         let stored: String = sqlx::query_scalar("SELECT sha256 FROM footage_segments WHERE segment = 'S-2'")
             .fetch_one(t.db.pool()).await.unwrap();
         assert_eq!(stored, segment("S-2", "forward", 0)["sha256"].as_str().unwrap());
+        // The batch's first, all-new attempt was undone: S-3 is stored once.
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM footage_segments").await, 3);
         let row = sqlx::query_as::<_, (String, String, String, String)>(
             "SELECT actor_label, object_type, outcome, details FROM audit_log WHERE action = 'ingest.integrity_conflict'")
             .fetch_one(t.db.pool()).await.unwrap();

@@ -221,17 +221,34 @@ pub mod store {
                 .iter()
                 .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
                 .collect::<Result<Vec<_>, _>>()?;
+        let vehicles = read_vehicles(db, _reader, None, now, silent_after_ms).await?;
+        Ok((regions, vehicles))
+    }
+
+    /// Every vehicle (or the one of `plate`) with its cameras' states, by
+    /// plate. Takes the reader's [`Actor`] (`ReadFleet`).
+    pub async fn read_vehicles(
+        db: &Db,
+        _reader: &Actor,
+        plate: Option<&str>,
+        now: i64,
+        silent_after_ms: i64,
+    ) -> Result<Vec<VehicleHealth>, AppError> {
         // A car belongs to a station (its region is the station's parent)
         // or straight to a region.
-        let rows = sqlx::query(
+        let sql = format!(
             "SELECT v.plate, u.name, CASE WHEN u.kind = 'region' THEN u.code ELSE COALESCE(r.code, '') END, \
                     c.placement, c.last_status, c.last_status_at, c.last_footage_at \
              FROM vehicles v JOIN units u ON u.id = v.unit_id LEFT JOIN units r ON r.id = u.parent_id \
-             LEFT JOIN cameras c ON c.vehicle_id = v.id \
+             LEFT JOIN cameras c ON c.vehicle_id = v.id {} \
              ORDER BY v.plate",
-        )
-        .fetch_all(db.pool())
-        .await?;
+            if plate.is_some() { "WHERE v.plate = $1" } else { "" }
+        );
+        let mut query = sqlx::query(&sql);
+        if let Some(plate) = plate {
+            query = query.bind(plate);
+        }
+        let rows = query.fetch_all(db.pool()).await?;
         let mut vehicles: Vec<VehicleHealth> = Vec::new();
         for row in &rows {
             let plate: String = row.try_get(0)?;
@@ -266,7 +283,7 @@ pub mod store {
                 v.forward = Some(health);
             }
         }
-        Ok((regions, vehicles))
+        Ok(vehicles)
     }
 }
 

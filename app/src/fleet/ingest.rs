@@ -402,47 +402,101 @@ fn check_heartbeat(r: HeartbeatIn, now: i64) -> Result<Heartbeat, String> {
     })
 }
 
-/// The cameras of the plates named, by (plate, placement).
-async fn cameras_of(
+/// The cameras of the plates a batch names: each plate's cabin and
+/// forward camera ids, looked up without allocating.
+#[derive(Default)]
+struct Cameras(HashMap<String, [Option<i64>; 2]>);
+
+impl Cameras {
+    /// The plates' cameras, read in one statement.
+    async fn of(
+        conn: &mut sqlx::AnyConnection,
+        backend: Backend,
+        plates: &HashSet<&str>,
+    ) -> Result<Cameras, sqlx::Error> {
+        let mut found = Cameras::default();
+        if plates.is_empty() {
+            return Ok(found);
+        }
+        let rows = rows_where_in(
+            conn,
+            backend,
+            "SELECT v.plate, c.placement, c.id FROM vehicles v LEFT JOIN cameras c ON c.vehicle_id = v.id \
+             WHERE v.plate",
+            plates.iter().copied(),
+        )
+        .await?;
+        for row in rows {
+            let slots = found.0.entry(row.try_get(0)?).or_default();
+            let slot = match row.try_get::<Option<String>, _>(1)?.as_deref() {
+                Some("cabin") => 0,
+                Some(_) => 1,
+                None => continue,
+            };
+            slots[slot] = row.try_get(2)?;
+        }
+        Ok(found)
+    }
+
+    /// Each record with its camera's id, in order; the records whose
+    /// camera is unknown go to `rejected`.
+    fn resolve_all<'r, T>(
+        &self,
+        records: &'r [(usize, T)],
+        camera_of: fn(&T) -> (&str, CameraPlacement),
+        rejected: &mut Vec<Rejection>,
+    ) -> Vec<(usize, i64, &'r T)> {
+        let mut resolved = Vec::with_capacity(records.len());
+        for (index, record) in records {
+            let (plate, camera) = camera_of(record);
+            match self.resolve(plate, camera) {
+                Ok(camera_id) => resolved.push((*index, camera_id, record)),
+                Err(error) => rejected.push(Rejection {
+                    index: *index,
+                    error,
+                }),
+            }
+        }
+        resolved
+    }
+
+    /// The id of a plate's camera, or the record's rejection.
+    fn resolve(&self, plate: &str, camera: CameraPlacement) -> Result<i64, String> {
+        let slot = match camera {
+            CameraPlacement::Cabin => 0,
+            CameraPlacement::Forward => 1,
+        };
+        match self.0.get(plate) {
+            Some(slots) => slots[slot].ok_or_else(|| {
+                format!("camera: vehicle {plate} has no {} camera", camera.as_str())
+            }),
+            None => Err(format!("vehicle: unknown vehicle {plate}")),
+        }
+    }
+}
+
+/// The rows of `select` (ending in `WHERE column`) whose column is one of
+/// `values`: the values travel as one JSON parameter.
+async fn rows_where_in<'v>(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
-    plates: &HashSet<&str>,
-) -> Result<HashMap<(String, CameraPlacement), i64>, sqlx::Error> {
-    let mut found = HashMap::new();
-    if plates.is_empty() {
-        return Ok(found);
-    }
-    let list: Vec<[&str; 1]> = plates.iter().map(|p| [*p]).collect();
+    select: &str,
+    values: impl Iterator<Item = &'v str>,
+) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+    let list: Vec<[&str; 1]> = values.map(|v| [v]).collect();
     let sql = format!(
-        "SELECT v.plate, c.placement, c.id FROM vehicles v JOIN cameras c ON c.vehicle_id = v.id \
-         WHERE v.plate IN (SELECT c0 FROM ({}) AS p)",
+        "{select} IN (SELECT c0 FROM ({}) AS v)",
         json_rows(backend, 1, &[JsonCol::Text])
     );
-    let rows = sqlx::query(&sql)
+    sqlx::query(&sql)
         .bind(json_text(&list))
         .fetch_all(&mut *conn)
-        .await?;
-    for row in rows {
-        let placement = match row.try_get::<String, _>(1)?.as_str() {
-            "cabin" => CameraPlacement::Cabin,
-            _ => CameraPlacement::Forward,
-        };
-        found.insert((row.try_get(0)?, placement), row.try_get(2)?);
-    }
-    Ok(found)
+        .await
 }
 
 /// Rows as the JSON text [`json_rows`] reads.
 fn json_text<T: Serialize>(rows: &T) -> String {
     serde_json::to_string(rows).expect("plain values always serialize")
-}
-
-fn camera_error(plate: &str, camera: CameraPlacement, known_plates: &HashSet<String>) -> String {
-    if known_plates.contains(plate) {
-        format!("camera: vehicle {plate} has no {} camera", camera.as_str())
-    } else {
-        format!("vehicle: unknown vehicle {plate}")
-    }
 }
 
 /// Whoever sends the batch, for the audit trail and the stored rows.
@@ -503,8 +557,7 @@ fn check_all<T: DeserializeOwned, V>(
 struct OpenBatch {
     tx: AuditedTx,
     backend: Backend,
-    cameras: HashMap<(String, CameraPlacement), i64>,
-    known_plates: HashSet<String>,
+    cameras: Cameras,
 }
 
 async fn open_batch(db: &Db, plates: HashSet<&str>) -> Result<OpenBatch, BatchError> {
@@ -516,20 +569,23 @@ async fn open_batch(db: &Db, plates: HashSet<&str>) -> Result<OpenBatch, BatchEr
         .execute(tx.conn())
         .await
         .map_err(unavailable)?;
-    let cameras = cameras_of(tx.conn(), backend, &plates)
+    let cameras = Cameras::of(tx.conn(), backend, &plates)
         .await
         .map_err(unavailable)?;
-    let known_plates = cameras.keys().map(|(p, _)| p.clone()).collect();
     Ok(OpenBatch {
         tx,
         backend,
         cameras,
-        known_plates,
     })
 }
 
 /// Stores a batch of footage-segment references. `sender.actor` is an API
 /// client the policy allowed `IngestFootage`.
+///
+/// The common batch is all new: its rows go straight in with `ON CONFLICT
+/// DO NOTHING`, and if every one of them went in, that was the whole work.
+/// Only when some identity is stored already is that attempt rolled back to
+/// a savepoint and the batch judged against what is stored.
 #[tracing::instrument(skip_all, fields(actor = %sender.actor.label(), bytes = body.len()))]
 pub async fn ingest_footage(
     db: &Db,
@@ -544,84 +600,139 @@ pub async fn ingest_footage(
         mut tx,
         backend,
         cameras,
-        known_plates,
     } = open_batch(db, plates).await?;
 
-    // What is stored already under these identities.
-    let ids: Vec<[&str; 1]> = checked.iter().map(|(_, s)| [s.segment.as_str()]).collect();
-    let mut stored: HashMap<String, Segment> = HashMap::new();
-    if !ids.is_empty() {
-        let sql = format!(
-            "SELECT f.segment, v.plate, c.placement, f.starts_at, f.ends_at, f.uri, f.sha256, f.bytes \
-             FROM footage_segments f JOIN cameras c ON c.id = f.camera_id JOIN vehicles v ON v.id = c.vehicle_id \
-             WHERE f.segment IN (SELECT c0 FROM ({}) AS s)",
-            json_rows(backend, 1, &[JsonCol::Text])
-        );
-        let found = sqlx::query(&sql)
-            .bind(json_text(&ids))
-            .fetch_all(tx.conn())
-            .await
-            .map_err(unavailable)?;
-        for row in found {
-            let read = || -> Result<Segment, sqlx::Error> {
-                Ok(Segment {
-                    segment: row.try_get(0)?,
-                    plate: row.try_get(1)?,
-                    camera: if row.try_get::<String, _>(2)? == "cabin" {
-                        CameraPlacement::Cabin
-                    } else {
-                        CameraPlacement::Forward
-                    },
-                    starts_at: row.try_get(3)?,
-                    ends_at: row.try_get(4)?,
-                    uri: row.try_get(5)?,
-                    sha256: row.try_get(6)?,
-                    bytes: row.try_get(7)?,
-                })
-            };
-            let s = read().map_err(unavailable)?;
-            stored.insert(s.segment.clone(), s);
-        }
-    }
-
+    let resolved = cameras.resolve_all(&checked, |r| (&r.plate, r.camera), &mut answer.rejected);
     let client_id = sender.actor.api_client_id();
-    type Row<'a> = (&'a str, i64, i64, i64, &'a str, &'a str, i64);
-    let mut rows: Vec<Row<'_>> = Vec::new();
-    let mut latest: HashMap<i64, i64> = HashMap::new();
-    let mut conflicts = Vec::new();
-    let mut in_batch: HashMap<&str, &Segment> = HashMap::new();
-    for (index, s) in &checked {
-        let Some(&camera_id) = cameras.get(&(s.plate.clone(), s.camera)) else {
-            answer.rejected.push(Rejection {
-                index: *index,
-                error: camera_error(&s.plate, s.camera, &known_plates),
-            });
-            continue;
-        };
+    let insert = format!(
+        "INSERT INTO footage_segments \
+         (segment, camera_id, starts_at, ends_at, uri, sha256, bytes, received_at, client_id) \
+         SELECT c0, c1, c2, c3, c4, c5, c6, $2, $3 FROM ({}) AS r WHERE true \
+         ON CONFLICT (segment) DO NOTHING",
+        json_rows(
+            backend,
+            1,
+            &[
+                JsonCol::Text,
+                JsonCol::Int,
+                JsonCol::Int,
+                JsonCol::Int,
+                JsonCol::Text,
+                JsonCol::Text,
+                JsonCol::Int
+            ]
+        )
+    );
+    let store = async {
+        // First as if nothing were stored.
+        let mut judged = judge_segments(sender, &resolved, &HashMap::new());
+        if !judged.rows.is_empty() {
+            sqlx::query("SAVEPOINT new_segments")
+                .execute(tx.conn())
+                .await?;
+            let inserted = sqlx::query(&insert)
+                .bind(json_text(&judged.rows))
+                .bind(now)
+                .bind(client_id)
+                .execute(tx.conn())
+                .await?
+                .rows_affected();
+            if inserted == judged.rows.len() as u64 {
+                sqlx::query("RELEASE SAVEPOINT new_segments")
+                    .execute(tx.conn())
+                    .await?;
+            } else {
+                sqlx::query("ROLLBACK TO SAVEPOINT new_segments")
+                    .execute(tx.conn())
+                    .await?;
+                let stored = stored_segments(tx.conn(), backend, &judged.rows).await?;
+                judged = judge_segments(sender, &resolved, &stored);
+                if !judged.rows.is_empty() {
+                    sqlx::query(&insert)
+                        .bind(json_text(&judged.rows))
+                        .bind(now)
+                        .bind(client_id)
+                        .execute(tx.conn())
+                        .await?;
+                }
+            }
+            let latest: Vec<(i64, i64)> = judged.latest.iter().map(|(c, t)| (*c, *t)).collect();
+            mark_cameras(tx.conn(), backend, &latest, None).await?;
+        }
+        Ok::<_, sqlx::Error>(judged)
+    };
+    let judged = store.await.map_err(unavailable)?;
+    answer.accepted = judged.rows.len() as u64;
+    answer.duplicates = judged.duplicates;
+    answer.rejected.extend(judged.rejected);
+    answer.rejected.sort_by_key(|r| r.index);
+    if judged.rows.is_empty() && judged.conflicts.is_empty() {
+        // Nothing changed: nothing to commit, nothing to audit.
+        return Ok(answer);
+    }
+    finish(
+        tx,
+        sender,
+        AuditAction::FootageIngested,
+        &answer,
+        judged.conflicts,
+    )
+    .await?;
+    Ok(answer)
+}
+
+/// A footage row as [`json_rows`] reads it: segment, camera id, start,
+/// end, URI, SHA-256, bytes.
+type SegmentRow<'a> = (&'a str, i64, i64, i64, &'a str, &'a str, i64);
+
+/// What a batch's segments come to against what is stored.
+struct Judged<'a> {
+    /// The new rows to insert.
+    rows: Vec<SegmentRow<'a>>,
+    /// Each camera's latest new footage end.
+    latest: HashMap<i64, i64>,
+    duplicates: u64,
+    rejected: Vec<Rejection>,
+    conflicts: Vec<AuditEntry>,
+}
+
+/// Sorts resolved segments into new rows, duplicates (of what is stored or
+/// of an earlier record of the batch) and integrity conflicts.
+fn judge_segments<'a>(
+    sender: &Sender<'_>,
+    resolved: &[(usize, i64, &'a Segment)],
+    stored: &HashMap<String, Segment>,
+) -> Judged<'a> {
+    let mut judged = Judged {
+        rows: Vec::with_capacity(resolved.len()),
+        latest: HashMap::new(),
+        duplicates: 0,
+        rejected: Vec::new(),
+        conflicts: Vec::new(),
+    };
+    let mut in_batch: HashMap<&str, &Segment> = HashMap::with_capacity(resolved.len());
+    for &(index, camera_id, s) in resolved {
         let earlier = stored
             .get(&s.segment)
             .or_else(|| in_batch.get(s.segment.as_str()).copied());
         if let Some(earlier) = earlier {
             if earlier == s {
-                answer.duplicates += 1;
+                judged.duplicates += 1;
             } else {
                 let (error, details) = segment_conflict(earlier, s);
-                answer.rejected.push(Rejection {
-                    index: *index,
-                    error,
-                });
-                conflicts.push(conflict(
+                judged.rejected.push(Rejection { index, error });
+                judged.conflicts.push(conflict(
                     sender,
                     "footage_segment",
                     &s.segment,
-                    *index,
+                    index,
                     details,
                 ));
             }
             continue;
         }
         in_batch.insert(&s.segment, s);
-        rows.push((
+        judged.rows.push((
             s.segment.as_str(),
             camera_id,
             s.starts_at,
@@ -630,37 +741,46 @@ pub async fn ingest_footage(
             s.sha256.as_str(),
             s.bytes,
         ));
-        let end = latest.entry(camera_id).or_insert(s.ends_at);
+        let end = judged.latest.entry(camera_id).or_insert(s.ends_at);
         *end = (*end).max(s.ends_at);
     }
-    answer.accepted = rows.len() as u64;
-    answer.rejected.sort_by_key(|r| r.index);
-    if rows.is_empty() && conflicts.is_empty() {
-        // Nothing to change: no transaction to commit, nothing to audit.
-        return Ok(answer);
+    judged
+}
+
+/// The stored segments under the identities of `rows`.
+async fn stored_segments(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    rows: &[SegmentRow<'_>],
+) -> Result<HashMap<String, Segment>, sqlx::Error> {
+    let found = rows_where_in(
+        conn,
+        backend,
+        "SELECT f.segment, v.plate, c.placement, f.starts_at, f.ends_at, f.uri, f.sha256, f.bytes \
+         FROM footage_segments f JOIN cameras c ON c.id = f.camera_id JOIN vehicles v ON v.id = c.vehicle_id \
+         WHERE f.segment",
+        rows.iter().map(|r| r.0),
+    )
+    .await?;
+    let mut stored = HashMap::with_capacity(found.len());
+    for row in found {
+        let s = Segment {
+            segment: row.try_get(0)?,
+            plate: row.try_get(1)?,
+            camera: if row.try_get::<String, _>(2)? == "cabin" {
+                CameraPlacement::Cabin
+            } else {
+                CameraPlacement::Forward
+            },
+            starts_at: row.try_get(3)?,
+            ends_at: row.try_get(4)?,
+            uri: row.try_get(5)?,
+            sha256: row.try_get(6)?,
+            bytes: row.try_get(7)?,
+        };
+        stored.insert(s.segment.clone(), s);
     }
-    if !rows.is_empty() {
-        use JsonCol::{Int, Text};
-        let sql = format!(
-            "INSERT INTO footage_segments \
-             (segment, camera_id, starts_at, ends_at, uri, sha256, bytes, received_at, client_id) \
-             SELECT c0, c1, c2, c3, c4, c5, c6, $2, $3 FROM ({}) AS r",
-            json_rows(backend, 1, &[Text, Int, Int, Int, Text, Text, Int])
-        );
-        sqlx::query(&sql)
-            .bind(json_text(&rows))
-            .bind(now)
-            .bind(client_id)
-            .execute(tx.conn())
-            .await
-            .map_err(unavailable)?;
-        let latest: Vec<(i64, i64)> = latest.into_iter().collect();
-        mark_cameras(tx.conn(), backend, &latest, None)
-            .await
-            .map_err(unavailable)?;
-    }
-    finish(tx, sender, AuditAction::FootageIngested, &answer, conflicts).await?;
-    Ok(answer)
+    Ok(stored)
 }
 
 /// The message and audit details of a segment that reuses a stored
@@ -798,19 +918,9 @@ pub async fn ingest_heartbeats(
         mut tx,
         backend,
         cameras,
-        known_plates,
     } = open_batch(db, plates).await?;
 
-    let mut resolved: Vec<(usize, i64, &Heartbeat)> = Vec::with_capacity(checked.len());
-    for (index, h) in &checked {
-        match cameras.get(&(h.plate.clone(), h.camera)) {
-            Some(&camera_id) => resolved.push((*index, camera_id, h)),
-            None => answer.rejected.push(Rejection {
-                index: *index,
-                error: camera_error(&h.plate, h.camera, &known_plates),
-            }),
-        }
-    }
+    let resolved = cameras.resolve_all(&checked, |r| (&r.plate, r.camera), &mut answer.rejected);
     let mut stored: HashMap<(i64, i64), String> = HashMap::new();
     if !resolved.is_empty() {
         let keys: Vec<(i64, i64)> = resolved.iter().map(|(_, c, h)| (*c, h.ts)).collect();

@@ -101,12 +101,16 @@ pub async fn get_vehicle(plate: String, days: Option<i64>) -> Result<VehicleView
         let days = parse_days(days)?;
         let plate = plate.trim().to_uppercase();
         let now = crate::audit::now_ms();
-        let (_, vehicles) =
-            super::board::store::read_board(&app.db, &actor, now, app.camera_silent_ms).await?;
-        let vehicle = vehicles
-            .into_iter()
-            .find(|v| v.plate == plate)
-            .ok_or_else(|| AppError::NotFound(format!("vehicle {plate}")))?;
+        let vehicle = super::board::store::read_vehicles(
+            &app.db,
+            &actor,
+            Some(&plate),
+            now,
+            app.camera_silent_ms,
+        )
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::NotFound(format!("vehicle {plate}")))?;
         let shifts = shift_coverage(
             &app.db,
             &actor,
