@@ -56,6 +56,16 @@ test('a monitor watches the fleet board change without reloading', async ({ brow
   await expect(row).toBeVisible({ timeout: 30_000 });
   await expect(row.locator('td [data-state="tamper"]')).toHaveText('manipulación');
   await page.screenshot({ path: testInfo.outputPath('fleet-board-tamper.png'), fullPage: true });
+
+  // Only the cars with an officer on shift now: every row is marked so.
+  await page.getByLabel('Estado de cámara').selectOption('');
+  await page.getByLabel('Turno').selectOption('on');
+  await page.getByRole('button', { name: 'Filtrar' }).click();
+  await expect(page).toHaveURL(/duty=on/);
+  // Most of the demo's 1,300 cars are out at any hour: a full page.
+  await expect(page.getByTestId('fleet-table').locator('tbody tr')).toHaveCount(100);
+  await expect(page.getByTestId('fleet-table').getByTestId('on-shift')).toHaveCount(100);
+  await expect(page.getByTestId('fleet-total')).toContainText('en turno ahora');
   expect(errors).toEqual([]);
 });
 

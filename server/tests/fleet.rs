@@ -109,6 +109,29 @@ on_both_backends! {
         assert_eq!(region.counts.iter().map(|(_, n)| n).sum::<i64>(), 2, "counts follow the region");
         let bad = app.call(&monitor, "fleet_board", &[("state", "asleep")]).await;
         assert_eq!(bad.status(), 422);
+        assert!(board.vehicles.iter().all(|v| !v.on_shift) && board.on_shift == 0);
+
+        // An officer takes PNC-0451 out now: its tampered camera is losing
+        // footage of a shift, so it heads the board, marked on shift; the
+        // silent cameras of parked cars follow. A shift that ended does
+        // not count.
+        sqlx::query("INSERT INTO officers (badge_number, given_names, family_names, rank, unit_id, status, hire_date, created_at, updated_at) \
+                     VALUES ('10001', 'Ana', 'Xicará', 'agente', (SELECT id FROM units WHERE code = '01-01'), 'active', '2010-05-01', 0, 0)")
+            .execute(t.db.pool()).await.unwrap();
+        for (plate, from, to) in [("PNC-0451", now - 3_600_000, now + 7 * 3_600_000), ("PNC-0900", now - 9 * 3_600_000, now - 3_600_000)] {
+            sqlx::query("INSERT INTO vehicle_assignments (officer_id, vehicle_id, starts_at, ends_at, role, recorded_by, recorded_at) \
+                         VALUES ((SELECT id FROM officers WHERE badge_number = '10001'), (SELECT id FROM vehicles WHERE plate = $1), $2, $3, 'driver', 'test', 0)")
+                .bind(plate).bind(from).bind(to).execute(t.db.pool()).await.unwrap();
+        }
+        let board: BoardView = app.call(&monitor, "fleet_board", &[]).await.json().await.unwrap();
+        let plates: Vec<(&str, bool)> = board.vehicles.iter().map(|v| (v.plate.as_str(), v.on_shift)).collect();
+        assert_eq!(plates, [("PNC-0451", true), ("PNC-0452", false), ("PNC-0900", false)], "trouble on shift first");
+        assert_eq!(board.on_shift, 1);
+        let on: BoardView = app.call(&monitor, "fleet_board", &[("duty", "on")]).await.json().await.unwrap();
+        assert_eq!(on.vehicles.iter().map(|v| v.plate.as_str()).collect::<Vec<_>>(), ["PNC-0451"]);
+        let off: BoardView = app.call(&monitor, "fleet_board", &[("duty", "off")]).await.json().await.unwrap();
+        assert_eq!(off.vehicles.iter().map(|v| v.plate.as_str()).collect::<Vec<_>>(), ["PNC-0452", "PNC-0900"]);
+        assert_eq!(app.call(&monitor, "fleet_board", &[("duty", "maybe")]).await.status(), 422);
 
         // The page itself, rendered for the monitor.
         let page = monitor.get(app.url("/fleet?state=tamper")).send().await.unwrap().text().await.unwrap();

@@ -89,6 +89,8 @@ pub struct VehicleHealth {
     pub region: String,
     pub cabin: Option<CameraHealth>,
     pub forward: Option<CameraHealth>,
+    /// An officer is assigned to it now: its cameras should be recording.
+    pub on_shift: bool,
 }
 
 // Used by the server function's body only (absent from the browser build).
@@ -98,7 +100,7 @@ impl VehicleHealth {
         self.cabin.iter().chain(self.forward.iter())
     }
 
-    /// How bad its worst camera is (for the board's order: trouble first).
+    /// How bad its worst camera is.
     fn worst(&self) -> usize {
         self.cameras()
             .map(|c| {
@@ -110,6 +112,14 @@ impl VehicleHealth {
             .max()
             .unwrap_or(CameraState::ALL.len())
     }
+
+    /// Its place on the board, highest first: trouble on a car on shift
+    /// (footage being lost now), then trouble elsewhere (a parked car's
+    /// silent camera is expected), worst first in each.
+    fn urgency(&self) -> (bool, usize) {
+        let worst = self.worst();
+        (self.on_shift && worst > 0, worst)
+    }
 }
 
 /// The board: counts of cameras by state, and a page of vehicles.
@@ -120,6 +130,8 @@ pub struct BoardView {
     pub silent_after_minutes: i64,
     /// (state, cameras in it), in the region asked for.
     pub counts: Vec<(CameraState, i64)>,
+    /// Of the vehicles that match, those with an officer assigned now.
+    pub on_shift: i64,
     /// (code, name) of every region, for the filter.
     pub regions: Vec<(String, String)>,
     /// Vehicles that match, trouble first.
@@ -132,11 +144,13 @@ pub struct BoardView {
 pub const BOARD_PAGE_SIZE: usize = 100;
 
 /// The fleet board: every vehicle with its cameras' states, filtered by
-/// region (code) and camera state.
+/// region (code), camera state and duty (`on`: a car with an officer
+/// assigned now, `off`: the others).
 #[server(prefix = "/rpc", endpoint = "fleet_board")]
 pub async fn fleet_board(
     region: Option<String>,
     state: Option<String>,
+    duty: Option<String>,
     page: Option<i64>,
 ) -> Result<BoardView, AppError> {
     use crate::policy::Action;
@@ -148,6 +162,17 @@ pub async fn fleet_board(
             Some(s) => Some(CameraState::parse(s).ok_or_else(|| {
                 AppError::validation("state", format!("{s:?} is not a camera state"))
             })?),
+        };
+        let on_shift = match duty.as_deref().unwrap_or("") {
+            "" => None,
+            "on" => Some(true),
+            "off" => Some(false),
+            other => {
+                return Err(AppError::validation(
+                    "duty",
+                    format!("{other:?} is not on or off"),
+                ))
+            }
         };
         let region = region.filter(|r| !r.is_empty());
         let now = crate::audit::now_ms();
@@ -171,9 +196,11 @@ pub async fn fleet_board(
         let mut matching: Vec<VehicleHealth> = in_region
             .into_iter()
             .filter(|v| wanted.is_none_or(|w| v.cameras().any(|c| c.state == w)))
+            .filter(|v| on_shift.is_none_or(|d| v.on_shift == d))
             .collect();
         // Trouble first (a stable sort keeps plates in order within).
-        matching.sort_by_key(|v| std::cmp::Reverse(v.worst()));
+        matching.sort_by_key(|v| std::cmp::Reverse(v.urgency()));
+        let on_shift_total = matching.iter().filter(|v| v.on_shift).count() as i64;
         let total = matching.len() as i64;
         let pages = ((total as usize).div_ceil(BOARD_PAGE_SIZE)).max(1) as i64;
         let page = page.unwrap_or(1).clamp(1, pages);
@@ -186,6 +213,7 @@ pub async fn fleet_board(
             at: now,
             silent_after_minutes: app.camera_silent_ms / 60_000,
             counts,
+            on_shift: on_shift_total,
             regions,
             vehicles,
             total,
@@ -235,16 +263,20 @@ pub mod store {
         silent_after_ms: i64,
     ) -> Result<Vec<VehicleHealth>, AppError> {
         // A car belongs to a station (its region is the station's parent)
-        // or straight to a region.
+        // or straight to a region. It is on shift while an assignment
+        // holds now (shifts last at most a day, which bounds the look-up).
         let sql = format!(
             "SELECT v.plate, u.name, CASE WHEN u.kind = 'region' THEN u.code ELSE COALESCE(r.code, '') END, \
-                    c.placement, c.last_status, c.last_status_at, c.last_footage_at \
+                    c.placement, c.last_status, c.last_status_at, c.last_footage_at, \
+                    CAST(CASE WHEN EXISTS (SELECT 1 FROM vehicle_assignments a WHERE a.vehicle_id = v.id \
+                        AND a.starts_at <= $1 AND a.starts_at > $1 - 86400000 AND a.ends_at > $1) \
+                        THEN 1 ELSE 0 END AS BIGINT) \
              FROM vehicles v JOIN units u ON u.id = v.unit_id LEFT JOIN units r ON r.id = u.parent_id \
              LEFT JOIN cameras c ON c.vehicle_id = v.id {} \
              ORDER BY v.plate",
-            if plate.is_some() { "WHERE v.plate = $1" } else { "" }
+            if plate.is_some() { "WHERE v.plate = $2" } else { "" }
         );
-        let mut query = sqlx::query(&sql);
+        let mut query = sqlx::query(&sql).bind(now);
         if let Some(plate) = plate {
             query = query.bind(plate);
         }
@@ -259,6 +291,7 @@ pub mod store {
                     region: row.try_get(2)?,
                     cabin: None,
                     forward: None,
+                    on_shift: row.try_get::<i64, _>(7)? == 1,
                 });
             }
             let placement: Option<String> = row.try_get(3)?;
@@ -346,6 +379,7 @@ pub fn FleetBoardPage() -> impl IntoView {
             fleet_board(
                 get("region"),
                 get("state"),
+                get("duty"),
                 get("page").and_then(|p| p.parse().ok()),
             )
         },
@@ -388,6 +422,7 @@ pub fn FleetBoardPage() -> impl IntoView {
                             let now = b.at;
                             let selected_region = param("region");
                             let selected_state = param("state");
+                            let selected_duty = param("duty");
                             let (page, pages) = (b.page, b.pages);
                             view! {
                                 <ul class="state-counts" data-testid="fleet-counts">
@@ -427,9 +462,16 @@ pub fn FleetBoardPage() -> impl IntoView {
                                             }).collect_view()}
                                         </select>
                                     </label>
+                                    <label>{t!(i18n, fleet_duty)}
+                                        <select name="duty">
+                                            <option value="">{t!(i18n, any_option)}</option>
+                                            <option value="on" selected=selected_duty == "on">{t!(i18n, fleet_on_shift)}</option>
+                                            <option value="off" selected=selected_duty == "off">{t!(i18n, fleet_off_shift)}</option>
+                                        </select>
+                                    </label>
                                     <button type="submit" class="primary">{t!(i18n, fleet_filter)}</button>
                                 </Form>
-                                <p class="muted" data-testid="fleet-total">{t!(i18n, fleet_total, count = move || crate::status::format_count(b.total))}</p>
+                                <p class="muted" data-testid="fleet-total">{t!(i18n, fleet_total, count = move || crate::status::format_count(b.total), on_shift = move || crate::status::format_count(b.on_shift))}</p>
                                 <table class="table fleet" data-testid="fleet-table">
                                     <thead><tr>
                                         <th scope="col">{t!(i18n, fleet_vehicle)}</th>
@@ -441,7 +483,10 @@ pub fn FleetBoardPage() -> impl IntoView {
                                         {b.vehicles.into_iter().map(|v| view! {
                                             <tr data-plate=v.plate.clone()>
                                                 <th scope="row"><a href=format!("/fleet/vehicles/{}", v.plate)>{v.plate.clone()}</a></th>
-                                                <td>{v.station.clone()}</td>
+                                                <td>
+                                                    {v.station.clone()}
+                                                    {v.on_shift.then(|| view! { " " <span class="tag on-shift" data-testid="on-shift">{t!(i18n, fleet_on_shift_tag)}</span> })}
+                                                </td>
                                                 {camera_cell(now, v.cabin.clone())}
                                                 {camera_cell(now, v.forward.clone())}
                                             </tr>

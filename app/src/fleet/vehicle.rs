@@ -35,6 +35,8 @@ pub struct VehicleView {
     pub station: String,
     pub cabin: Option<CameraHealth>,
     pub forward: Option<CameraHealth>,
+    /// An officer is assigned to it now.
+    pub on_shift: bool,
     pub days: i64,
     pub percent: f64,
     pub shifts: Vec<VehicleShift>,
@@ -159,6 +161,7 @@ pub async fn get_vehicle(plate: String, days: Option<i64>) -> Result<VehicleView
             station: vehicle.station,
             cabin: vehicle.cabin,
             forward: vehicle.forward,
+            on_shift: vehicle.on_shift,
             days,
             percent: percent(covered, expected),
             shifts: rows,
@@ -342,7 +345,10 @@ pub fn VehiclePage() -> impl IntoView {
                             view! {
                                 <h1 data-testid="vehicle-plate">{v.plate.clone()}</h1>
                                 <dl class="facts">
-                                    <dt>{t!(i18n, fleet_station)}</dt><dd>{v.station.clone()}</dd>
+                                    <dt>{t!(i18n, fleet_station)}</dt><dd>
+                                        {v.station.clone()}
+                                        {v.on_shift.then(|| view! { " " <span class="tag on-shift" data-testid="on-shift">{t!(i18n, fleet_on_shift_tag)}</span> })}
+                                    </dd>
                                     <dt>{t!(i18n, fleet_cabin)}</dt><dd>{state_cell(v.cabin.clone())}</dd>
                                     <dt>{t!(i18n, fleet_forward)}</dt><dd>{state_cell(v.forward.clone())}</dd>
                                 </dl>
