@@ -97,6 +97,46 @@ async fn send_feed(app: &common::TestApp, token: &str, t0: i64) {
 }
 
 on_both_backends! {
+    /// The database hands coverage over as runs of touching segments and
+    /// as changes of heartbeat status. A run that began more than a day
+    /// before the shift still covers it; repeated statuses change nothing.
+    async fn long_runs_and_repeated_statuses_count_as_their_segments(t: TestDb) {
+        let now = app::audit::now_ms();
+        let t0 = (now - 3 * 60 * MIN) / MIN * MIN;
+        timeline(&t, t0).await;
+        let operator = authorize(&Principal::Operator, Action::ManageApiClients).unwrap();
+        let (_, token) = app::fleet::clients::create_client(&t.db, &operator, "test", "centro", "footage:write,health:write").await.unwrap();
+        let app = spawn_app(&t).await;
+        let seg = |cam: &str, from: i64| {
+            json!({
+                "segment": format!("{cam}-{from}"), "vehicle": "PNC-0451", "camera": cam,
+                "start": rfc3339(t0 + from * MIN), "end": rfc3339(t0 + (from + 5) * MIN),
+                "uri": format!("s3://x/{cam}/{from}"), "sha256": format!("{:064x}", from + 100_000), "bytes": 1
+            })
+        };
+        // Cabin: every 5 minutes from 26 hours before the shift to its end.
+        let mut footage: Vec<_> = (-26 * 12..12).map(|k| seg("cabin", k * 5)).collect();
+        // Forward: 0–5, 10–15, then 20–60 without a break.
+        footage.extend([0, 10].into_iter().chain((4..12).map(|k| k * 5)).map(|m| seg("forward", m)));
+        let beat = |m: i64, status: &str| json!({ "vehicle": "PNC-0451", "camera": "forward", "ts": rfc3339(t0 + m * MIN), "status": status });
+        let beats = json!([beat(0, "online"), beat(10, "online"), beat(30, "offline"), beat(40, "tamper"), beat(45, "offline"), beat(50, "online"), beat(55, "online")]);
+        for (path, body) in [("footage", json!(footage)), ("heartbeats", beats)] {
+            let res = app.client.post(app.url(&format!("/api/v1/ingest/{path}"))).bearer_auth(token.reveal()).json(&body).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+        }
+
+        let password = create_user(&t.db, "inv", &[Role::Investigator]).await;
+        let inv = app.signed_in("inv", &password).await;
+        let v: VehicleView = app.call(&inv, "get_vehicle", &[("plate", "PNC-0451")]).await.json().await.unwrap();
+        let cam = |p: &str| v.shifts[0].cameras.iter().find(|c| c.placement == p).unwrap().clone();
+        assert_eq!(cam("cabin").percent, 100.0);
+        // Recorded 0–5, 10–15, 20–60; not online 30–50: 30 of 60 minutes.
+        assert_eq!(cam("forward").percent, 50.0);
+        assert_eq!(cam("forward").gaps.len(), 3);
+    }
+}
+
+on_both_backends! {
     /// Cabin: segments overlap the shift's start and end, a 5-minute tamper
     /// alarm in the middle: 55 of 60 minutes. Forward: the first 20
     /// minutes only. PNC-0452's camera never reported: 0 % of the half
