@@ -188,38 +188,31 @@ async fn main() -> Result<(), Err> {
     let url = format!("http://127.0.0.1:{}/api/v1/ingest/footage", app.port());
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();
-    let started = Instant::now();
-    for body in &bodies {
-        let res = client
-            .post(&url)
-            .bearer_auth(token.reveal())
-            .header("content-type", "application/x-ndjson")
-            .body(body.clone())
-            .send()
-            .await?;
-        let status = res.status();
-        let answer: serde_json::Value = res.json().await?;
-        assert!(
-            status.is_success() && answer["accepted"] == size,
-            "{status}: {answer}"
-        );
-    }
-    let http = total / started.elapsed().as_secs_f64();
-
+    let post_all = |expect: &'static str| {
+        let (client, url, token, bodies) = (&client, &url, &token, &bodies);
+        async move {
+            let started = Instant::now();
+            for body in bodies {
+                let res = client
+                    .post(url)
+                    .bearer_auth(token.reveal())
+                    .header("content-type", "application/x-ndjson")
+                    .body(body.clone())
+                    .send()
+                    .await?;
+                let status = res.status();
+                let answer: serde_json::Value = res.json().await?;
+                assert!(
+                    status.is_success() && answer[expect] == size,
+                    "{status}: {answer}"
+                );
+            }
+            Ok::<_, Err>(total / started.elapsed().as_secs_f64())
+        }
+    };
+    let http = post_all("accepted").await?;
     // The same batches again: every record a duplicate.
-    let started = Instant::now();
-    for body in &bodies {
-        let res = client
-            .post(&url)
-            .bearer_auth(token.reveal())
-            .header("content-type", "application/x-ndjson")
-            .body(body.clone())
-            .send()
-            .await?;
-        let answer: serde_json::Value = res.json().await?;
-        assert!(answer["duplicates"] == size, "{answer}");
-    }
-    let resend = total / started.elapsed().as_secs_f64();
+    let resend = post_all("duplicates").await?;
     db.close().await;
 
     println!(

@@ -440,15 +440,14 @@ impl Cameras {
 
     /// Each record with its camera's id, in order; the records whose
     /// camera is unknown go to `rejected`.
-    fn resolve_all<'r, T>(
+    fn resolve_all<'r, T: OnCamera>(
         &self,
         records: &'r [(usize, T)],
-        camera_of: fn(&T) -> (&str, CameraPlacement),
         rejected: &mut Vec<Rejection>,
     ) -> Vec<(usize, i64, &'r T)> {
         let mut resolved = Vec::with_capacity(records.len());
         for (index, record) in records {
-            let (plate, camera) = camera_of(record);
+            let (plate, camera) = record.camera();
             match self.resolve(plate, camera) {
                 Ok(camera_id) => resolved.push((*index, camera_id, record)),
                 Err(error) => rejected.push(Rejection {
@@ -552,15 +551,40 @@ fn check_all<T: DeserializeOwned, V>(
     Ok((answer, checked))
 }
 
-/// A batch's transaction, once it holds the ingest lock, and the cameras
-/// of the plates its records name.
-struct OpenBatch {
-    tx: AuditedTx,
-    backend: Backend,
-    cameras: Cameras,
+/// A record that names a car's camera.
+trait OnCamera {
+    fn camera(&self) -> (&str, CameraPlacement);
 }
 
-async fn open_batch(db: &Db, plates: HashSet<&str>) -> Result<OpenBatch, BatchError> {
+impl OnCamera for Segment {
+    fn camera(&self) -> (&str, CameraPlacement) {
+        (&self.plate, self.camera)
+    }
+}
+
+impl OnCamera for Heartbeat {
+    fn camera(&self) -> (&str, CameraPlacement) {
+        (&self.plate, self.camera)
+    }
+}
+
+/// A batch's transaction, once it holds the ingest lock, and its records
+/// with their cameras' ids.
+struct OpenBatch<'r, T> {
+    tx: AuditedTx,
+    backend: Backend,
+    resolved: Vec<(usize, i64, &'r T)>,
+}
+
+/// Begins a batch's transaction, takes the ingest lock and finds the
+/// cameras of `checked`; the records whose camera is unknown go to
+/// `rejected`.
+async fn open_batch<'r, T: OnCamera>(
+    db: &Db,
+    checked: &'r [(usize, T)],
+    rejected: &mut Vec<Rejection>,
+) -> Result<OpenBatch<'r, T>, BatchError> {
+    let plates: HashSet<&str> = checked.iter().map(|(_, r)| r.camera().0).collect();
     let backend = db.backend();
     let mut tx = AuditedTx::begin(db).await.map_err(unavailable)?;
     // Serialises batches: two carrying the same new identity must not both
@@ -575,7 +599,7 @@ async fn open_batch(db: &Db, plates: HashSet<&str>) -> Result<OpenBatch, BatchEr
     Ok(OpenBatch {
         tx,
         backend,
-        cameras,
+        resolved: cameras.resolve_all(checked, rejected),
     })
 }
 
@@ -595,14 +619,11 @@ pub async fn ingest_footage(
 ) -> Result<BatchAnswer, BatchError> {
     let now = crate::audit::now_ms();
     let (mut answer, checked) = check_all(body, framing, diagnose_footage, check_segment, now)?;
-    let plates = checked.iter().map(|(_, s)| s.plate.as_str()).collect();
     let OpenBatch {
         mut tx,
         backend,
-        cameras,
-    } = open_batch(db, plates).await?;
-
-    let resolved = cameras.resolve_all(&checked, |r| (&r.plate, r.camera), &mut answer.rejected);
+        resolved,
+    } = open_batch(db, &checked, &mut answer.rejected).await?;
     let client_id = sender.actor.api_client_id();
     let insert = format!(
         "INSERT INTO footage_segments \
@@ -913,14 +934,11 @@ pub async fn ingest_heartbeats(
 ) -> Result<BatchAnswer, BatchError> {
     let now = crate::audit::now_ms();
     let (mut answer, checked) = check_all(body, framing, diagnose_heartbeat, check_heartbeat, now)?;
-    let plates = checked.iter().map(|(_, h)| h.plate.as_str()).collect();
     let OpenBatch {
         mut tx,
         backend,
-        cameras,
-    } = open_batch(db, plates).await?;
-
-    let resolved = cameras.resolve_all(&checked, |r| (&r.plate, r.camera), &mut answer.rejected);
+        resolved,
+    } = open_batch(db, &checked, &mut answer.rejected).await?;
     let mut stored: HashMap<(i64, i64), String> = HashMap::new();
     if !resolved.is_empty() {
         let keys: Vec<(i64, i64)> = resolved.iter().map(|(_, c, h)| (*c, h.ts)).collect();
