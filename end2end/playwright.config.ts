@@ -36,6 +36,8 @@ export default defineConfig({
       VIGIA_BIND: `127.0.0.1:${port}`,
       VIGIA_DATABASE_URL: process.env.VIGIA_DATABASE_URL ?? 'sqlite://../target/e2e/vigia.db',
       LEPTOS_SITE_ROOT: '../target/site',
+      // The server's own files (its secret key) stay out of the source tree.
+      VIGIA_DATA_DIR: process.env.VIGIA_E2E_DATA_DIR ?? '../target/e2e-data',
     },
   },
 });

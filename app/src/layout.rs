@@ -122,8 +122,8 @@ fn Frame(children: Children) -> impl IntoView {
     let may_see_fleet = move || may(Action::ReadFleet);
     let may_see_footage = move || may(Action::ReadFootage);
     let may_see_officers = move || may(Action::ReadOfficers);
-    let may_import = move || may(Action::ImportOfficers) || may(Action::WriteConfidenceTests);
-    let may_see_audit = move || may(Action::ReadAuditTrail) || may(Action::ReadAccountAudit);
+    let may_import = move || may(Action::ImportRecords);
+    let may_see_audit = move || may(Action::ReadAuditTrail);
     view! {
         // A plain string: with whole-page rendering the head is written after
         // the body, when a reactive title could no longer be read.

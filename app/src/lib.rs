@@ -26,10 +26,16 @@ pub mod status;
 
 /// Compiled for the browser too: the pages offer what the matrix allows.
 pub mod policy;
+pub mod roles;
+#[cfg(feature = "ssr")]
+pub mod rpc;
+pub mod secret;
 #[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(feature = "ssr")]
+pub mod time;
 
 pub use layout::{shell, App};
 

@@ -25,6 +25,8 @@ pub struct AppState {
     pub footage_root: Option<std::path::PathBuf>,
     /// The contract's uptime target per camera, in percent.
     pub sla_target_percent: f64,
+    /// Seals second-factor secrets at rest.
+    pub secret_key: crate::identity::sealed::SecretKey,
     /// The officer list, kept in memory and read again when it changes.
     pub officer_list: std::sync::Arc<crate::officers::directory::Directory>,
 }
@@ -43,8 +45,10 @@ impl AppState {
         self.session_idle_ms / 30
     }
 
-    /// The state of the current request, inside a server function.
-    pub fn current() -> Result<AppState, crate::error::AppError> {
+    /// The state of the current request, inside a server function. Private
+    /// to the crate and used only by [`crate::rpc`], which asks the policy
+    /// before it hands the state on.
+    pub(crate) fn from_context() -> Result<AppState, crate::error::AppError> {
         leptos::prelude::use_context::<AppState>().ok_or_else(|| {
             tracing::error!("AppState missing from the server-function context");
             crate::error::AppError::Internal

@@ -36,3 +36,18 @@ test('without JavaScript, the officer list, a search and a file are readable', a
   await expect(page.getByTestId('officer-badge')).toHaveText(badge!);
   await expect(page.getByTestId('officer-name')).not.toBeEmpty();
 });
+
+// A form the browser sends itself (before hydration, or without
+// JavaScript) comes back to the page it was on, with the message beside
+// its field, not as a raw error answer.
+test('without JavaScript, a refused form comes back with the message beside its field', async ({ page }) => {
+  await signInAsMinistry(page);
+  await page.goto('/account/password');
+  await page.locator('#current_password').fill('no es la contraseña de nadie');
+  await page.locator('#new_password').fill('una frase nueva bastante larga');
+  await page.getByRole('button', { name: 'Cambiar la contraseña' }).click();
+  await page.waitForLoadState();
+  await expect(page).toHaveURL(/\/account\/password/);
+  await expect(page.locator('#current_password ~ .field-error')).toContainText('is not your current password');
+  await expect(page.locator('body')).not.toContainText('"Validation"');
+});

@@ -10,7 +10,7 @@
 use std::time::Instant;
 
 use app::fleet::ingest::{self, Framing, Sender};
-use app::policy::{authorize, Action, Principal};
+use app::policy::authorize;
 use app::store::Db;
 
 type Err = Box<dyn std::error::Error + Send + Sync>;
@@ -23,11 +23,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn fleet_db(url: &str) -> Result<Db, Err> {
     let db = Db::connect(url).await?;
     db.migrate().await?;
-    let pool = db.pool();
+    let pool = db.pool_for_tests();
     sqlx::query("INSERT INTO units (code, name, kind, parent_id, created_at) VALUES ('00', 'DG', 'national', NULL, 0)")
         .execute(pool)
         .await?;
-    let mut tx = db.begin_write().await?;
+    let mut tx = db.pool_for_tests().begin().await?;
     for n in 1..=1300 {
         let plate = format!("PNC-{n:04}");
         sqlx::query("INSERT INTO vehicles (plate, unit_id, created_at) VALUES ($1, (SELECT id FROM units WHERE code = '00'), 0)")
@@ -144,7 +144,11 @@ async fn main() -> Result<(), Err> {
 
     // In-process: the ingest service itself, as the handler calls it.
     let db = fleet_db(&args[1]).await?;
-    let operator = authorize(&Principal::Operator, Action::ManageApiClients)?;
+    let operator = authorize(
+        &app::identity::console_operator(),
+        app::policy::act::ManageApiClients,
+        app::policy::Object::Any,
+    )?;
     let (_, token) =
         app::fleet::clients::create_client(&db, &operator, "bench", "bench", "footage:write")
             .await?;
@@ -152,7 +156,11 @@ async fn main() -> Result<(), Err> {
         Ok(p) => p,
         Err(_) => return Err("the new token was refused".into()),
     };
-    let actor = authorize(&principal, Action::IngestFootage)?;
+    let actor = authorize(
+        &principal,
+        app::policy::act::IngestFootage,
+        app::policy::Object::Any,
+    )?;
     let sender = Sender {
         actor: &actor,
         ip: "bench",

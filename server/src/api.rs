@@ -13,7 +13,7 @@ use app::fleet::ingest::{
     self, BatchAnswer, BatchError, CameraPlacement, FootageSegmentIn, Framing, HeartbeatIn,
     HeartbeatStatus, Rejection, Sender,
 };
-use app::policy::{authorize, Action, Actor};
+use app::policy::{act, authorize, ActionKind, Object, Permit};
 use app::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
@@ -56,11 +56,13 @@ pub fn is_machine_api(path: &str) -> bool {
 
 /// The client behind the request's bearer token, allowed `action` by the
 /// policy; or the refusal, counted.
-async fn authorized(
+async fn authorized<A: ActionKind>(
     state: &AppState,
     headers: &HeaderMap,
-    action: Action,
-) -> Result<Actor, Response> {
+    ip: &str,
+    action: A,
+) -> Result<Permit<A>, Response> {
+    let ip = ip.to_string();
     let token = clients::bearer_token(
         headers
             .get(header::AUTHORIZATION)
@@ -69,7 +71,7 @@ async fn authorized(
     let principal = match clients::authenticate(&state.db, token).await {
         Ok(Ok(principal)) => principal,
         Ok(Err((refusal, client))) => {
-            clients::count_refusal(&state.db, refusal, client).await;
+            clients::count_refusal(&state.db, refusal, client, &ip).await;
             return Err(refuse(refusal.status(), refusal.message()));
         }
         Err(e) => {
@@ -80,14 +82,11 @@ async fn authorized(
             ));
         }
     };
-    match authorize(&principal, action) {
-        Ok(actor) => Ok(actor),
+    match authorize(&principal, action, Object::Any) {
+        Ok(permit) => Ok(permit),
         Err(_) => {
-            let client = match &principal {
-                app::policy::Principal::ApiClient { id, .. } => Some(*id),
-                _ => None,
-            };
-            clients::count_refusal(&state.db, Refusal::Scope, client).await;
+            let client = principal.api_client_id();
+            clients::count_refusal(&state.db, Refusal::Scope, client, &ip).await;
             Err(refuse(Refusal::Scope.status(), Refusal::Scope.message()))
         }
     }
@@ -135,7 +134,18 @@ pub async fn ingest_footage(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    ingest(&state, peer, &headers, &body, Kind::Footage).await
+    let ip = peer.ip().to_string();
+    match authorized(&state, &headers, &ip, act::IngestFootage).await {
+        Ok(permit) => {
+            let sender = Sender {
+                actor: &permit,
+                ip: &ip,
+            };
+            let framing = Framing::of(content_type(&headers), &body);
+            answer(ingest::ingest_footage(&state.db, &sender, &body, framing).await)
+        }
+        Err(refusal) => refusal,
+    }
 }
 
 /// Camera heartbeats, as a JSON array or NDJSON.
@@ -163,42 +173,18 @@ pub async fn ingest_heartbeats(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    ingest(&state, peer, &headers, &body, Kind::Heartbeats).await
-}
-
-/// What a batch holds.
-#[derive(Clone, Copy)]
-enum Kind {
-    Footage,
-    Heartbeats,
-}
-
-/// Asks the policy, then hands the batch to the ingest service.
-async fn ingest(
-    state: &AppState,
-    peer: SocketAddr,
-    headers: &HeaderMap,
-    body: &[u8],
-    kind: Kind,
-) -> Response {
-    let action = match kind {
-        Kind::Footage => Action::IngestFootage,
-        Kind::Heartbeats => Action::IngestHeartbeats,
-    };
-    let actor = match authorized(state, headers, action).await {
-        Ok(a) => a,
-        Err(refusal) => return refusal,
-    };
     let ip = peer.ip().to_string();
-    let sender = Sender {
-        actor: &actor,
-        ip: &ip,
-    };
-    let framing = Framing::of(content_type(headers), body);
-    answer(match kind {
-        Kind::Footage => ingest::ingest_footage(&state.db, &sender, body, framing).await,
-        Kind::Heartbeats => ingest::ingest_heartbeats(&state.db, &sender, body, framing).await,
-    })
+    match authorized(&state, &headers, &ip, act::IngestHeartbeats).await {
+        Ok(permit) => {
+            let sender = Sender {
+                actor: &permit,
+                ip: &ip,
+            };
+            let framing = Framing::of(content_type(&headers), &body);
+            answer(ingest::ingest_heartbeats(&state.db, &sender, &body, framing).await)
+        }
+        Err(refusal) => refusal,
+    }
 }
 
 /// The bearer-token scheme of the document.

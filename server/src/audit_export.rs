@@ -7,8 +7,8 @@ use std::net::SocketAddr;
 use app::audit::query::{to_csv, Query as AuditQuery};
 use app::audit::{self, AuditAction, AuditEntry, AuditSearch};
 use app::error::AppError;
-use app::identity::principal_of;
-use app::policy::{authorize, Action};
+use app::identity::require_for_session;
+use app::policy::{act, Object};
 use app::state::AppState;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, StatusCode};
@@ -36,13 +36,9 @@ async fn export(
     session: &Session,
     search: AuditSearch,
 ) -> Result<Response, AppError> {
-    let (principal, must_change) = principal_of(session, state).await?;
-    if must_change {
-        return Err(AppError::Forbidden("change your password first".into()));
-    }
-    let reader = authorize(&principal, Action::ReadAuditTrail)
-        .or_else(|_| authorize(&principal, Action::ReadAccountAudit))?;
-    let q = AuditQuery::new(&search, &reader, &state.timezone)?;
+    let ip = addr.ip().to_string();
+    let reader = require_for_session(session, state, &ip, act::ReadAuditTrail, Object::Any).await?;
+    let q = AuditQuery::new(&search, &reader)?;
     let total = q.count(&state.db).await?;
     if total > MAX_EXPORT_ROWS {
         return Err(AppError::validation(
@@ -50,19 +46,17 @@ async fn export(
             format!("{total} records match: narrow the dates to at most {MAX_EXPORT_ROWS}"),
         ));
     }
-    let rows = q
-        .fetch(&state.db, MAX_EXPORT_ROWS, 0, &state.timezone)
-        .await?;
+    let rows = q.fetch(&state.db, MAX_EXPORT_ROWS, 0).await?;
     let csv = to_csv(&rows);
     audit::record(
         &state.db,
+        &reader,
         &AuditEntry {
-            actor: reader.audit_actor(),
             action: AuditAction::AuditExported,
             object_type: "audit_log",
             object_id: "export".into(),
             outcome: "ok",
-            ip: addr.ip().to_string(),
+            ip,
             details: serde_json::json!({ "filter": search, "rows": rows.len() }),
         },
     )
@@ -90,11 +84,9 @@ pub async fn export_sla(
     Query(params): Query<std::collections::HashMap<String, String>>,
 ) -> Response {
     let result = async {
-        let (principal, must_change) = principal_of(&session, &state).await?;
-        if must_change {
-            return Err(AppError::Forbidden("change your password first".into()));
-        }
-        let reader = authorize(&principal, Action::ReadSlaReports)?;
+        let ip = addr.ip().to_string();
+        let reader =
+            require_for_session(&session, &state, &ip, act::ReadSlaReports, Object::Any).await?;
         let report = app::fleet::sla::store::report(
             &state.db,
             &reader,
@@ -106,13 +98,13 @@ pub async fn export_sla(
         let csv = app::fleet::sla::store::to_csv(&report);
         audit::record(
             &state.db,
+            &reader,
             &AuditEntry {
-                actor: reader.audit_actor(),
                 action: AuditAction::ReportExported,
                 object_type: "sla_report",
                 object_id: report.month.clone(),
                 outcome: "ok",
-                ip: addr.ip().to_string(),
+                ip,
                 details: serde_json::json!({ "below_target": report.below.len(), "target": report.target }),
             },
         )

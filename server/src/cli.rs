@@ -96,6 +96,18 @@ pub struct Cli {
     #[arg(long, env = "VIGIA_FOOTAGE_ROOT", global = true, value_name = "DIR")]
     footage_root: Option<String>,
 
+    /// The file with the key that seals secrets at rest (second-factor
+    /// secrets): 64 hexadecimal digits, readable by Vigía's user only. A
+    /// configured file must exist. Default: <data dir>/secret.key, created
+    /// on first run
+    #[arg(
+        long,
+        env = "VIGIA_SECRET_KEY_FILE",
+        global = true,
+        value_name = "FILE"
+    )]
+    secret_key_file: Option<String>,
+
     /// The contract's uptime target for each camera, in whole percent
     /// (the SLA report lists the cameras below it). Default: 98
     #[arg(
@@ -281,6 +293,7 @@ pub fn main() -> ExitCode {
         camera_silent_minutes: cli.camera_silent_minutes.clone(),
         footage_root: cli.footage_root.clone(),
         sla_target_percent: cli.sla_target_percent.clone(),
+        secret_key_file: cli.secret_key_file.clone(),
     };
     let settings = match raw.check() {
         Ok(s) => s,
@@ -304,6 +317,11 @@ pub fn main() -> ExitCode {
     };
 
     init_tracing();
+    // Every time shown or parsed from here on is in the configured zone.
+    if let Err(e) = app::time::set_zone(&settings.timezone) {
+        eprintln!("vigia: VIGIA_TIMEZONE (--timezone): {e}");
+        return ExitCode::from(2);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -388,11 +406,17 @@ async fn import(
     bytes: &[u8],
 ) -> Result<(), String> {
     use app::officers::importer::{self, Progress};
-    use app::policy::{authorize, Principal};
+    use app::policy::{act, authorize, Object};
 
     let db = open(settings).await?;
     apply_migrations(&db).await?;
-    let actor = authorize(&Principal::Operator, kind.action()).map_err(|e| e.to_string())?;
+    let operator = app::identity::console_operator();
+    let actor = authorize(
+        &operator,
+        act::ImportRecords,
+        Object::Import(kind.record_kind()),
+    )
+    .map_err(|e| e.to_string())?;
     let started = std::time::Instant::now();
     let progress = |p: Progress| match p {
         Progress::Checked(n) => eprintln!("checked {n} rows…"),
@@ -528,11 +552,12 @@ async fn demo_data(settings: &Settings, scale: Scale, seed: u64) -> Result<(), S
 async fn user(settings: &Settings, command: UserCommand) -> Result<(), String> {
     use app::identity::store::{self, NewUser};
     use app::identity::{password, Role};
-    use app::policy::{authorize, Action, Principal};
+    use app::policy::{act, authorize, Object};
 
     let db = open(settings).await?;
     apply_migrations(&db).await?;
-    let actor = authorize(&Principal::Operator, Action::ManageUsers).map_err(|e| e.to_string())?;
+    let operator = app::identity::console_operator();
+    let actor = authorize(&operator, act::ManageUsers, Object::Any).map_err(|e| e.to_string())?;
     match command {
         UserCommand::Create {
             username,
@@ -598,15 +623,13 @@ async fn user(settings: &Settings, command: UserCommand) -> Result<(), String> {
 
 async fn api_client(settings: &Settings, command: ApiClientCommand) -> Result<(), String> {
     use app::fleet::clients;
-    use app::policy::{authorize, Action, Principal};
+    use app::policy::{act, authorize, Object};
 
     let db = open(settings).await?;
     apply_migrations(&db).await?;
-    let action = match command {
-        ApiClientCommand::List => Action::ReadApiClients,
-        _ => Action::ManageApiClients,
-    };
-    let actor = authorize(&Principal::Operator, action).map_err(|e| e.to_string())?;
+    let operator = app::identity::console_operator();
+    let manage = || authorize(&operator, act::ManageApiClients, Object::Any);
+    let actor = manage().map_err(|e| e.to_string())?;
     let done = match command {
         ApiClientCommand::Create { name, scopes } => {
             clients::create_client(&db, &actor, "local", &name, &scopes)
@@ -617,7 +640,10 @@ async fn api_client(settings: &Settings, command: ApiClientCommand) -> Result<()
                     println!("{}", token.reveal());
                 })
         }
-        ApiClientCommand::List => clients::list_clients(&db, &actor).await.map(|list| {
+        ApiClientCommand::List => {
+            let reader = authorize(&operator, act::ReadApiClients, Object::Any)
+                .map_err(|e| e.to_string())?;
+            clients::list_clients(&db, &reader).await.map(|list| {
             if list.is_empty() {
                 println!("no API clients yet: vigia api-client create --name NAME --scopes SCOPE[,SCOPE]");
             }
@@ -628,11 +654,12 @@ async fn api_client(settings: &Settings, command: ApiClientCommand) -> Result<()
                     if c.disabled { "disabled" } else { "enabled" },
                     c.token_hint,
                     c.scopes.join(","),
-                    c.last_used_at.map(|t| t.to_string()).unwrap_or_else(|| "never".into()),
+                    c.last_used.clone().unwrap_or_else(|| "never".into()),
                     c.refused
                 );
             }
-        }),
+        })
+        }
         ApiClientCommand::Disable { client } => {
             let name = client.get();
             clients::set_disabled(&db, &actor, "local", &name, true)

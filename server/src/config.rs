@@ -8,7 +8,7 @@ use std::time::Duration;
 use app::store::Backend;
 
 /// Settings as given, before checking (flags win over the environment).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct RawSettings {
     pub database_url: Option<String>,
     pub bind: Option<String>,
@@ -21,6 +21,22 @@ pub struct RawSettings {
     pub camera_silent_minutes: Option<String>,
     pub footage_root: Option<String>,
     pub sla_target_percent: Option<String>,
+    pub secret_key_file: Option<String>,
+}
+
+impl std::fmt::Debug for RawSettings {
+    // The database URL may carry a password: never print it whole.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawSettings")
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_url),
+            )
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
+            .field("timezone", &self.timezone)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Checked settings.
@@ -44,6 +60,9 @@ pub struct Settings {
     /// A camera heard from neither by heartbeat nor by footage for longer
     /// than this is `silent`.
     pub camera_silent: Duration,
+    /// The file with the key that seals secrets at rest (TOTP secrets);
+    /// `None`: `<data dir>/secret.key`, created on first run.
+    pub secret_key_file: Option<PathBuf>,
     /// A local folder holding (a mirror of) the footage files, for
     /// checking segments against their SHA-256.
     pub footage_root: Option<PathBuf>,
@@ -75,6 +94,7 @@ impl std::fmt::Debug for Settings {
             .field("camera_silent", &self.camera_silent)
             .field("footage_root", &self.footage_root)
             .field("sla_target_percent", &self.sla_target_percent)
+            .field("secret_key_file", &self.secret_key_file)
             .finish()
     }
 }
@@ -182,6 +202,18 @@ impl RawSettings {
             }
         };
 
+        let secret_key_file = match self.secret_key_file.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(file) => {
+                let path = PathBuf::from(file);
+                // Read now, so a missing or unreadable key stops `vigia`
+                // before anything is written.
+                app::identity::sealed::SecretKey::load(Some(&path), &data_dir)
+                    .map_err(|e| err("VIGIA_SECRET_KEY_FILE (--secret-key-file)", e.reason))?;
+                Some(path)
+            }
+        };
+
         let totp_required_roles = app::identity::parse_roles(
             self.totp_required_roles
                 .as_deref()
@@ -210,7 +242,17 @@ impl RawSettings {
             camera_silent: Duration::from_secs(camera_silent * 60),
             footage_root,
             sla_target_percent,
+            secret_key_file,
         })
+    }
+}
+
+impl Settings {
+    /// The key that seals secrets at rest: the configured file's, or the
+    /// data folder's (created, readable by its owner only, on first run).
+    pub fn secret_key(&self) -> Result<app::identity::sealed::SecretKey, String> {
+        app::identity::sealed::SecretKey::load(self.secret_key_file.as_deref(), &self.data_dir)
+            .map_err(|e| format!("VIGIA_SECRET_KEY_FILE (--secret-key-file): {e}"))
     }
 }
 

@@ -25,6 +25,15 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: &Settings, db: Db) -> Result<Application, String> {
+        app::time::set_zone(&settings.timezone)?;
+        let secret_key = settings.secret_key()?;
+        // Second-factor secrets stored before they were sealed are sealed now.
+        let sealed = app::identity::store::seal_plain_secrets(&db, &secret_key)
+            .await
+            .map_err(|e| format!("cannot seal the stored second-factor secrets: {e}"))?;
+        if sealed > 0 {
+            tracing::info!(sealed, "sealed second-factor secrets stored in plain text");
+        }
         let sessions = Sessions::open(&settings.database_url, settings.backend)
             .await
             .map_err(|e| format!("cannot open the session store: {e}"))?;
@@ -43,12 +52,25 @@ impl Application {
             footage_root: settings.footage_root.clone(),
             sla_target_percent: settings.sla_target_percent as f64,
             officer_list: Default::default(),
+            secret_key,
         };
         tokio::spawn(
             sessions
                 .clone()
                 .delete_expired_every(std::time::Duration::from_secs(600)),
         );
+        // Closed minutes of refused machine-API requests become audit
+        // records, one per client, address and reason.
+        let refusals_db = state.db.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                if let Err(e) = app::fleet::clients::record_refusal_windows(&refusals_db).await {
+                    tracing::warn!(error = %e, "cannot record refused API requests yet");
+                }
+            }
+        });
         let security = crate::security::SecurityConfig {
             public_origin: settings.public_url.clone(),
         };
@@ -109,15 +131,31 @@ fn leptos_options(bound: SocketAddr) -> LeptosOptions {
         .build()
 }
 
+/// Plain routes (not pages, not server functions) that serve a signed-in
+/// person: each asks the policy through the session like a server function.
+/// The router is built from this list and the RBAC sweep checks every entry,
+/// so a new route cannot escape the sweep.
+pub const SESSION_ROUTES: &[&str] = &["/audit/export.csv", "/fleet/sla.csv"];
+
+fn session_route(path: &str) -> axum::routing::MethodRouter<AppState> {
+    match path {
+        "/audit/export.csv" => get(crate::audit_export::export_audit),
+        "/fleet/sla.csv" => get(crate::audit_export::export_sla),
+        other => unreachable!("{other} is in SESSION_ROUTES without a handler"),
+    }
+}
+
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    Router::new()
+    let mut router = Router::new();
+    for path in SESSION_ROUTES {
+        router = router.route(path, session_route(path));
+    }
+    router
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/audit/export.csv", get(crate::audit_export::export_audit))
-        .route("/fleet/sla.csv", get(crate::audit_export::export_sla))
         .leptos_routes_with_context(
             &state,
             routes,

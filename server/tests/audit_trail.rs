@@ -3,13 +3,22 @@
 
 mod common;
 
-use app::audit::{self, AuditAction, AuditActor, AuditEntry, Verification};
+use app::audit::{self, AuditAction, AuditEntry, Verification};
 use app::identity::Role;
 use common::TestDb;
 
+/// The console operator's permit: the records name the operator.
+fn operator() -> app::policy::Permit<app::policy::act::ManageUsers> {
+    app::policy::authorize(
+        &app::identity::console_operator(),
+        app::policy::act::ManageUsers,
+        app::policy::Object::Any,
+    )
+    .unwrap()
+}
+
 fn entry(n: i64) -> AuditEntry {
     AuditEntry {
-        actor: AuditActor::user(n, &format!("user{n}")),
         action: AuditAction::SignIn,
         object_type: "user",
         object_id: format!("user{n}"),
@@ -21,7 +30,10 @@ fn entry(n: i64) -> AuditEntry {
 
 async fn five_records(t: &TestDb) {
     for n in 1..=5 {
-        assert_eq!(audit::record(&t.db, &entry(n)).await.unwrap(), n);
+        assert_eq!(
+            audit::record(&t.db, &operator(), &entry(n)).await.unwrap(),
+            n
+        );
     }
     assert_eq!(
         audit::verify(&t.db).await.unwrap(),
@@ -31,7 +43,7 @@ async fn five_records(t: &TestDb) {
 
 async fn exec(t: &TestDb, sql: &str) {
     sqlx::query(sql)
-        .execute(t.db.pool())
+        .execute(t.db.pool_for_tests())
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
@@ -50,10 +62,10 @@ on_both_backends! {
     async fn the_database_refuses_changes(t: TestDb) {
         five_records(&t).await;
         let update = sqlx::query("UPDATE audit_log SET outcome = 'denied' WHERE seq = 2")
-            .execute(t.db.pool()).await.unwrap_err();
+            .execute(t.db.pool_for_tests()).await.unwrap_err();
         assert!(update.to_string().contains("append-only"), "{update}");
         let delete = sqlx::query("DELETE FROM audit_log WHERE seq = 5")
-            .execute(t.db.pool()).await.unwrap_err();
+            .execute(t.db.pool_for_tests()).await.unwrap_err();
         assert!(delete.to_string().contains("append-only"), "{delete}");
         assert_eq!(audit::verify(&t.db).await.unwrap(), Verification::Intact { records: 5 });
     }
@@ -98,7 +110,7 @@ on_both_backends! {
         // Change record 2's outcome and give it the hash it would then have.
         exec(&t, "UPDATE audit_log SET outcome = 'failed' WHERE seq = 2").await;
         let rows = sqlx::query(&format!("SELECT {} FROM audit_log WHERE seq = 2", audit::RECORD_COLUMNS))
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         use sqlx::Row;
         let mut r = app::audit::AuditRecord {
             seq: rows.get("seq"), at: rows.get("at"), actor_kind: rows.get("actor_kind"),
@@ -107,7 +119,7 @@ on_both_backends! {
             ip: rows.get("ip"), details: rows.get("details"), prev_hash: rows.get("prev_hash"), hash: String::new(),
         };
         r.hash = r.expected_hash();
-        sqlx::query("UPDATE audit_log SET hash = $1 WHERE seq = 2").bind(&r.hash).execute(t.db.pool()).await.unwrap();
+        sqlx::query("UPDATE audit_log SET hash = $1 WHERE seq = 2").bind(&r.hash).execute(t.db.pool_for_tests()).await.unwrap();
         assert_eq!(broken_at(&t).await, 3);
     }
 }
@@ -149,15 +161,15 @@ on_both_backends! {
     async fn a_write_without_its_audit_record_leaves_nothing(t: TestDb) {
         // Make the audit insert fail: the trail's table is gone.
         exec(&t, "ALTER TABLE audit_log RENAME TO audit_log_elsewhere").await;
-        let actor = app::policy::authorize(&app::policy::Principal::Operator, app::policy::Action::ManageUsers).unwrap();
+        let actor = app::policy::authorize(&app::identity::console_operator(), app::policy::act::ManageUsers, app::policy::Object::Any).unwrap();
         let result = app::identity::store::create_user(&t.db, &actor, "test", app::identity::store::NewUser {
             username: "ghost".into(), display_name: "Ghost".into(), roles: vec![Role::Auditor],
             password: "una frase larga y única".into(),
         }).await;
         assert!(result.is_err(), "the write must fail with its audit record");
-        let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(t.db.pool()).await.unwrap();
+        let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(t.db.pool_for_tests()).await.unwrap();
         assert_eq!(users, 0, "the user was written without its audit record");
-        let roles: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM user_roles").fetch_one(t.db.pool()).await.unwrap();
+        let roles: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM user_roles").fetch_one(t.db.pool_for_tests()).await.unwrap();
         assert_eq!(roles, 0);
     }
 }
@@ -168,7 +180,7 @@ on_both_backends! {
         let mut tasks = Vec::new();
         for n in 0..20 {
             let db = t.db.clone();
-            tasks.push(tokio::spawn(async move { audit::record(&db, &entry(n)).await }));
+            tasks.push(tokio::spawn(async move { audit::record(&db, &operator(), &entry(n)).await }));
         }
         for task in tasks {
             task.await.unwrap().unwrap();
@@ -221,7 +233,7 @@ mod browsing {
             assert_eq!(lines[0], "seq,time,actor,action,object,outcome,ip,details");
             assert_eq!(lines.len(), 3, "header and two user.created records: {body}");
             let exported: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'audit.exported'")
-                .fetch_one(t.db.pool()).await.unwrap();
+                .fetch_one(t.db.pool_for_tests()).await.unwrap();
             assert_eq!(exported, 1, "the export is audited");
             assert_eq!(audit::verify(&t.db).await.unwrap(), Verification::Intact { records: page.total + 1 });
         }

@@ -8,7 +8,7 @@ use app::fleet::footage::{FootageView, Verification};
 use app::fleet::sla::SlaView;
 use app::fleet::vehicle::{CoverageLine, CoverageReportView, VehicleView};
 use app::identity::Role;
-use app::policy::{authorize, Action, Principal};
+use app::policy::authorize;
 use common::{create_user, spawn_app, TestDb};
 use serde_json::json;
 
@@ -25,7 +25,7 @@ async fn exec(t: &TestDb, sql: &str, binds: &[&str]) {
     for b in binds {
         q = q.bind(*b);
     }
-    q.execute(t.db.pool()).await.unwrap();
+    q.execute(t.db.pool_for_tests()).await.unwrap();
 }
 
 /// PNC-0451 (both cameras) with officers 10001 (driver) and 10002 (crew);
@@ -59,7 +59,7 @@ async fn timeline(t: &TestDb, t0: i64) {
         sqlx::query("INSERT INTO vehicle_assignments (officer_id, vehicle_id, starts_at, ends_at, role, recorded_by, recorded_at) \
                      VALUES ((SELECT id FROM officers WHERE badge_number = $1), (SELECT id FROM vehicles WHERE plate = $2), $3, $4, $5, 'test', 0)")
             .bind(badge).bind(plate).bind(t0).bind(t0 + 60 * MIN).bind(role)
-            .execute(t.db.pool()).await.unwrap();
+            .execute(t.db.pool_for_tests()).await.unwrap();
     }
 }
 
@@ -101,10 +101,10 @@ on_both_backends! {
     /// as changes of heartbeat status. A run that began more than a day
     /// before the shift still covers it; repeated statuses change nothing.
     async fn long_runs_and_repeated_statuses_count_as_their_segments(t: TestDb) {
-        let now = app::audit::now_ms();
+        let now = app::time::now_ms();
         let t0 = (now - 3 * 60 * MIN) / MIN * MIN;
         timeline(&t, t0).await;
-        let operator = authorize(&Principal::Operator, Action::ManageApiClients).unwrap();
+        let operator = authorize(&app::identity::console_operator(), app::policy::act::ManageApiClients, app::policy::Object::Any).unwrap();
         let (_, token) = app::fleet::clients::create_client(&t.db, &operator, "test", "centro", "footage:write,health:write").await.unwrap();
         let app = spawn_app(&t).await;
         let seg = |cam: &str, from: i64| {
@@ -142,15 +142,15 @@ on_both_backends! {
     /// minutes only. PNC-0452's camera never reported: 0 % of the half
     /// shift since it was registered.
     async fn gaps_are_shift_time_without_footage_or_not_online(t: TestDb) {
-        let now = app::audit::now_ms();
+        let now = app::time::now_ms();
         let t0 = (now - 3 * 60 * MIN) / MIN * MIN;
         timeline(&t, t0).await;
-        let operator = authorize(&Principal::Operator, Action::ManageApiClients).unwrap();
+        let operator = authorize(&app::identity::console_operator(), app::policy::act::ManageApiClients, app::policy::Object::Any).unwrap();
         let (_, token) = app::fleet::clients::create_client(&t.db, &operator, "test", "centro", "footage:write,health:write").await.unwrap();
         // PNC-0452's camera was registered half-way through the shift:
         // nothing is expected of it before.
         sqlx::query("UPDATE cameras SET created_at = $1 WHERE serial = 'PNC-0452-forward'")
-            .bind(t0 + 30 * MIN).execute(t.db.pool()).await.unwrap();
+            .bind(t0 + 30 * MIN).execute(t.db.pool_for_tests()).await.unwrap();
         let app = spawn_app(&t).await;
         send_feed(&app, token.reveal(), t0).await;
 
@@ -198,10 +198,10 @@ on_both_backends! {
     /// they were assigned to) or a vehicle's; each listing is audited; a
     /// monitor may list a vehicle's but not an officer's; the ministry none.
     async fn footage_listings_are_audited_sensitive_reads(t: TestDb) {
-        let now = app::audit::now_ms();
+        let now = app::time::now_ms();
         let t0 = (now - 3 * 60 * MIN) / MIN * MIN;
         timeline(&t, t0).await;
-        let operator = authorize(&Principal::Operator, Action::ManageApiClients).unwrap();
+        let operator = authorize(&app::identity::console_operator(), app::policy::act::ManageApiClients, app::policy::Object::Any).unwrap();
         let (_, token) = app::fleet::clients::create_client(&t.db, &operator, "test", "centro", "footage:write").await.unwrap();
         let app = spawn_app(&t).await;
         let seg = |id: &str, cam: &str, from: i64, to: i64| json!({
@@ -224,7 +224,7 @@ on_both_backends! {
         assert_eq!(lane("forward").segments[0].sha256.len(), 64);
         let audited = sqlx::query_as::<_, (String, String, String)>(
             "SELECT actor_label, object_id, details FROM audit_log WHERE action = 'footage.read'")
-            .fetch_all(t.db.pool()).await.unwrap();
+            .fetch_all(t.db.pool_for_tests()).await.unwrap();
         assert_eq!(audited.len(), 1);
         assert_eq!((audited[0].0.as_str(), audited[0].1.as_str()), ("inv", "10002"));
         assert!(audited[0].2.contains("\"segments\":3"), "{}", audited[0].2);
@@ -248,7 +248,7 @@ on_both_backends! {
         let min = app.signed_in("min", &password).await;
         assert_eq!(app.call(&min, "list_footage", &[("vehicle", "PNC-0451"), ("from", &from), ("to", &to)]).await.status(), 403);
         let reads: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'footage.read'")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         assert_eq!(reads, 3, "the investigator's two listings and the monitor's");
     }
 }
@@ -259,7 +259,7 @@ on_both_backends! {
     /// folder); each check recorded on the segment and in the audit trail.
     async fn segments_are_checked_against_their_files(t: TestDb) {
         use sha2::{Digest, Sha256};
-        let now = app::audit::now_ms();
+        let now = app::time::now_ms();
         let t0 = (now - 3 * 60 * MIN) / MIN * MIN;
         timeline(&t, t0).await;
         let root = tempfile::tempdir().unwrap();
@@ -267,7 +267,7 @@ on_both_backends! {
         std::fs::write(root.path().join("pnc/a.mp4"), b"cabin video, 5 minutes").unwrap();
         std::fs::write(root.path().join("pnc/b.mp4"), b"a file that was altered").unwrap();
         let sha = |b: &[u8]| hex::encode(Sha256::digest(b));
-        let operator = authorize(&Principal::Operator, Action::ManageApiClients).unwrap();
+        let operator = authorize(&app::identity::console_operator(), app::policy::act::ManageApiClients, app::policy::Object::Any).unwrap();
         let (_, token) = app::fleet::clients::create_client(&t.db, &operator, "test", "centro", "footage:write").await.unwrap();
         let dir = root.path().to_path_buf();
         let app = common::spawn_app_with(&t, move |s| s.footage_root = Some(dir)).await;
@@ -289,13 +289,13 @@ on_both_backends! {
             let v: Verification = app.call(&inv, "verify_segment", &[("segment", id)]).await.json().await.unwrap();
             assert_eq!(v.result, expected, "{id}: {v:?}");
             let stored: Option<String> = sqlx::query_scalar("SELECT verify_result FROM footage_segments WHERE segment = $1")
-                .bind(id).fetch_one(t.db.pool()).await.unwrap();
+                .bind(id).fetch_one(t.db.pool_for_tests()).await.unwrap();
             assert_eq!(stored.as_deref(), Some(expected));
         }
         let c: Verification = app.call(&inv, "verify_segment", &[("segment", "C")]).await.json().await.unwrap();
         assert!(c.detail.contains("outside the footage folder"), "{c:?}");
         let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'footage.verified'")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         assert_eq!(audited, 5);
         assert_eq!(app.call(&inv, "verify_segment", &[("segment", "Z")]).await.status(), 422);
 
@@ -318,12 +318,12 @@ on_both_backends! {
     /// export is audited.
     async fn the_sla_report_adds_up_shift_time(t: TestDb) {
         use chrono::TimeZone;
-        let now = app::audit::now_ms();
+        let now = app::time::now_ms();
         let t0 = (now - 3 * 60 * MIN) / MIN * MIN;
         timeline(&t, t0).await;
         sqlx::query("UPDATE cameras SET created_at = $1 WHERE serial = 'PNC-0452-forward'")
-            .bind(t0 + 30 * MIN).execute(t.db.pool()).await.unwrap();
-        let operator = authorize(&Principal::Operator, Action::ManageApiClients).unwrap();
+            .bind(t0 + 30 * MIN).execute(t.db.pool_for_tests()).await.unwrap();
+        let operator = authorize(&app::identity::console_operator(), app::policy::act::ManageApiClients, app::policy::Object::Any).unwrap();
         let (_, token) = app::fleet::clients::create_client(&t.db, &operator, "test", "centro", "footage:write,health:write").await.unwrap();
         let app = spawn_app(&t).await;
         send_feed(&app, token.reveal(), t0).await;
@@ -348,7 +348,7 @@ on_both_backends! {
         assert!(body.contains(&format!("{month},fleet,,\"\",2.50,1.25,50.0,98.0,yes")), "{body}");
         assert!(body.contains("camera_below_target,PNC-0452 forward"), "{body}");
         let exported: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'report.exported' AND object_id = $1")
-            .bind(&month).fetch_one(t.db.pool()).await.unwrap();
+            .bind(&month).fetch_one(t.db.pool_for_tests()).await.unwrap();
         assert_eq!(exported, 1);
     }
 }

@@ -21,7 +21,11 @@ async fn content(t: &TestDb) -> String {
          JOIN badges b ON b.id = a.badge_id JOIN officers o ON o.id = a.officer_id ORDER BY b.chip_id",
     ];
     for sql in queries {
-        for row in sqlx::query(sql).fetch_all(t.db.pool()).await.unwrap() {
+        for row in sqlx::query(sql)
+            .fetch_all(t.db.pool_for_tests())
+            .await
+            .unwrap()
+        {
             for i in 0..row.len() {
                 let cell = row
                     .try_get::<String, _>(i)
@@ -38,7 +42,7 @@ async fn content(t: &TestDb) -> String {
 
 async fn count(t: &TestDb, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
-        .fetch_one(t.db.pool())
+        .fetch_one(t.db.pool_for_tests())
         .await
         .unwrap()
 }
@@ -72,10 +76,10 @@ on_both_backends! {
             summary.stations as i64
         );
         let chiantla: String = sqlx::query_scalar("SELECT name FROM units WHERE code = '13-02'")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         assert_eq!(chiantla, "Chiantla");
         let chip: String = sqlx::query_scalar("SELECT chip_id FROM badges WHERE chip_id = 'CHIP-0004000'")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         assert_eq!(chip, "CHIP-0004000");
         // Every police station has a patrol car; ranks include the leadership.
         assert_eq!(
@@ -217,7 +221,7 @@ on_both_backends! {
 
         // The control center's client: a real token, kept as its hash.
         let client = sqlx::query("SELECT id, name, token_hash, token_hint, scopes, created_by, disabled FROM api_clients")
-            .fetch_all(t.db.pool()).await.unwrap();
+            .fetch_all(t.db.pool_for_tests()).await.unwrap();
         assert_eq!(client.len(), 1);
         let client = &client[0];
         let client_id: i64 = client.get(0);
@@ -240,7 +244,7 @@ on_both_backends! {
         let row = sqlx::query("SELECT f.segment, f.uri, f.sha256, f.bytes, f.starts_at, v.plate, c.placement \
                                FROM footage_segments f JOIN cameras c ON c.id = f.camera_id \
                                JOIN vehicles v ON v.id = c.vehicle_id ORDER BY f.segment LIMIT 1")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         let (segment, uri, sha): (String, String, String) = (row.get(0), row.get(1), row.get(2));
         let plate: String = row.get(5);
         let code = if row.get::<String, _>(6) == "cabin" { "CAB" } else { "FWD" };
@@ -251,17 +255,19 @@ on_both_backends! {
         assert!((150_000_000..=220_000_000).contains(&row.get::<i64, _>(3)));
 
         // The re-sent segments: refused, audited against the stored one.
-        let audited = n(format!("SELECT COUNT(*) FROM audit_log a JOIN footage_segments f ON f.segment = a.object_id \
+        let audited = n("SELECT COUNT(*) FROM audit_log a JOIN footage_segments f ON f.segment = a.object_id \
                  WHERE a.action = 'ingest.integrity_conflict' AND a.outcome = 'denied' \
-                 AND a.object_type = 'footage_segment' AND a.actor_kind = 'api_client' \
-                 AND a.actor_id = {client_id} AND a.actor_label = 'centro-de-control' AND a.ip = 'demo' \
+                 AND a.object_type = 'footage_segment' AND a.actor_kind = 'demo' \
+                 AND a.actor_id IS NULL AND a.actor_label = 'demo-data' AND a.ip = 'demo' \
                  AND a.details LIKE '%\"stored_sha256\":\"' || f.sha256 || '\"%' \
-                 AND a.details LIKE '%\"offered_sha256\":%' AND a.details LIKE '%\"index\":%'")).await;
+                 AND a.details LIKE '%\"offered_sha256\":%' AND a.details LIKE '%\"index\":%'".into()).await;
         assert!(audited >= 3, "{audited} integrity conflicts audited");
-        assert_eq!(n("SELECT COUNT(*) FROM audit_log".into()).await, audited);
+        // …and the one record of the load itself, by the demo loader too.
+        assert_eq!(n("SELECT COUNT(*) FROM audit_log".into()).await, audited + 1);
+        assert_eq!(n("SELECT COUNT(*) FROM audit_log WHERE action = 'demo_data.loaded' AND actor_label = 'demo-data'".into()).await, 1);
         assert_eq!(
             app::audit::verify(&t.db).await.unwrap(),
-            app::audit::Verification::Intact { records: audited }
+            app::audit::Verification::Intact { records: audited + 1 }
         );
     }
 }

@@ -5,14 +5,14 @@ mod common;
 
 use app::fleet::board::{BoardView, CameraState};
 use app::identity::Role;
-use app::policy::{authorize, Action, Principal};
+use app::policy::authorize;
 use common::{create_user, spawn_app_with, TestDb};
 use serde_json::json;
 
 /// Region 01 (station 01-01) with PNC-0451 (two cameras) and PNC-0452
 /// (a forward camera only); region 02 with PNC-0900.
 async fn fleet(t: &TestDb) {
-    let db = t.db.pool();
+    let db = t.db.pool_for_tests();
     for (code, kind, parent) in [
         ("00", "national", None),
         ("01", "region", Some("00")),
@@ -65,10 +65,10 @@ on_both_backends! {
     /// not heard from for longer than the setting is silent.
     async fn the_board_shows_what_the_cameras_said(t: TestDb) {
         fleet(&t).await;
-        let operator = authorize(&Principal::Operator, Action::ManageApiClients).unwrap();
+        let operator = authorize(&app::identity::console_operator(), app::policy::act::ManageApiClients, app::policy::Object::Any).unwrap();
         let (_, token) = app::fleet::clients::create_client(&t.db, &operator, "test", "centro", "health:write,footage:write").await.unwrap();
         let app = spawn_app_with(&t, |s| s.camera_silent = std::time::Duration::from_secs(5 * 60)).await;
-        let now = app::audit::now_ms();
+        let now = app::time::now_ms();
         let beats = json!([
             { "vehicle": "PNC-0451", "camera": "cabin", "ts": rfc3339(now - 60_000), "status": "tamper" },
             { "vehicle": "PNC-0451", "camera": "forward", "ts": rfc3339(now - 120_000), "status": "online" },
@@ -117,11 +117,11 @@ on_both_backends! {
         // not count.
         sqlx::query("INSERT INTO officers (badge_number, given_names, family_names, rank, unit_id, status, hire_date, created_at, updated_at) \
                      VALUES ('10001', 'Ana', 'Xicará', 'agente', (SELECT id FROM units WHERE code = '01-01'), 'active', '2010-05-01', 0, 0)")
-            .execute(t.db.pool()).await.unwrap();
+            .execute(t.db.pool_for_tests()).await.unwrap();
         for (plate, from, to) in [("PNC-0451", now - 3_600_000, now + 7 * 3_600_000), ("PNC-0900", now - 9 * 3_600_000, now - 3_600_000)] {
             sqlx::query("INSERT INTO vehicle_assignments (officer_id, vehicle_id, starts_at, ends_at, role, recorded_by, recorded_at) \
                          VALUES ((SELECT id FROM officers WHERE badge_number = '10001'), (SELECT id FROM vehicles WHERE plate = $1), $2, $3, 'driver', 'test', 0)")
-                .bind(plate).bind(from).bind(to).execute(t.db.pool()).await.unwrap();
+                .bind(plate).bind(from).bind(to).execute(t.db.pool_for_tests()).await.unwrap();
         }
         let board: BoardView = app.call(&monitor, "fleet_board", &[]).await.json().await.unwrap();
         let plates: Vec<(&str, bool)> = board.vehicles.iter().map(|v| (v.plate.as_str(), v.on_shift)).collect();

@@ -127,7 +127,7 @@ on_both_backends! {
             .send().await.unwrap();
         assert_eq!(no_origin.status(), 403, "no Origin and no Referer: refused");
         let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in'")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         assert_eq!(sessions, 0, "the refused requests signed nobody in");
         app.signed_in("ana", &password).await;
     }

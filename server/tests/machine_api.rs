@@ -5,14 +5,14 @@
 
 mod common;
 
-use app::policy::{authorize, Action, Principal};
+use app::policy::authorize;
 use common::{create_user, spawn_app, TestApp, TestDb};
 use serde_json::{json, Value};
 
 /// A fleet of two cars: PNC-0451 with both cameras, PNC-0452 with only a
 /// forward camera.
 async fn fleet(t: &TestDb) {
-    let db = t.db.pool();
+    let db = t.db.pool_for_tests();
     sqlx::query("INSERT INTO units (code, name, kind, parent_id, created_at) VALUES ('00', 'DG', 'national', NULL, 0)")
         .execute(db).await.unwrap();
     for (plate, cams) in [
@@ -38,7 +38,12 @@ async fn fleet(t: &TestDb) {
 
 /// Makes a client as the command line would and returns its token.
 async fn token(t: &TestDb, name: &str, scopes: &str) -> String {
-    let operator = authorize(&Principal::Operator, Action::ManageApiClients).unwrap();
+    let operator = authorize(
+        &app::identity::console_operator(),
+        app::policy::act::ManageApiClients,
+        app::policy::Object::Any,
+    )
+    .unwrap();
     let (_, token) = app::fleet::clients::create_client(&t.db, &operator, "test", name, scopes)
         .await
         .unwrap();
@@ -82,7 +87,7 @@ async fn post(
 
 async fn count(t: &TestDb, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
-        .fetch_one(t.db.pool())
+        .fetch_one(t.db.pool_for_tests())
         .await
         .unwrap()
 }
@@ -128,18 +133,18 @@ on_both_backends! {
         assert_eq!(count(&t, "SELECT COUNT(*) FROM footage_segments").await, 3);
         // Stored in UTC, whatever offset was sent.
         let start: i64 = sqlx::query_scalar("SELECT starts_at FROM footage_segments WHERE segment = 'S-OFFSET'")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         assert_eq!(start, 1_366_122_000_000);
         // The batch is audited, as the client.
         let actor: String = sqlx::query_scalar(
             "SELECT actor_kind || ':' || actor_label FROM audit_log WHERE action = 'footage.ingested'")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         assert_eq!(actor, "api_client:centro");
         // The camera's last footage moved to the newest segment's end.
         let last: i64 = sqlx::query_scalar(
             "SELECT c.last_footage_at FROM cameras c JOIN vehicles v ON v.id = c.vehicle_id \
              WHERE v.plate = 'PNC-0451' AND c.placement = 'forward'")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         assert_eq!(last, 1_366_122_000_000 + 5 * 60_000);
     }
 }
@@ -172,13 +177,13 @@ on_both_backends! {
         assert_eq!(answer["rejected"][0]["index"], 1);
         assert!(error.starts_with("integrity: segment S-2 is stored with sha256 "), "{error}");
         let stored: String = sqlx::query_scalar("SELECT sha256 FROM footage_segments WHERE segment = 'S-2'")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         assert_eq!(stored, segment("S-2", "forward", 0)["sha256"].as_str().unwrap());
         // The batch's first, all-new attempt was undone: S-3 is stored once.
         assert_eq!(count(&t, "SELECT COUNT(*) FROM footage_segments").await, 3);
         let row = sqlx::query_as::<_, (String, String, String, String)>(
             "SELECT actor_label, object_type, outcome, details FROM audit_log WHERE action = 'ingest.integrity_conflict'")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         assert_eq!((row.0.as_str(), row.1.as_str(), row.2.as_str()), ("centro", "footage_segment", "denied"));
         let details: Value = serde_json::from_str(&row.3).unwrap();
         assert_eq!(details["offered_sha256"], "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
@@ -239,7 +244,7 @@ on_both_backends! {
         let res = browser.post(app.url(path)).header("content-type", "application/json").body(body()).send().await.unwrap();
         assert_eq!(res.status(), 401);
 
-        let operator = authorize(&Principal::Operator, Action::ManageApiClients).unwrap();
+        let operator = authorize(&app::identity::console_operator(), app::policy::act::ManageApiClients, app::policy::Object::Any).unwrap();
         app::fleet::clients::set_disabled(&t.db, &operator, "test", "salud", true).await.unwrap();
         let (status, answer) = post(&app, "/api/v1/ingest/heartbeats", Some(&health), "application/json", beat).await;
         assert_eq!(status, 403);
@@ -280,7 +285,7 @@ on_both_backends! {
             ],
         };
         for sql in &trigger {
-            sqlx::query(sql).execute(t.db.pool()).await.unwrap();
+            sqlx::query(sql).execute(t.db.pool_for_tests()).await.unwrap();
         }
         let records: Vec<Value> = (0..600).map(|i| {
             let mut s = segment(&format!("S-{i:04}"), if i % 2 == 0 { "cabin" } else { "forward" }, 0);
@@ -300,7 +305,7 @@ on_both_backends! {
             app::store::Backend::Sqlite => "DROP TRIGGER disk_full",
             app::store::Backend::Postgres => "DROP TRIGGER disk_full ON footage_segments",
         };
-        sqlx::query(drop).execute(t.db.pool()).await.unwrap();
+        sqlx::query(drop).execute(t.db.pool_for_tests()).await.unwrap();
         let (status, answer) = post(&app, "/api/v1/ingest/footage", Some(&token), "application/json", array(&records)).await;
         assert_eq!(status, 200, "{answer}");
         assert_eq!(answer["accepted"], 600);
@@ -335,7 +340,7 @@ on_both_backends! {
         let state = sqlx::query_as::<_, (String, i64)>(
             "SELECT c.last_status, c.last_status_at FROM cameras c JOIN vehicles v ON v.id = c.vehicle_id \
              WHERE v.plate = 'PNC-0451' AND c.placement = 'cabin'")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         assert_eq!(state, ("tamper".to_string(), 1_366_121_400_000));
         // Again: duplicates. Same moment, another status: integrity.
         let again = [beat("2013-04-16T14:00:00Z", "online"), beat("2013-04-16T14:10:00Z", "online")];

@@ -11,7 +11,7 @@ use app::identity::Role;
 use app::officers::import::{ImportKind, ImportReport};
 use app::officers::importer;
 use app::officers::{OfficerProfile, TestRow};
-use app::policy::{authorize, Principal};
+use app::policy::authorize;
 use common::{create_user, spawn_app, TestApp};
 
 fn field_of(e: AppError) -> (String, String) {
@@ -28,7 +28,7 @@ async fn refused_field(res: reqwest::Response) -> (String, String) {
 
 async fn count(t: &common::TestDb, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
-        .fetch_one(t.db.pool())
+        .fetch_one(t.db.pool_for_tests())
         .await
         .unwrap()
 }
@@ -98,7 +98,7 @@ on_both_backends! {
         assert!(page.rows.iter().any(|r| r.badge_number == "990001"));
 
         let existing: String = sqlx::query_scalar("SELECT badge_number FROM officers ORDER BY badge_number LIMIT 1")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         let dup: Vec<(&str, &str)> = NEW_OFFICER.iter().map(|(k, v)| if *k == "badge_number" { (*k, existing.as_str()) } else { (*k, *v) }).collect();
         let (f, reason) = refused_field(app.call(&c, "create_officer", &dup).await).await;
         assert_eq!(f, "badge_number");
@@ -114,7 +114,7 @@ on_both_backends! {
         assert_eq!((p.rank.as_str(), p.unit_code.as_str()), ("oficial_tercero", "01-01"));
         assert_eq!(p.national_id.as_deref(), Some("•••• ••••• 1301"));
         let details: String = sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'officer.updated'")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         assert!(details.contains("\"rank\"") && details.contains("oficial_tercero") && !details.contains("national_id"), "{details}");
         assert_eq!(count(&t, "SELECT COUNT(*) FROM audit_log WHERE action = 'officer.created' AND object_id = '990001'").await, 1);
         // Saving again without a change writes nothing.
@@ -132,7 +132,7 @@ on_both_backends! {
         let app = spawn_app(&t).await;
         let c = app.signed_in("ana", &inv).await;
         let badge: String = sqlx::query_scalar("SELECT badge_number FROM officers WHERE status = 'active' ORDER BY badge_number LIMIT 1")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         let add = |vehicle: &'static str, from: &'static str, to: &'static str| {
             let (app, c, badge) = (&app, c.clone(), badge.clone());
             async move {
@@ -184,7 +184,7 @@ on_both_backends! {
         let badges: Vec<String> = sqlx::query_scalar(
             "SELECT o.badge_number FROM officers o JOIN badge_assignments a ON a.officer_id = o.id \
              WHERE a.valid_to IS NULL ORDER BY o.badge_number LIMIT 2")
-            .fetch_all(t.db.pool()).await.unwrap();
+            .fetch_all(t.db.pool_for_tests()).await.unwrap();
         let (a, b) = (badges[0].as_str(), badges[1].as_str());
         let give = |badge: &str, chip: &'static str, from: &'static str| {
             let (app, c, badge) = (&app, c.clone(), badge.to_string());
@@ -224,7 +224,7 @@ on_both_backends! {
         let c = app.signed_in("ana", &inv).await;
         let (badge, hired): (String, String) = sqlx::query_as(
             "SELECT badge_number, hire_date FROM officers WHERE hire_date > '2005-01-01' AND hire_date < '2020-01-01' ORDER BY hire_date DESC LIMIT 1")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         let test = |kind: &'static str, date: String, result: &'static str, examiner: &'static str| {
             let (app, c, badge) = (&app, c.clone(), badge.clone());
             async move {
@@ -252,7 +252,7 @@ on_both_backends! {
         assert!(rows.iter().any(|r| r.kind == "polygraph" && r.date == "2026-01-10" && r.result == "fail" && r.recorded_by == "ana"));
         let read: (String, String) = sqlx::query_as(
             "SELECT actor_label, object_id FROM audit_log WHERE action = 'confidence_tests.read' ORDER BY seq DESC LIMIT 1")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         assert_eq!(read, ("aud".to_string(), badge.clone()));
         assert_eq!(count(&t, "SELECT COUNT(*) FROM audit_log WHERE action = 'confidence_tests.read'").await, reads_before + 1);
 
@@ -272,7 +272,12 @@ on_both_backends! {
 }
 
 async fn run_import(t: &common::TestDb, kind: ImportKind, csv: &str) -> ImportReport {
-    let actor = authorize(&Principal::Operator, kind.action()).unwrap();
+    let actor = authorize(
+        &app::identity::console_operator(),
+        app::policy::act::ImportRecords,
+        app::policy::Object::Import(kind.record_kind()),
+    )
+    .unwrap();
     importer::import(&t.db, &actor, "local", kind, csv.as_bytes(), &|_| {})
         .await
         .unwrap()
@@ -295,14 +300,14 @@ on_both_backends! {
         assert_eq!((r.rows, r.inserted, r.updated, r.unchanged), (3, 3, 0, 0));
         assert_eq!(r.sha256.len(), 64);
         let name: String = sqlx::query_scalar("SELECT given_names FROM officers WHERE badge_number = '880002'")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         assert_eq!(name, "María de los Ángeles", "a quoted field, accents kept");
 
         let again = run_import(&t, ImportKind::Officers, OFFICERS_CSV).await;
         assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 3));
         assert_eq!(again.sha256, r.sha256);
         let audit: Vec<String> = sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'records.imported' ORDER BY seq")
-            .fetch_all(t.db.pool()).await.unwrap();
+            .fetch_all(t.db.pool_for_tests()).await.unwrap();
         assert_eq!(audit.len(), 2);
         assert!(audit[0].contains(&r.sha256) && audit[0].contains("\"rows\":3"), "{}", audit[0]);
 
@@ -310,7 +315,7 @@ on_both_backends! {
         let r = run_import(&t, ImportKind::Officers, &promoted).await;
         assert_eq!((r.inserted, r.updated, r.unchanged), (0, 1, 2));
         let (rank, status): (String, String) = sqlx::query_as("SELECT rank, status FROM officers WHERE badge_number = '880001'")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         assert_eq!((rank.as_str(), status.as_str()), ("subinspector", "suspended"));
         assert_eq!(count(&t, "SELECT COUNT(*) FROM officer_status_history h JOIN officers o ON o.id = h.officer_id WHERE o.badge_number = '880001'").await, 1);
     }
@@ -355,7 +360,7 @@ badge_number,given_names,family_names,rank,unit,status,hire_date,national_id
         assert_eq!(count(&t, "SELECT COUNT(*) FROM audit_log").await, audit_before);
 
         let not_utf8 = b"badge_number,given_names,family_names,rank,unit,status,hire_date,national_id\n880001,Jos\xe9,Ixcoy,agente,13-02,active,2012-05-02,\n";
-        let actor = authorize(&Principal::Operator, ImportKind::Officers.action()).unwrap();
+        let actor = authorize(&app::identity::console_operator(), app::policy::act::ImportRecords, app::policy::Object::Import(ImportKind::Officers.record_kind())).unwrap();
         let r = importer::import(&t.db, &actor, "local", ImportKind::Officers, not_utf8, &|_| {}).await.unwrap();
         assert_eq!(r.problems.len(), 1);
         assert_eq!(r.problems[0].line, 2);
@@ -370,7 +375,7 @@ on_both_backends! {
     async fn assignment_and_test_files_keep_the_rules(t: TestDb) {
         server::demo::load(&t.db, server::demo::Scale::Small, 2013).await.unwrap();
         let badge: String = sqlx::query_scalar("SELECT badge_number FROM officers WHERE status = 'active' ORDER BY badge_number LIMIT 1")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         let good = format!("\
 badge_number,vehicle,from,to,role
 {badge},PNC-0451,2026-02-01T06:00,2026-02-01T18:00,driver

@@ -34,7 +34,7 @@ on_both_backends! {
         // An accented family name, typed without accents and in capitals.
         let accented: String = sqlx::query_scalar(
             "SELECT family_names FROM officers WHERE family_names LIKE '%á%' ORDER BY badge_number LIMIT 1")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         let plain = app::officers::search::fold(&accented).to_uppercase();
         let found = page(&app, &c, &[("q", &plain)]).await;
         assert!(found.total > 0);
@@ -87,9 +87,9 @@ on_both_backends! {
         let sup = create_user(&t.db, "jefa", &[Role::Supervisor]).await;
         let app = spawn_app(&t).await;
         let badge: String = sqlx::query_scalar("SELECT badge_number FROM officers ORDER BY badge_number LIMIT 1")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         let stored: String = sqlx::query_scalar("SELECT national_id FROM officers WHERE badge_number = $1")
-            .bind(&badge).fetch_one(t.db.pool()).await.unwrap();
+            .bind(&badge).fetch_one(t.db.pool_for_tests()).await.unwrap();
 
         let investigator = app.signed_in("ana", &inv).await;
         let p: OfficerProfile = app.call(&investigator, "get_officer", &[("badge_number", &badge)]).await.json().await.unwrap();
@@ -137,7 +137,7 @@ on_both_backends! {
         let app = spawn_app(&t).await;
         let (badge, hired): (String, String) = sqlx::query_as(
             "SELECT badge_number, hire_date FROM officers WHERE status = 'active' ORDER BY badge_number LIMIT 1")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         let investigator = app.signed_in("ana", &inv).await;
         let change = |status: &'static str, date: String, reason: &'static str| {
             let badge = badge.clone();
@@ -166,7 +166,7 @@ on_both_backends! {
             assert_eq!(field_of(res.json().await.unwrap()), field, "{status} {date} {reason:?}");
         }
         let untouched: String = sqlx::query_scalar("SELECT status FROM officers WHERE badge_number = $1")
-            .bind(&badge).fetch_one(t.db.pool()).await.unwrap();
+            .bind(&badge).fetch_one(t.db.pool_for_tests()).await.unwrap();
         assert_eq!(untouched, "active", "nothing half written");
 
         assert!(hired.as_str() < "2026-01-10");
@@ -179,7 +179,7 @@ on_both_backends! {
         assert_eq!(p.history.len(), 1);
         assert_eq!(p.history[0].recorded_by, "ana");
         let audited: String = sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'officer.status_changed'")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         assert!(audited.contains("\"from\":\"active\"") && audited.contains("\"to\":\"suspended\""), "{audited}");
 
         let auditor = app.signed_in("aud", &aud).await;
@@ -230,7 +230,7 @@ on_both_backends! {
 
         // A change by hand in the database (as another tool would make it).
         sqlx::query("UPDATE officers SET rank = 'inspector' WHERE badge_number = '777001'")
-            .execute(t.db.pool()).await.unwrap();
+            .execute(t.db.pool_for_tests()).await.unwrap();
         let rows = page(&one, &c1, &[("q", "777001")]).await.rows;
         assert_eq!(rows[0].rank, "inspector");
     }

@@ -14,8 +14,12 @@ use common::{create_user, spawn_app};
 enum Allowed {
     /// Anyone, signed in or not.
     Anyone,
-    /// Any signed-in person, whatever their roles.
+    /// Any signed-in person, whatever their roles, once their password and
+    /// second factor are in order.
     SignedIn,
+    /// Any signed-in person, even one who must first change their password
+    /// (their own account is all they may touch).
+    OwnAccount,
     /// Holders of these roles only.
     Roles(&'static [Role]),
 }
@@ -63,16 +67,16 @@ const SERVER_FUNCTIONS: &[Entry] = &[
     ),
     ("who_am_i", &[], Allowed::Anyone),
     ("get_status", &[], Allowed::SignedIn),
-    ("sign_out", &[], Allowed::SignedIn),
+    ("sign_out", &[], Allowed::OwnAccount),
     (
         "change_password",
         &[
             ("current_password", "wrong"),
             ("new_password", "a new long phrase"),
         ],
-        Allowed::SignedIn,
+        Allowed::OwnAccount,
     ),
-    ("begin_totp", &[], Allowed::SignedIn),
+    ("begin_totp", &[], Allowed::OwnAccount),
     ("list_officers", &[], OFFICER_READERS),
     ("get_officer", &[("badge_number", "none")], OFFICER_READERS),
     ("list_units", &[], OFFICER_READERS),
@@ -91,7 +95,7 @@ const SERVER_FUNCTIONS: &[Entry] = &[
         ],
         Allowed::Roles(&[Role::Investigator, Role::Supervisor]),
     ),
-    ("confirm_totp", &[("code", "000000")], Allowed::SignedIn),
+    ("confirm_totp", &[("code", "000000")], Allowed::OwnAccount),
     (
         "create_officer",
         &[
@@ -281,13 +285,116 @@ const ROUTES: &[(&str, Allowed)] = &[
 /// Routes open to everyone by design.
 const PUBLIC_ROUTES: &[&str] = &["/healthz", "/readyz", "/api/v1/openapi.json"];
 
-fn allowed(rule: Allowed, role: Option<Role>) -> bool {
-    match (rule, role) {
-        (Allowed::Anyone, _) => true,
-        (_, None) => false,
-        (Allowed::SignedIn, Some(_)) => true,
-        (Allowed::Roles(roles), Some(r)) => roles.contains(&r),
+/// Who the sweep calls as: nobody, one role each, accounts holding two
+/// roles, and an account that must change its password first.
+struct Caller {
+    label: String,
+    roles: Vec<Role>,
+    must_change_password: bool,
+}
+
+fn callers() -> Vec<Caller> {
+    let mut all = vec![Caller {
+        label: "anonymous".into(),
+        roles: vec![],
+        must_change_password: false,
+    }];
+    for &role in Role::ALL {
+        all.push(Caller {
+            label: role.as_str().into(),
+            roles: vec![role],
+            must_change_password: false,
+        });
     }
+    for pair in [
+        [Role::Monitor, Role::Ministry],
+        [Role::Investigator, Role::Auditor],
+        [Role::Admin, Role::Monitor],
+    ] {
+        all.push(Caller {
+            label: format!("{}-{}", pair[0].as_str(), pair[1].as_str()),
+            roles: pair.to_vec(),
+            must_change_password: false,
+        });
+    }
+    all.push(Caller {
+        label: "supervisor-who-must-change-password".into(),
+        roles: vec![Role::Supervisor],
+        must_change_password: true,
+    });
+    all
+}
+
+fn allowed(rule: Allowed, caller: &Caller) -> bool {
+    let signed_in = !caller.roles.is_empty();
+    match rule {
+        Allowed::Anyone => true,
+        Allowed::OwnAccount => signed_in,
+        Allowed::SignedIn => signed_in && !caller.must_change_password,
+        Allowed::Roles(roles) => {
+            !caller.must_change_password && caller.roles.iter().any(|r| roles.contains(r))
+        }
+    }
+}
+
+/// What the database holds, outside the audit trail and the session and
+/// rate-limit bookkeeping: a refused write must leave it exactly as it was.
+async fn fingerprint(db: &app::store::Db) -> Vec<(String, i64)> {
+    let catalog = match db.backend() {
+        app::store::Backend::Sqlite => {
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        }
+        app::store::Backend::Postgres => {
+            "SELECT tablename::TEXT FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+        }
+    };
+    let skip = [
+        "audit_log",
+        "audit_head",
+        "_sqlx_migrations",
+        "tower_sessions",
+        "sign_in_failures",
+        "api_refusals",
+        "api_refusal_windows",
+        "change_counters",
+    ];
+    let tables: Vec<String> = sqlx::query_scalar(catalog)
+        .fetch_all(db.pool_for_tests())
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for table in tables.into_iter().filter(|t| !skip.contains(&t.as_str())) {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(db.pool_for_tests())
+            .await
+            .unwrap();
+        out.push((table, n));
+    }
+    for (what, sql) in [
+        (
+            "users changed",
+            "SELECT CAST(COALESCE(SUM(updated_at), 0) AS BIGINT) FROM users",
+        ),
+        (
+            "officers changed",
+            "SELECT CAST(COALESCE(SUM(updated_at), 0) AS BIGINT) FROM officers",
+        ),
+        (
+            "clients disabled",
+            "SELECT CAST(COALESCE(SUM(disabled), 0) AS BIGINT) FROM api_clients",
+        ),
+        (
+            "client scopes",
+            "SELECT CAST(COALESCE(SUM(LENGTH(scopes)), 0) AS BIGINT) FROM api_clients",
+        ),
+    ] {
+        let n: i64 = sqlx::query_scalar(sql)
+            .fetch_one(db.pool_for_tests())
+            .await
+            .unwrap();
+        out.push((what.to_string(), n));
+    }
+    out
 }
 
 /// Whether the policy refused the call (as opposed to the call failing for
@@ -321,17 +428,29 @@ on_both_backends! {
             checked.push(endpoint.to_string());
         }
 
-        let mut principals: Vec<Option<Role>> = vec![None];
-        principals.extend(Role::ALL.iter().copied().map(Some));
+        for path in server::startup::SESSION_ROUTES {
+            assert!(
+                ROUTES.iter().any(|(p, _)| p == path),
+                "route {path} is not in the RBAC sweep's ROUTES: add who may open it"
+            );
+        }
         let mut failures = Vec::new();
-        for principal in principals {
-            let client = match principal {
-                None => app.browser(),
-                Some(role) => {
-                    let name = format!("sweep-{}", role.as_str());
-                    let password = create_user(&t.db, &name, &[role]).await;
-                    app.signed_in(&name, &password).await
+        for caller in callers() {
+            let who = caller.label.as_str();
+            let client = if caller.roles.is_empty() {
+                app.browser()
+            } else {
+                let name = format!("sweep-{who}");
+                let password = create_user(&t.db, &name, &caller.roles).await;
+                let client = app.signed_in(&name, &password).await;
+                if caller.must_change_password {
+                    sqlx::query("UPDATE users SET must_change_password = 1 WHERE username = $1")
+                        .bind(&name)
+                        .execute(t.db.pool_for_tests())
+                        .await
+                        .unwrap();
                 }
+                client
             };
             // sign_out last: it ends the session the others need.
             let mut order: Vec<_> = SERVER_FUNCTIONS.iter().collect();
@@ -340,9 +459,8 @@ on_both_backends! {
                 let status = client.get(app.url(path)).send().await.unwrap().status();
                 assert!(!status.is_server_error(), "{path}: {status}");
                 let was_refused = status == 401 || status == 403;
-                let expected = allowed(*rule, principal);
+                let expected = allowed(*rule, &caller);
                 if was_refused == expected {
-                    let who = principal.map(|r| r.as_str()).unwrap_or("anonymous");
                     failures.push(format!("GET {path} as {who}: {status}"));
                 }
             }
@@ -350,7 +468,6 @@ on_both_backends! {
                 let res = client.post(app.url(path)).header("content-type", "application/json")
                     .body("[]").send().await.unwrap();
                 if res.status() != 401 {
-                    let who = principal.map(|r| r.as_str()).unwrap_or("anonymous");
                     failures.push(format!("POST {path} with the session of {who}: {} (must be 401)", res.status()));
                 }
             }
@@ -359,6 +476,7 @@ on_both_backends! {
                     failures.push(format!("{endpoint} is in the table but not registered"));
                     continue;
                 }
+                let before = fingerprint(&t.db).await;
                 let res = if JSON_INPUT.contains(endpoint) {
                     let body: serde_json::Map<String, serde_json::Value> =
                         args.iter().map(|(k, v)| (k.to_string(), serde_json::Value::from(*v))).collect();
@@ -367,9 +485,14 @@ on_both_backends! {
                     app.call(&client, endpoint, args).await
                 };
                 let was_refused = refused(res).await;
-                let expected = allowed(*rule, principal);
+                if was_refused {
+                    let after = fingerprint(&t.db).await;
+                    if after != before {
+                        failures.push(format!("{endpoint} as {who} was refused but changed the database: {before:?} -> {after:?}"));
+                    }
+                }
+                let expected = allowed(*rule, &caller);
                 if was_refused == expected {
-                    let who = principal.map(|r| r.as_str()).unwrap_or("anonymous");
                     failures.push(format!(
                         "{endpoint} as {who}: {} but the matrix says {}",
                         if was_refused { "refused" } else { "allowed" },

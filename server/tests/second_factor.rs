@@ -7,7 +7,7 @@ use app::identity::{totp, Role, TotpEnrolment};
 use common::{create_user, create_user_without_totp, spawn_app, spawn_app_with};
 
 fn code_now(secret_b32: &str, offset_steps: i64) -> String {
-    let step = totp::step_of(app::audit::now_ms() / 1000) + offset_steps;
+    let step = totp::step_of(app::time::now_ms() / 1000) + offset_steps;
     totp::code_for_step(&totp::base32_decode(secret_b32).unwrap(), step)
 }
 
@@ -45,10 +45,10 @@ on_both_backends! {
         assert_eq!(next.status(), 200);
 
         let reasons: Vec<String> = sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'sign_in.failed' ORDER BY seq")
-            .fetch_all(t.db.pool()).await.unwrap();
+            .fetch_all(t.db.pool_for_tests()).await.unwrap();
         assert!(reasons.iter().any(|r| r.contains("wrong second-factor code")), "{reasons:?}");
         let enabled: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'user.totp_enabled'")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         assert_eq!(enabled, 1);
     }
 }
@@ -85,7 +85,7 @@ on_both_backends! {
         assert!(me.must_enroll_totp);
         assert_eq!(app.call(&sup, "list_audit", &[]).await.status(), 403);
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'user.totp_reset'")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         assert_eq!(n, 1);
     }
 }

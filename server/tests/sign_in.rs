@@ -10,7 +10,7 @@ use common::{create_user, spawn_app, spawn_app_with, TestDb};
 
 async fn audit_actions(t: &TestDb) -> Vec<String> {
     sqlx::query_scalar("SELECT action FROM audit_log ORDER BY seq")
-        .fetch_all(t.db.pool())
+        .fetch_all(t.db.pool_for_tests())
         .await
         .unwrap()
 }
@@ -84,7 +84,7 @@ on_both_backends! {
         assert_eq!(actions.iter().filter(|a| *a == "sign_in.failed").count(), 7);
         assert_eq!(actions.iter().filter(|a| *a == "account.locked").count(), 1);
 
-        let operator = app::policy::authorize(&app::policy::Principal::Operator, app::policy::Action::ManageUsers).unwrap();
+        let operator = app::policy::authorize(&app::identity::console_operator(), app::policy::act::ManageUsers, app::policy::Object::Any).unwrap();
         app::identity::store::unlock_user(&t.db, &operator, "test", "beto").await.unwrap();
         app.signed_in("beto", &password).await;
         assert!(audit_actions(&t).await.contains(&"account.unlocked".to_string()));
@@ -199,7 +199,7 @@ on_both_backends! {
         let error: app::error::AppError = res.json().await.unwrap();
         assert!(matches!(error, app::error::AppError::Forbidden(_)), "{error:?}");
         let moles: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username = 'mole'")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         assert_eq!(moles, 0);
         assert!(audit_actions(&t).await.contains(&"access.denied".to_string()));
         // Reading the accounts is within an auditor's rights.

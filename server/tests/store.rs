@@ -13,7 +13,7 @@ on_both_backends! {
         assert!(again.is_empty(), "re-running applied {again:?}");
         for table in ["units", "officers", "vehicles", "cameras", "badges", "badge_assignments"] {
             let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-                .fetch_one(t.db.pool())
+                .fetch_one(t.db.pool_for_tests())
                 .await
                 .unwrap_or_else(|e| panic!("table {table} missing on {:?}: {e}", t.backend()));
             assert_eq!(n, 0);
@@ -26,7 +26,7 @@ on_both_backends! {
     /// numbers and descriptions.
     async fn both_backends_have_the_same_migration_steps(t: TestDb) {
         let rows = sqlx::query("SELECT version, description FROM _sqlx_migrations ORDER BY version")
-            .fetch_all(t.db.pool())
+            .fetch_all(t.db.pool_for_tests())
             .await
             .unwrap();
         let steps: Vec<(i64, String)> = rows
@@ -49,12 +49,12 @@ async fn insert_unit(t: &TestDb, code: &str) -> i64 {
     sqlx::query("INSERT INTO units (code, name, kind, parent_id, created_at) VALUES ($1, $2, 'national', NULL, 0)")
         .bind(code)
         .bind("Dirección General")
-        .execute(t.db.pool())
+        .execute(t.db.pool_for_tests())
         .await
         .unwrap();
     sqlx::query_scalar("SELECT id FROM units WHERE code = $1")
         .bind(code)
-        .fetch_one(t.db.pool())
+        .fetch_one(t.db.pool_for_tests())
         .await
         .unwrap()
 }
@@ -73,7 +73,7 @@ async fn insert_officer(
     .bind(badge)
     .bind(rank)
     .bind(unit_id)
-    .execute(t.db.pool())
+    .execute(t.db.pool_for_tests())
     .await
     .map(|_| ())
 }
@@ -95,7 +95,7 @@ on_both_backends! {
         assert!(no_unit.as_database_error().unwrap().is_foreign_key_violation(), "{no_unit}");
 
         let names: String = sqlx::query_scalar("SELECT family_names FROM officers WHERE badge_number = '10001'")
-            .fetch_one(t.db.pool())
+            .fetch_one(t.db.pool_for_tests())
             .await
             .unwrap();
         assert_eq!(names, "Xicará Pérez", "accents survive the round trip");
@@ -109,11 +109,11 @@ on_both_backends! {
         let unit = insert_unit(&t, "00").await;
         sqlx::query("INSERT INTO vehicles (plate, unit_id, created_at) VALUES ('PNC-0451', $1, 0)")
             .bind(unit)
-            .execute(t.db.pool())
+            .execute(t.db.pool_for_tests())
             .await
             .unwrap();
         let vehicle: i64 = sqlx::query_scalar("SELECT id FROM vehicles WHERE plate = 'PNC-0451'")
-            .fetch_one(t.db.pool())
+            .fetch_one(t.db.pool_for_tests())
             .await
             .unwrap();
         let camera = |placement: &'static str, serial: &'static str| {
@@ -121,7 +121,7 @@ on_both_backends! {
                 .bind(vehicle)
                 .bind(placement)
                 .bind(serial)
-                .execute(t.db.pool())
+                .execute(t.db.pool_for_tests())
         };
         camera("cabin", "S1").await.unwrap();
         camera("forward", "S2").await.unwrap();
@@ -150,11 +150,11 @@ on_both_backends! {
         let unit = insert_unit(&t, "00").await;
         insert_officer(&t, "10001", unit, "agente").await.unwrap();
         let before: String = sqlx::query_scalar("SELECT search_key FROM officers WHERE badge_number = '10001'")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         assert_eq!(before, "", "written without a key");
         t.db.migrate().await.unwrap();
         let after: String = sqlx::query_scalar("SELECT search_key FROM officers WHERE badge_number = '10001'")
-            .fetch_one(t.db.pool()).await.unwrap();
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
         assert_eq!(after, "10001 ana lucia xicara perez");
     }
 }
@@ -172,15 +172,15 @@ on_both_backends! {
         t.db.analyze(Some("officers")).await.unwrap();
         if t.db.backend() == app::store::Backend::Sqlite {
             let summaries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'officers'")
-                .fetch_one(t.db.pool()).await.unwrap();
+                .fetch_one(t.db.pool_for_tests()).await.unwrap();
             assert!(summaries > 0, "per-index summaries kept");
             let samples: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_stat4")
-                .fetch_one(t.db.pool()).await.unwrap();
+                .fetch_one(t.db.pool_for_tests()).await.unwrap();
             assert_eq!(samples, 0, "no value samples");
         } else {
             // reltuples is -1 until the table has been analysed.
             let counted: i64 = sqlx::query_scalar("SELECT reltuples::bigint FROM pg_class WHERE relname = 'officers'")
-                .fetch_one(t.db.pool()).await.unwrap();
+                .fetch_one(t.db.pool_for_tests()).await.unwrap();
             assert_eq!(counted, 3);
         }
     }

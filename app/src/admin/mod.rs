@@ -6,25 +6,25 @@ use serde::{Deserialize, Serialize};
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::identity::{AccountSummary, Role};
+#[cfg(feature = "ssr")]
+use crate::policy::act;
 
 /// The answer to a change that made a password: shown once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssuedPassword {
     pub username: String,
     pub password: String,
 }
 
+crate::debug_redacted!(IssuedPassword { username } hide { password });
+
 /// Every account (auditors and administrators).
 #[server(prefix = "/rpc", endpoint = "list_accounts")]
 pub async fn list_accounts() -> Result<Vec<AccountSummary>, AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::ReadUsers).await?;
-        let state = crate::state::AppState::current()?;
-        crate::identity::store::list_users(&state.db, &actor).await
-    }
+    crate::rpc::call(act::ReadUsers, |cx| async move {
+        crate::identity::store::list_users(&cx.state.db, &cx.permit).await
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// Creates an account with a generated password (shown once).
@@ -35,103 +35,75 @@ pub async fn create_account(
     roles: String,
 ) -> Result<IssuedPassword, AppError> {
     use crate::identity::{password, store};
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::ManageUsers).await?;
-        let state = crate::state::AppState::current()?;
+    crate::rpc::call(act::ManageUsers, |cx| async move {
         let roles = crate::identity::parse_roles(&roles)?;
         let password = password::generate();
-        let ip = crate::identity::client_ip().await;
         let new = store::NewUser {
             username: username.clone(),
             display_name,
             roles,
             password: password.clone(),
         };
-        store::create_user(&state.db, &actor, &ip, new).await?;
+        store::create_user(&cx.state.db, &cx.permit, &cx.ip, new).await?;
         Ok(IssuedPassword {
             username: username.trim().to_lowercase(),
             password,
         })
-    }
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// Replaces an account's roles.
 #[server(prefix = "/rpc", endpoint = "set_account_roles")]
 pub async fn set_account_roles(username: String, roles: String) -> Result<(), AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::ManageUsers).await?;
-        let state = crate::state::AppState::current()?;
+    crate::rpc::call(act::ManageUsers, |cx| async move {
         let roles = crate::identity::parse_roles(&roles)?;
-        let ip = crate::identity::client_ip().await;
-        crate::identity::store::set_roles(&state.db, &actor, &ip, &username, roles).await
-    }
+        crate::identity::store::set_roles(&cx.state.db, &cx.permit, &cx.ip, &username, roles).await
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// Gives an account a new password that must be changed at next sign-in.
 #[server(prefix = "/rpc", endpoint = "reset_account_password")]
 pub async fn reset_account_password(username: String) -> Result<IssuedPassword, AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::ManageUsers).await?;
-        let state = crate::state::AppState::current()?;
-        let ip = crate::identity::client_ip().await;
+    crate::rpc::call(act::ManageUsers, |cx| async move {
         let password =
-            crate::identity::store::reset_password(&state.db, &actor, &ip, &username).await?;
+            crate::identity::store::reset_password(&cx.state.db, &cx.permit, &cx.ip, &username)
+                .await?;
         Ok(IssuedPassword {
             username: username.trim().to_lowercase(),
             password,
         })
-    }
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// Lifts the lock of repeated failed sign-ins.
 #[server(prefix = "/rpc", endpoint = "unlock_account")]
 pub async fn unlock_account(username: String) -> Result<(), AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::ManageUsers).await?;
-        let state = crate::state::AppState::current()?;
-        let ip = crate::identity::client_ip().await;
-        crate::identity::store::unlock_user(&state.db, &actor, &ip, &username).await
-    }
+    crate::rpc::call(act::ManageUsers, |cx| async move {
+        crate::identity::store::unlock_user(&cx.state.db, &cx.permit, &cx.ip, &username).await
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// Removes an account's second factor (lost phone).
 #[server(prefix = "/rpc", endpoint = "reset_account_totp")]
 pub async fn reset_account_totp(username: String) -> Result<(), AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::ManageUsers).await?;
-        let state = crate::state::AppState::current()?;
-        let ip = crate::identity::client_ip().await;
-        crate::identity::store::reset_totp(&state.db, &actor, &ip, &username).await
-    }
+    crate::rpc::call(act::ManageUsers, |cx| async move {
+        crate::identity::store::reset_totp(&cx.state.db, &cx.permit, &cx.ip, &username).await
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// Disables (or re-enables) an account.
 #[server(prefix = "/rpc", endpoint = "set_account_disabled")]
 pub async fn set_account_disabled(username: String, disabled: bool) -> Result<(), AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::ManageUsers).await?;
-        let state = crate::state::AppState::current()?;
-        let ip = crate::identity::client_ip().await;
-        crate::identity::store::set_disabled(&state.db, &actor, &ip, &username, disabled).await
-    }
+    crate::rpc::call(act::ManageUsers, |cx| async move {
+        crate::identity::store::set_disabled(&cx.state.db, &cx.permit, &cx.ip, &username, disabled)
+            .await
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 fn role_label(i18n: leptos_i18n::I18nContext<Locale>, role: Role) -> String {

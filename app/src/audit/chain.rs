@@ -6,51 +6,17 @@ use sqlx::{AnyConnection, Row};
 
 use super::AuditAction;
 use crate::error::AppError;
+use crate::policy::{ActionKind, Permit, Principal, ReadAction, WriteAction};
 use crate::store::Db;
 
 /// The hash before the first record.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// Who did it, as the trail names them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditActor {
-    /// `user`, `api_client`, `system` or `anonymous`.
-    pub kind: &'static str,
-    pub id: Option<i64>,
-    /// Username, client name, `system` or `anonymous`.
-    pub label: String,
-}
-
-impl AuditActor {
-    pub fn system() -> AuditActor {
-        AuditActor {
-            kind: "system",
-            id: None,
-            label: "system".into(),
-        }
-    }
-
-    pub fn anonymous() -> AuditActor {
-        AuditActor {
-            kind: "anonymous",
-            id: None,
-            label: "anonymous".into(),
-        }
-    }
-
-    pub fn user(id: i64, username: &str) -> AuditActor {
-        AuditActor {
-            kind: "user",
-            id: Some(id),
-            label: username.to_string(),
-        }
-    }
-}
-
 /// One record to append.
 #[derive(Debug, Clone)]
+/// Who did it comes from the permit or principal the transaction was opened
+/// with, never from the entry: no record can name someone who did not act.
 pub struct AuditEntry {
-    pub actor: AuditActor,
     pub action: AuditAction,
     pub object_type: &'static str,
     pub object_id: String,
@@ -124,26 +90,25 @@ pub const RECORD_COLUMNS: &str =
     "seq, at, actor_kind, actor_id, actor_label, action, object_type, \
      object_id, outcome, ip, details, prev_hash, hash";
 
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 /// Appends `entry` on `conn`, inside the caller's transaction: it commits
 /// or rolls back with the change it describes. The head row's UPDATE comes
-/// first, which serialises concurrent appenders on both backends.
-pub async fn append(conn: &mut AnyConnection, entry: &AuditEntry) -> Result<i64, sqlx::Error> {
+/// first, which serialises concurrent appenders on both backends. Private:
+/// the only way in is through an [`AuditedTx`].
+async fn append(
+    conn: &mut AnyConnection,
+    who: &Principal,
+    entry: &AuditEntry,
+) -> Result<i64, sqlx::Error> {
+    let (actor_kind, actor_id, actor_label) = who.audit_name();
     let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
         .fetch_one(&mut *conn)
         .await?;
     let mut record = AuditRecord {
         seq: head.try_get(0)?,
-        at: now_ms(),
-        actor_kind: entry.actor.kind.to_string(),
-        actor_id: entry.actor.id,
-        actor_label: entry.actor.label.clone(),
+        at: crate::time::now_ms(),
+        actor_kind: actor_kind.to_string(),
+        actor_id,
+        actor_label: actor_label.to_string(),
         action: entry.action.as_str().to_string(),
         object_type: entry.object_type.to_string(),
         object_id: entry.object_id.clone(),
@@ -182,18 +147,41 @@ pub async fn append(conn: &mut AnyConnection, entry: &AuditEntry) -> Result<i64,
 }
 
 /// A write transaction that cannot commit without an audit record: the
-/// way every change is made.
+/// way every change is made. It is opened with the permit of the change, and
+/// its records name that permit's principal.
 pub struct AuditedTx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
+    who: Principal,
     audited: bool,
 }
 
 impl AuditedTx {
-    /// Begins a write transaction (on SQLite `BEGIN IMMEDIATE`, so that a
-    /// read-then-write never fails on a stale snapshot).
-    pub async fn begin(db: &Db) -> Result<AuditedTx, sqlx::Error> {
+    /// Begins the write transaction of a permitted change (on SQLite
+    /// `BEGIN IMMEDIATE`, so that a read-then-write never fails on a stale
+    /// snapshot).
+    pub async fn begin<A: WriteAction>(
+        db: &Db,
+        permit: &Permit<A>,
+    ) -> Result<AuditedTx, sqlx::Error> {
+        AuditedTx::begin_as(db, permit.principal()).await
+    }
+
+    /// Begins an audited read: a transaction whose only write is the record
+    /// that says who read what (confidence tests, footage listings).
+    pub async fn for_read<A: ReadAction>(
+        db: &Db,
+        permit: &Permit<A>,
+    ) -> Result<AuditedTx, sqlx::Error> {
+        AuditedTx::begin_as(db, permit.principal()).await
+    }
+
+    /// For the identity module: events whose actor is not (yet) the
+    /// request's principal, such as the sign-in of the user who just gave
+    /// the right password, or a lock set by the system.
+    pub(crate) async fn begin_as(db: &Db, who: &Principal) -> Result<AuditedTx, sqlx::Error> {
         Ok(AuditedTx {
             tx: db.begin_write().await?,
+            who: who.clone(),
             audited: false,
         })
     }
@@ -205,7 +193,20 @@ impl AuditedTx {
 
     /// Appends the record that describes this transaction's change.
     pub async fn audit(&mut self, entry: &AuditEntry) -> Result<i64, sqlx::Error> {
-        let seq = append(&mut self.tx, entry).await?;
+        let seq = append(&mut self.tx, &self.who, entry).await?;
+        self.audited = true;
+        Ok(seq)
+    }
+
+    /// Appends a record in the name of another principal than the one the
+    /// transaction was opened with (the identity module: a lock the system
+    /// sets in the transaction of the failed sign-in that triggered it).
+    pub(crate) async fn audit_as(
+        &mut self,
+        who: &Principal,
+        entry: &AuditEntry,
+    ) -> Result<i64, sqlx::Error> {
+        let seq = append(&mut self.tx, who, entry).await?;
         self.audited = true;
         Ok(seq)
     }
@@ -223,10 +224,27 @@ impl AuditedTx {
     }
 }
 
-/// Appends one record in a transaction of its own (events that change
-/// nothing else: a failed sign-in, a denied request, an export).
-pub async fn record(db: &Db, entry: &AuditEntry) -> Result<i64, AppError> {
-    let mut tx = AuditedTx::begin(db).await?;
+/// Appends one record in a transaction of its own, for an event that
+/// changes nothing else (an export, an audited read) and is permitted.
+pub async fn record<A: ActionKind>(
+    db: &Db,
+    permit: &Permit<A>,
+    entry: &AuditEntry,
+) -> Result<i64, AppError> {
+    let mut tx = AuditedTx::begin_as(db, permit.principal()).await?;
+    let seq = tx.audit(entry).await?;
+    tx.commit().await?;
+    Ok(seq)
+}
+
+/// Appends the record of a refused or failed request (no permit exists:
+/// that is the point), naming the principal who asked.
+pub(crate) async fn record_refusal(
+    db: &Db,
+    who: &Principal,
+    entry: &AuditEntry,
+) -> Result<i64, AppError> {
+    let mut tx = AuditedTx::begin_as(db, who).await?;
     let seq = tx.audit(entry).await?;
     tx.commit().await?;
     Ok(seq)

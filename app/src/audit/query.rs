@@ -5,7 +5,7 @@ use sqlx::Row;
 
 use super::{AuditAction, AuditRow, AuditSearch};
 use crate::error::AppError;
-use crate::policy::{Action, Actor};
+use crate::policy::{act, AuditScope, Permit};
 use crate::store::batch::{bind_all, Value};
 use crate::store::Db;
 
@@ -16,14 +16,18 @@ pub struct Query {
 }
 
 impl Query {
-    /// Checks the search and scopes it to what `actor` may read: the whole
-    /// trail, or (administrators) sign-in and account events only.
-    pub fn new(search: &AuditSearch, actor: &Actor, timezone: &str) -> Result<Query, AppError> {
+    /// Checks the search and scopes it to what the reader may read (the
+    /// policy's [`AuditScope`]): the whole trail, or (administrators)
+    /// sign-in and account events only.
+    pub fn new(
+        search: &AuditSearch,
+        reader: &Permit<act::ReadAuditTrail>,
+    ) -> Result<Query, AppError> {
         let mut q = Query {
             conditions: Vec::new(),
             values: Vec::new(),
         };
-        if actor.action() != Action::ReadAuditTrail {
+        if reader.scope() == AuditScope::AccountEvents {
             let names: Vec<String> = AuditAction::ALL
                 .iter()
                 .filter(|a| a.is_account_event())
@@ -48,7 +52,7 @@ impl Query {
         if let Some(object) = non_empty(&search.object) {
             q.push("object_id = ", object.into());
         }
-        let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::America::Guatemala);
+        let tz = crate::time::zone();
         if let Some(from) = non_empty(&search.from) {
             q.push("at >= ", day_start_ms("from", from, tz, 0)?.into());
         }
@@ -82,13 +86,7 @@ impl Query {
     }
 
     /// Matching records, newest first.
-    pub async fn fetch(
-        &self,
-        db: &Db,
-        limit: i64,
-        offset: i64,
-        timezone: &str,
-    ) -> Result<Vec<AuditRow>, AppError> {
+    pub async fn fetch(&self, db: &Db, limit: i64, offset: i64) -> Result<Vec<AuditRow>, AppError> {
         let n = self.values.len();
         let sql = format!(
             "SELECT {} FROM audit_log{} ORDER BY seq DESC LIMIT ${} OFFSET ${}",
@@ -102,7 +100,7 @@ impl Query {
             .bind(offset)
             .fetch_all(db.pool())
             .await?;
-        let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::America::Guatemala);
+        let tz = crate::time::zone();
         rows.iter()
             .map(|r| {
                 let at: i64 = r.try_get("at")?;

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::i18n::*;
+#[cfg(feature = "ssr")]
+use crate::policy::act;
 
 /// What the board says of a camera.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -127,6 +129,8 @@ impl VehicleHealth {
 pub struct BoardView {
     /// When the board was read, UTC ms.
     pub at: i64,
+    /// The same, as the page shows it: local time and zone, `2026-11-21 14:05 CST`.
+    pub at_local: String,
     pub silent_after_minutes: i64,
     /// (state, cameras in it), in the region asked for.
     pub counts: Vec<(CameraState, i64)>,
@@ -153,10 +157,7 @@ pub async fn fleet_board(
     duty: Option<String>,
     page: Option<i64>,
 ) -> Result<BoardView, AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::ReadFleet).await?;
-        let app = crate::state::AppState::current()?;
+    crate::rpc::call(act::ReadFleet, |cx| async move {
         let wanted = match state.as_deref().filter(|s| !s.is_empty()) {
             None => None,
             Some(s) => Some(CameraState::parse(s).ok_or_else(|| {
@@ -175,9 +176,9 @@ pub async fn fleet_board(
             }
         };
         let region = region.filter(|r| !r.is_empty());
-        let now = crate::audit::now_ms();
+        let now = crate::time::now_ms();
         let (regions, vehicles) =
-            store::read_board(&app.db, &actor, now, app.camera_silent_ms).await?;
+            store::read_board(&cx.state.db, &cx.permit, now, cx.state.camera_silent_ms).await?;
         let in_region: Vec<VehicleHealth> = vehicles
             .into_iter()
             .filter(|v| region.as_ref().is_none_or(|r| &v.region == r))
@@ -211,7 +212,12 @@ pub async fn fleet_board(
             .collect();
         Ok(BoardView {
             at: now,
-            silent_after_minutes: app.camera_silent_ms / 60_000,
+            at_local: format!(
+                "{} {}",
+                crate::time::local_minute(now),
+                crate::time::zone_label(now)
+            ),
+            silent_after_minutes: cx.state.camera_silent_ms / 60_000,
             counts,
             on_shift: on_shift_total,
             regions,
@@ -220,9 +226,8 @@ pub async fn fleet_board(
             page,
             pages,
         })
-    }
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 #[cfg(feature = "ssr")]
@@ -231,14 +236,14 @@ pub mod store {
 
     use super::{camera_state, CameraHealth, VehicleHealth};
     use crate::error::AppError;
-    use crate::policy::Actor;
+    use crate::policy::Permit;
     use crate::store::Db;
 
     /// Every region, and every vehicle with its cameras' states, by plate.
     /// Takes the reader's [`Actor`] (`ReadFleet`).
-    pub async fn read_board(
+    pub async fn read_board<A: crate::fleet::ReadsCoverage>(
         db: &Db,
-        _reader: &Actor,
+        _reader: &Permit<A>,
         now: i64,
         silent_after_ms: i64,
     ) -> Result<(Vec<(String, String)>, Vec<VehicleHealth>), AppError> {
@@ -255,9 +260,9 @@ pub mod store {
 
     /// Every vehicle (or the one of `plate`) with its cameras' states, by
     /// plate. Takes the reader's [`Actor`] (`ReadFleet`).
-    pub async fn read_vehicles(
+    pub async fn read_vehicles<A: crate::fleet::ReadsCoverage>(
         db: &Db,
-        _reader: &Actor,
+        _reader: &Permit<A>,
         plate: Option<&str>,
         now: i64,
         silent_after_ms: i64,
@@ -440,7 +445,7 @@ pub fn FleetBoardPage() -> impl IntoView {
                                     }).collect_view()}
                                 </ul>
                                 <p class="muted" aria-live="polite" data-testid="fleet-updated">
-                                    {t!(i18n, fleet_updated)} " " {super::utc_minute(now)} " · "
+                                    {t!(i18n, fleet_updated)} " " {b.at_local.clone()} " · "
                                     {t!(i18n, fleet_silent_after, minutes = move || b.silent_after_minutes)}
                                 </p>
                                 <Form method="GET" action="" attr:class="filters">

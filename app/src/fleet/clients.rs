@@ -12,7 +12,7 @@ use sqlx::Row;
 use super::ApiClientView;
 use crate::audit::{AuditAction, AuditEntry, AuditedTx};
 use crate::error::AppError;
-use crate::policy::{Actor, Principal, Scope};
+use crate::policy::{act, Permit, Principal, Scope};
 use crate::store::Db;
 
 /// A token as issued: shown once, never stored, never logged.
@@ -68,14 +68,12 @@ pub fn parse_name(name: &str) -> Result<String, AppError> {
 }
 
 fn client_event(
-    actor: &Actor,
     action: AuditAction,
     name: &str,
     ip: &str,
     details: serde_json::Value,
 ) -> AuditEntry {
     AuditEntry {
-        actor: actor.audit_actor(),
         action,
         object_type: "api_client",
         object_id: name.to_string(),
@@ -90,7 +88,7 @@ fn client_event(
 #[tracing::instrument(skip_all, fields(actor = %actor.label()))]
 pub async fn create_client(
     db: &Db,
-    actor: &Actor,
+    actor: &Permit<act::ManageApiClients>,
     ip: &str,
     name: &str,
     scopes: &str,
@@ -98,8 +96,8 @@ pub async fn create_client(
     let name = parse_name(name)?;
     let scopes = Scope::parse_list(scopes)?;
     let token = Token::generate();
-    let now = crate::audit::now_ms();
-    let mut tx = AuditedTx::begin(db).await?;
+    let now = crate::time::now_ms();
+    let mut tx = AuditedTx::begin(db, actor).await?;
     let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM api_clients WHERE name = $1")
         .bind(&name)
         .fetch_optional(tx.conn())
@@ -123,7 +121,6 @@ pub async fn create_client(
     .execute(tx.conn())
     .await?;
     tx.audit(&client_event(
-        actor,
         AuditAction::ApiClientCreated,
         &name,
         ip,
@@ -152,6 +149,13 @@ fn view_of(r: &sqlx::any::AnyRow) -> Result<ApiClientView, sqlx::Error> {
         created_at: r.try_get("created_at")?,
         created_by: r.try_get("created_by")?,
         last_used_at: r.try_get("last_used_at")?,
+        last_used: r.try_get::<Option<i64>, _>("last_used_at")?.map(|t| {
+            format!(
+                "{} {}",
+                crate::time::local_minute(t),
+                crate::time::zone_label(t)
+            )
+        }),
         refused: r.try_get("refused")?,
     })
 }
@@ -168,7 +172,10 @@ async fn find_client(db: &Db, name: &str) -> Result<Option<ApiClientView>, AppEr
 
 /// Every client, by name. Takes the reader's [`Actor`]: the policy has
 /// allowed `ReadApiClients` (or `ManageApiClients`).
-pub async fn list_clients(db: &Db, _reader: &Actor) -> Result<Vec<ApiClientView>, AppError> {
+pub async fn list_clients(
+    db: &Db,
+    _reader: &Permit<act::ReadApiClients>,
+) -> Result<Vec<ApiClientView>, AppError> {
     let rows = sqlx::query(&format!(
         "SELECT {CLIENT_COLUMNS} FROM api_clients ORDER BY name"
     ))
@@ -181,13 +188,13 @@ pub async fn list_clients(db: &Db, _reader: &Actor) -> Result<Vec<ApiClientView>
 #[tracing::instrument(skip_all, fields(actor = %actor.label()))]
 pub async fn set_scopes(
     db: &Db,
-    actor: &Actor,
+    actor: &Permit<act::ManageApiClients>,
     ip: &str,
     name: &str,
     scopes: &str,
 ) -> Result<(), AppError> {
     let scopes = Scope::parse_list(scopes)?;
-    let mut tx = AuditedTx::begin(db).await?;
+    let mut tx = AuditedTx::begin(db, actor).await?;
     let before: Option<String> =
         sqlx::query_scalar("SELECT scopes FROM api_clients WHERE name = $1")
             .bind(name)
@@ -204,7 +211,6 @@ pub async fn set_scopes(
         .execute(tx.conn())
         .await?;
     tx.audit(&client_event(
-        actor,
         AuditAction::ApiClientScopesChanged,
         name,
         ip,
@@ -219,12 +225,12 @@ pub async fn set_scopes(
 #[tracing::instrument(skip_all, fields(actor = %actor.label()))]
 pub async fn set_disabled(
     db: &Db,
-    actor: &Actor,
+    actor: &Permit<act::ManageApiClients>,
     ip: &str,
     name: &str,
     disabled: bool,
 ) -> Result<(), AppError> {
-    let mut tx = AuditedTx::begin(db).await?;
+    let mut tx = AuditedTx::begin(db, actor).await?;
     let before: Option<i64> =
         sqlx::query_scalar("SELECT disabled FROM api_clients WHERE name = $1")
             .bind(name)
@@ -244,8 +250,7 @@ pub async fn set_disabled(
     } else {
         AuditAction::ApiClientEnabled
     };
-    tx.audit(&client_event(actor, action, name, ip, json!({})))
-        .await?;
+    tx.audit(&client_event(action, name, ip, json!({}))).await?;
     tx.commit().await
 }
 
@@ -320,17 +325,32 @@ pub async fn authenticate(
         return Ok(Err((Refusal::Disabled, Some(id))));
     }
     let scopes = Scope::parse_list(&row.try_get::<String, _>(2)?).unwrap_or_default();
-    Ok(Ok(Principal::ApiClient {
+    Ok(Ok(crate::identity::api_client_principal(
         id,
-        name: row.try_get(1)?,
+        row.try_get(1)?,
         scopes,
-    }))
+    )))
 }
 
-/// Counts a refused request: by reason, and on its client when known.
-pub async fn count_refusal(db: &Db, refusal: Refusal, client: Option<i64>) {
-    let now = crate::audit::now_ms();
+/// Counts a refused request: by reason, on its client when known, and in
+/// the minute's window of its client, address and reason (which
+/// [`record_refusal_windows`] turns into one audit record).
+pub async fn count_refusal(db: &Db, refusal: Refusal, client: Option<i64>, ip: &str) {
+    let now = crate::time::now_ms();
     let counted = async {
+        sqlx::query(
+            "INSERT INTO api_refusal_windows (client_id, ip, reason, minute, refused, first_at, last_at) \
+             VALUES ($1, $2, $3, $4, 1, $5, $5) \
+             ON CONFLICT (client_id, ip, reason, minute) \
+             DO UPDATE SET refused = api_refusal_windows.refused + 1, last_at = $5",
+        )
+        .bind(client.unwrap_or(0))
+        .bind(ip)
+        .bind(refusal.as_str())
+        .bind(now.div_euclid(60_000))
+        .bind(now)
+        .execute(db.pool())
+        .await?;
         sqlx::query(
             "INSERT INTO api_refusals (reason, refused, last_at) VALUES ($1, 1, $2) \
              ON CONFLICT (reason) DO UPDATE SET refused = api_refusals.refused + 1, last_at = $2",
@@ -353,8 +373,74 @@ pub async fn count_refusal(db: &Db, refusal: Refusal, client: Option<i64>) {
     }
 }
 
+/// Writes one audit record for each closed window of refused requests (a
+/// client, an address, a reason, a minute) with its count, and removes the
+/// window, in one transaction: a flood of refusals adds a record a minute
+/// per sender. Windows still open (this minute) wait. Safe to run on
+/// several servers at once: each window is taken by one transaction.
+/// Returns the number of records written.
+pub async fn record_refusal_windows(db: &Db) -> Result<usize, AppError> {
+    let current = crate::time::now_ms().div_euclid(60_000);
+    let mut tx = crate::audit::AuditedTx::begin_as(db, &Principal::system()).await?;
+    let rows = sqlx::query(
+        "DELETE FROM api_refusal_windows WHERE minute < $1 \
+         RETURNING client_id, ip, reason, minute, refused, first_at, last_at",
+    )
+    .bind(current)
+    .fetch_all(tx.conn())
+    .await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let mut windows = rows
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<i64, _>(0)?,
+                r.try_get::<String, _>(1)?,
+                r.try_get::<String, _>(2)?,
+                r.try_get::<i64, _>(3)?,
+                r.try_get::<i64, _>(4)?,
+                r.try_get::<i64, _>(5)?,
+                r.try_get::<i64, _>(6)?,
+            ))
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    windows.sort_by_key(|w| (w.3, w.0, w.2.clone(), w.1.clone()));
+    let names: std::collections::HashMap<i64, String> =
+        sqlx::query("SELECT id, name FROM api_clients")
+            .fetch_all(tx.conn())
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+    for (client, ip, reason, minute, refused, first_at, last_at) in &windows {
+        let client_name = names.get(client).cloned();
+        tx.audit(&AuditEntry {
+            action: AuditAction::ApiRequestsRefused,
+            object_type: "api_client",
+            object_id: client_name.clone().unwrap_or_default(),
+            outcome: "denied",
+            ip: ip.clone(),
+            details: json!({
+                "reason": reason,
+                "refused": refused,
+                "minute_start": minute * 60_000,
+                "first_at": first_at,
+                "last_at": last_at,
+            }),
+        })
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(windows.len())
+}
+
 /// Refused requests by reason, for the admin page.
-pub async fn refusal_counts(db: &Db, _reader: &Actor) -> Result<Vec<(String, i64)>, AppError> {
+pub async fn refusal_counts(
+    db: &Db,
+    _reader: &Permit<act::ReadApiClients>,
+) -> Result<Vec<(String, i64)>, AppError> {
     let rows = sqlx::query("SELECT reason, refused FROM api_refusals ORDER BY reason")
         .fetch_all(db.pool())
         .await?;

@@ -250,7 +250,7 @@ pub mod store {
 
     use super::{camera_gaps, total, CameraCoverage, ShiftCoverage, Span, Whose};
     use crate::error::AppError;
-    use crate::policy::Actor;
+    use crate::policy::Permit;
     use crate::store::batch::{json_rows, JsonCol};
     use crate::store::Db;
 
@@ -259,10 +259,11 @@ pub mod store {
     /// The assignments of `whose` that overlap `window` (cut at its ends),
     /// each with its vehicle's cameras' coverage: footage segments and
     /// heartbeats read once for the window, each shift then a slice of
-    /// them. Takes the reader's [`Actor`] (`ReadFleet`).
-    pub async fn shift_coverage(
+    /// them. Takes a permit that reads coverage (fleet, SLA or officer
+    /// records: [`super::super::ReadsCoverage`]).
+    pub async fn shift_coverage<A: crate::fleet::ReadsCoverage>(
         db: &Db,
-        _reader: &Actor,
+        _reader: &Permit<A>,
         whose: Whose<'_>,
         window: Span,
     ) -> Result<Vec<ShiftCoverage>, AppError> {

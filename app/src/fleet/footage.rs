@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::i18n::*;
+#[cfg(feature = "ssr")]
+use crate::policy::act;
 
 /// One footage-segment reference.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,10 +63,22 @@ pub async fn list_footage(
     to: String,
 ) -> Result<FootageView, AppError> {
     use crate::officers::rules::instant;
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::ReadFootage).await?;
-        let app = crate::state::AppState::current()?;
+    use crate::policy::Object;
+    let officer = officer
+        .map(|o| o.trim().to_string())
+        .filter(|o| !o.is_empty());
+    let vehicle = vehicle
+        .map(|v| v.trim().to_uppercase())
+        .filter(|v| !v.is_empty());
+    // Whose footage it is, is what the policy decides on: an officer's
+    // (who rode where is an officer record) or a vehicle's.
+    let target = (officer.clone(), vehicle.clone());
+    let object = match &target {
+        (Some(badge), None) => Object::Officer(badge),
+        (None, Some(plate)) => Object::Vehicle(plate),
+        _ => Object::Any,
+    };
+    crate::rpc::call_on(act::ReadFootage, object, |cx| async move {
         let from_ms = instant(&from).map_err(|r| AppError::validation("from", r))?;
         let to_ms = instant(&to).map_err(|r| AppError::validation("to", r))?;
         if to_ms <= from_ms {
@@ -76,18 +90,8 @@ pub async fn list_footage(
                 "the window may cover at most 7 days",
             ));
         }
-        let officer = officer
-            .map(|o| o.trim().to_string())
-            .filter(|o| !o.is_empty());
-        let vehicle = vehicle
-            .map(|v| v.trim().to_uppercase())
-            .filter(|v| !v.is_empty());
         let whose = match (&officer, &vehicle) {
-            (Some(badge), None) => {
-                // Who rode where is an officer record.
-                crate::policy::authorize(actor.principal(), Action::ReadOfficers)?;
-                store::Whose::Officer(badge.as_str())
-            }
+            (Some(badge), None) => store::Whose::Officer(badge.as_str()),
             (None, Some(plate)) => store::Whose::Vehicle(plate.as_str()),
             _ => {
                 return Err(AppError::validation(
@@ -96,11 +100,9 @@ pub async fn list_footage(
                 ))
             }
         };
-        let ip = crate::identity::client_ip().await;
-        store::list(&app.db, &actor, &ip, whose, from_ms, to_ms).await
-    }
+        store::list(&cx.state.db, &cx.permit, &cx.ip, whose, from_ms, to_ms).await
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 #[cfg(feature = "ssr")]
@@ -115,7 +117,7 @@ pub mod store {
     use crate::error::AppError;
     use crate::fleet::coverage::Span;
     use crate::officers::rules::local_time;
-    use crate::policy::Actor;
+    use crate::policy::{act, Permit};
     use crate::store::Db;
 
     #[derive(Debug, Clone, Copy)]
@@ -185,7 +187,7 @@ pub mod store {
     /// Checks one segment's file and records what was found.
     pub async fn verify(
         db: &Db,
-        actor: &Actor,
+        actor: &Permit<act::VerifyFootage>,
         ip: &str,
         root: Option<&std::path::Path>,
         segment: &str,
@@ -214,17 +216,16 @@ pub mod store {
             Ok(sha) => ("mismatch", Some(sha), String::new()),
             Err(why) => ("unreadable", None, why),
         };
-        let mut tx = crate::audit::AuditedTx::begin(db).await?;
+        let mut tx = crate::audit::AuditedTx::begin(db, actor).await?;
         sqlx::query(
             "UPDATE footage_segments SET verified_at = $1, verify_result = $2 WHERE segment = $3",
         )
-        .bind(crate::audit::now_ms())
+        .bind(crate::time::now_ms())
         .bind(result)
         .bind(segment)
         .execute(tx.conn())
         .await?;
         tx.audit(&AuditEntry {
-            actor: actor.audit_actor(),
             action: AuditAction::FootageVerified,
             object_type: "footage_segment",
             object_id: segment.to_string(),
@@ -246,7 +247,7 @@ pub mod store {
     /// listing is returned only once its record is written.
     pub async fn list(
         db: &Db,
-        reader: &Actor,
+        reader: &Permit<act::ReadFootage>,
         ip: &str,
         whose: Whose<'_>,
         from: i64,
@@ -355,8 +356,8 @@ pub mod store {
         let segments = lanes.iter().map(|l| l.segments.len() as i64).sum();
         crate::audit::record(
             db,
+            reader,
             &AuditEntry {
-                actor: reader.audit_actor(),
                 action: AuditAction::FootageRead,
                 object_type: match whose {
                     Whose::Officer(_) => "officer",
@@ -433,22 +434,17 @@ pub struct Verification {
 /// (on the segment and in the audit trail).
 #[server(prefix = "/rpc", endpoint = "verify_segment")]
 pub async fn verify_segment(segment: String) -> Result<Verification, AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::VerifyFootage).await?;
-        let app = crate::state::AppState::current()?;
-        let ip = crate::identity::client_ip().await;
+    crate::rpc::call(act::VerifyFootage, |cx| async move {
         store::verify(
-            &app.db,
-            &actor,
-            &ip,
-            app.footage_root.as_deref(),
+            &cx.state.db,
+            &cx.permit,
+            &cx.ip,
+            cx.state.footage_root.as_deref(),
             segment.trim(),
         )
         .await
-    }
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// `/footage?officer=10417&from=…&to=…` (or `vehicle=PNC-0451`).

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use sqlx::Row;
 
 use crate::audit::{AuditAction, AuditEntry, AuditedTx};
-use crate::policy::Actor;
+use crate::policy::{act, Permit, WriteAction};
 use crate::store::batch::{json_rows, JsonCol};
 use crate::store::{Backend, Db};
 
@@ -499,14 +499,14 @@ fn json_text<T: Serialize>(rows: &T) -> String {
 }
 
 /// Whoever sends the batch, for the audit trail and the stored rows.
-pub struct Sender<'a> {
-    pub actor: &'a Actor,
+pub struct Sender<'a, A: WriteAction> {
+    pub actor: &'a Permit<A>,
     pub ip: &'a str,
 }
 
 /// The integrity conflict of a record with what is stored.
-fn conflict(
-    sender: &Sender<'_>,
+fn conflict<A: WriteAction>(
+    sender: &Sender<'_, A>,
     object_type: &'static str,
     id: &str,
     index: usize,
@@ -515,7 +515,6 @@ fn conflict(
     let mut details = details;
     details["index"] = json!(index);
     AuditEntry {
-        actor: sender.actor.audit_actor(),
         action: AuditAction::IntegrityConflict,
         object_type,
         object_id: id.to_string(),
@@ -579,14 +578,17 @@ struct OpenBatch<'r, T> {
 /// Begins a batch's transaction, takes the ingest lock and finds the
 /// cameras of `checked`; the records whose camera is unknown go to
 /// `rejected`.
-async fn open_batch<'r, T: OnCamera>(
+async fn open_batch<'r, T: OnCamera, A: WriteAction>(
     db: &Db,
+    sender: &Sender<'_, A>,
     checked: &'r [(usize, T)],
     rejected: &mut Vec<Rejection>,
 ) -> Result<OpenBatch<'r, T>, BatchError> {
     let plates: HashSet<&str> = checked.iter().map(|(_, r)| r.camera().0).collect();
     let backend = db.backend();
-    let mut tx = AuditedTx::begin(db).await.map_err(unavailable)?;
+    let mut tx = AuditedTx::begin(db, sender.actor)
+        .await
+        .map_err(unavailable)?;
     // Serialises batches: two carrying the same new identity must not both
     // take it for new (SQLite's write lock does this already).
     sqlx::query("UPDATE change_counters SET version = version + 1 WHERE name = 'fleet_ingest'")
@@ -613,17 +615,17 @@ async fn open_batch<'r, T: OnCamera>(
 #[tracing::instrument(skip_all, fields(actor = %sender.actor.label(), bytes = body.len()))]
 pub async fn ingest_footage(
     db: &Db,
-    sender: &Sender<'_>,
+    sender: &Sender<'_, act::IngestFootage>,
     body: &[u8],
     framing: Framing,
 ) -> Result<BatchAnswer, BatchError> {
-    let now = crate::audit::now_ms();
+    let now = crate::time::now_ms();
     let (mut answer, checked) = check_all(body, framing, diagnose_footage, check_segment, now)?;
     let OpenBatch {
         mut tx,
         backend,
         resolved,
-    } = open_batch(db, &checked, &mut answer.rejected).await?;
+    } = open_batch(db, sender, &checked, &mut answer.rejected).await?;
     let client_id = sender.actor.api_client_id();
     let insert = format!(
         "INSERT INTO footage_segments \
@@ -720,7 +722,7 @@ struct Judged<'a> {
 /// Sorts resolved segments into new rows, duplicates (of what is stored or
 /// of an earlier record of the batch) and integrity conflicts.
 fn judge_segments<'a>(
-    sender: &Sender<'_>,
+    sender: &Sender<'_, act::IngestFootage>,
     resolved: &[(usize, i64, &'a Segment)],
     stored: &HashMap<String, Segment>,
 ) -> Judged<'a> {
@@ -880,9 +882,9 @@ async fn mark_cameras(
 
 /// Audits the batch (and each integrity conflict), notes the client's use,
 /// and commits it all together.
-async fn finish(
+async fn finish<A: WriteAction>(
     mut tx: AuditedTx,
-    sender: &Sender<'_>,
+    sender: &Sender<'_, A>,
     action: AuditAction,
     answer: &BatchAnswer,
     conflicts: Vec<AuditEntry>,
@@ -893,7 +895,6 @@ async fn finish(
         }
         if answer.accepted > 0 {
             tx.audit(&AuditEntry {
-                actor: sender.actor.audit_actor(),
                 action,
                 object_type: "batch",
                 object_id: String::new(),
@@ -909,7 +910,7 @@ async fn finish(
         }
         if let Some(id) = sender.actor.api_client_id() {
             sqlx::query("UPDATE api_clients SET last_used_at = $1 WHERE id = $2")
-                .bind(crate::audit::now_ms())
+                .bind(crate::time::now_ms())
                 .bind(id)
                 .execute(tx.conn())
                 .await?;
@@ -928,17 +929,17 @@ async fn finish(
 #[tracing::instrument(skip_all, fields(actor = %sender.actor.label(), bytes = body.len()))]
 pub async fn ingest_heartbeats(
     db: &Db,
-    sender: &Sender<'_>,
+    sender: &Sender<'_, act::IngestHeartbeats>,
     body: &[u8],
     framing: Framing,
 ) -> Result<BatchAnswer, BatchError> {
-    let now = crate::audit::now_ms();
+    let now = crate::time::now_ms();
     let (mut answer, checked) = check_all(body, framing, diagnose_heartbeat, check_heartbeat, now)?;
     let OpenBatch {
         mut tx,
         backend,
         resolved,
-    } = open_batch(db, &checked, &mut answer.rejected).await?;
+    } = open_batch(db, sender, &checked, &mut answer.rejected).await?;
     let mut stored: HashMap<(i64, i64), String> = HashMap::new();
     if !resolved.is_empty() {
         let keys: Vec<(i64, i64)> = resolved.iter().map(|(_, c, h)| (*c, h.ts)).collect();

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::i18n::*;
+#[cfg(feature = "ssr")]
+use crate::policy::act;
 
 pub mod board;
 #[cfg(feature = "ssr")]
@@ -29,6 +31,8 @@ pub struct ApiClientView {
     pub created_at: i64,
     pub created_by: String,
     pub last_used_at: Option<i64>,
+    /// The same in the configured zone, `2026-11-21 14:05 CST`.
+    pub last_used: Option<String>,
     /// Requests refused while disabled or out of scope.
     pub refused: i64,
 }
@@ -42,86 +46,67 @@ pub struct ApiClientsOverview {
 }
 
 /// A token as issued: shown once, on the page that made it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssuedToken {
     pub name: String,
     pub token: String,
 }
+crate::debug_redacted!(IssuedToken { name } hide { token });
+
+/// Permits whose holder may read camera health and footage coverage: the
+/// fleet's readers, the SLA report's, and readers of officer files (an
+/// officer's coverage during their shifts).
+#[cfg(feature = "ssr")]
+pub trait ReadsCoverage: crate::policy::ActionKind {}
+#[cfg(feature = "ssr")]
+impl ReadsCoverage for crate::policy::act::ReadFleet {}
+#[cfg(feature = "ssr")]
+impl ReadsCoverage for crate::policy::act::ReadSlaReports {}
+#[cfg(feature = "ssr")]
+impl ReadsCoverage for crate::policy::act::ReadOfficers {}
 
 /// Every API client (administrators and auditors).
 #[server(prefix = "/rpc", endpoint = "list_api_clients")]
 pub async fn list_api_clients() -> Result<ApiClientsOverview, AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::ReadApiClients).await?;
-        let state = crate::state::AppState::current()?;
+    crate::rpc::call(act::ReadApiClients, |cx| async move {
         Ok(ApiClientsOverview {
-            clients: clients::list_clients(&state.db, &actor).await?,
-            refusals: clients::refusal_counts(&state.db, &actor).await?,
+            clients: clients::list_clients(&cx.state.db, &cx.permit).await?,
+            refusals: clients::refusal_counts(&cx.state.db, &cx.permit).await?,
         })
-    }
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// Creates an API client; its token is in the answer, and nowhere else.
 #[server(prefix = "/rpc", endpoint = "create_api_client")]
 pub async fn create_api_client(name: String, scopes: String) -> Result<IssuedToken, AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::ManageApiClients).await?;
-        let state = crate::state::AppState::current()?;
-        let ip = crate::identity::client_ip().await;
+    crate::rpc::call(act::ManageApiClients, |cx| async move {
         let (client, token) =
-            clients::create_client(&state.db, &actor, &ip, &name, &scopes).await?;
+            clients::create_client(&cx.state.db, &cx.permit, &cx.ip, &name, &scopes).await?;
         Ok(IssuedToken {
             name: client.name,
             token: token.reveal().to_string(),
         })
-    }
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// Replaces an API client's scopes.
 #[server(prefix = "/rpc", endpoint = "set_api_client_scopes")]
 pub async fn set_api_client_scopes(name: String, scopes: String) -> Result<(), AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::ManageApiClients).await?;
-        let state = crate::state::AppState::current()?;
-        let ip = crate::identity::client_ip().await;
-        clients::set_scopes(&state.db, &actor, &ip, &name, &scopes).await
-    }
+    crate::rpc::call(act::ManageApiClients, |cx| async move {
+        clients::set_scopes(&cx.state.db, &cx.permit, &cx.ip, &name, &scopes).await
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// Disables (or enables again) an API client.
 #[server(prefix = "/rpc", endpoint = "set_api_client_disabled")]
 pub async fn set_api_client_disabled(name: String, disabled: bool) -> Result<(), AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::ManageApiClients).await?;
-        let state = crate::state::AppState::current()?;
-        let ip = crate::identity::client_ip().await;
-        clients::set_disabled(&state.db, &actor, &ip, &name, disabled).await
-    }
+    crate::rpc::call(act::ManageApiClients, |cx| async move {
+        clients::set_disabled(&cx.state.db, &cx.permit, &cx.ip, &name, disabled).await
+    })
     .await
-    .map_err(AppError::respond)
-}
-
-/// A time in ms as the page shows it (UTC, to the minute).
-pub(crate) fn utc_minute(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = crate::officers::civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60
-    )
 }
 
 /// The API clients page: clients, their scopes and use, refused requests;
@@ -196,7 +181,7 @@ pub fn ApiClientsPage() -> impl IntoView {
                                                 <td><code>{format!("{}…", c.token_hint)}</code></td>
                                                 <td>{c.scopes.join(", ")}</td>
                                                 <td>{state}</td>
-                                                <td class="nowrap">{c.last_used_at.map(utc_minute).unwrap_or_else(|| "—".into())}</td>
+                                                <td class="nowrap">{c.last_used.clone().unwrap_or_else(|| "—".into())}</td>
                                                 <td>{c.refused}</td>
                                                 <td class="row-actions">
                                                     {move || is_admin().then(|| {

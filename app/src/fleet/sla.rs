@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::i18n::*;
+#[cfg(feature = "ssr")]
+use crate::policy::act;
 
 /// One camera's (or vehicle's, or region's) month.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,21 +60,17 @@ pub fn roll_up(rows: impl IntoIterator<Item = (String, String, i64, i64)>) -> Ve
 /// The month report (`month` as `YYYY-MM`; the current one by default).
 #[server(prefix = "/rpc", endpoint = "sla_report")]
 pub async fn sla_report(month: Option<String>) -> Result<SlaView, AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::ReadSlaReports).await?;
-        let app = crate::state::AppState::current()?;
+    crate::rpc::call(act::ReadSlaReports, |cx| async move {
         store::report(
-            &app.db,
-            &actor,
+            &cx.state.db,
+            &cx.permit,
             month.as_deref(),
-            app.camera_silent_ms,
-            app.sla_target_percent,
+            cx.state.camera_silent_ms,
+            cx.state.sla_target_percent,
         )
         .await
-    }
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 #[cfg(feature = "ssr")]
@@ -84,10 +82,10 @@ pub mod store {
     use super::{roll_up, SlaView, UptimeLine};
     use crate::error::AppError;
     use crate::fleet::coverage::{store::shift_coverage, Span, Whose};
-    use crate::policy::Actor;
+    use crate::policy::{act, Permit};
     use crate::store::Db;
 
-    /// `[first ms, next month's first ms)` of a month in Guatemala time.
+    /// `[first ms, next month's first ms)` of a month in the configured zone.
     pub fn month_span(month: &str) -> Result<Span, AppError> {
         let bad =
             || AppError::validation("month", format!("{month:?} is not a month like 2026-11"));
@@ -96,7 +94,7 @@ pub mod store {
         if !(1..=12).contains(&m) || !(2000..=2100).contains(&y) {
             return Err(bad());
         }
-        let tz = chrono_tz::America::Guatemala;
+        let tz = crate::time::zone();
         let start = |y: i32, m: u32| {
             tz.with_ymd_and_hms(y, m, 1, 0, 0, 0)
                 .single()
@@ -112,7 +110,7 @@ pub mod store {
 
     /// This month and the two before it, newest first.
     pub fn recent_months(now_ms: i64) -> Vec<String> {
-        let now = chrono_tz::America::Guatemala
+        let now = crate::time::zone()
             .timestamp_millis_opt(now_ms)
             .single()
             .map(|t| (t.year(), t.month()))
@@ -133,12 +131,12 @@ pub mod store {
 
     pub async fn report(
         db: &Db,
-        actor: &Actor,
+        actor: &Permit<act::ReadSlaReports>,
         month: Option<&str>,
         silent_ms: i64,
         target: f64,
     ) -> Result<SlaView, AppError> {
-        let now = crate::audit::now_ms();
+        let now = crate::time::now_ms();
         let months = recent_months(now);
         let month = month
             .filter(|m| !m.is_empty())

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::board::CameraHealth;
 use crate::error::AppError;
 use crate::i18n::*;
+#[cfg(feature = "ssr")]
+use crate::policy::act;
 
 /// One camera's footage in one shift, for the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -78,16 +80,11 @@ fn parse_days(days: Option<i64>) -> Result<i64, AppError> {
 /// way (a segment arrives when it ends) is not yet a gap.
 #[cfg(feature = "ssr")]
 fn window(days: i64, silent_ms: i64) -> super::coverage::Span {
-    let now = crate::audit::now_ms();
+    let now = crate::time::now_ms();
     super::coverage::Span {
         from: now - days * 86_400_000,
         to: now - silent_ms,
     }
-}
-
-#[cfg(feature = "ssr")]
-fn may_read_officers(actor: &crate::policy::Actor) -> bool {
-    crate::policy::authorize(actor.principal(), crate::policy::Action::ReadOfficers).is_ok()
 }
 
 /// A vehicle: its cameras now and its shifts' footage coverage over the
@@ -96,31 +93,28 @@ fn may_read_officers(actor: &crate::policy::Actor) -> bool {
 pub async fn get_vehicle(plate: String, days: Option<i64>) -> Result<VehicleView, AppError> {
     use super::coverage::{self, percent, store::shift_coverage, Whose};
     use crate::officers::rules::local_time;
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::ReadFleet).await?;
-        let app = crate::state::AppState::current()?;
+    crate::rpc::call(act::ReadFleet, |cx| async move {
         let days = parse_days(days)?;
         let plate = plate.trim().to_uppercase();
-        let now = crate::audit::now_ms();
+        let now = crate::time::now_ms();
         let vehicle = super::board::store::read_vehicles(
-            &app.db,
-            &actor,
+            &cx.state.db,
+            &cx.permit,
             Some(&plate),
             now,
-            app.camera_silent_ms,
+            cx.state.camera_silent_ms,
         )
         .await?
         .pop()
         .ok_or_else(|| AppError::NotFound(format!("vehicle {plate}")))?;
         let shifts = shift_coverage(
-            &app.db,
-            &actor,
+            &cx.state.db,
+            &cx.permit,
             Whose::Vehicle(&plate),
-            window(days, app.camera_silent_ms),
+            window(days, cx.state.camera_silent_ms),
         )
         .await?;
-        let names = may_read_officers(&actor);
+        let names = cx.permit.sees_crews();
         // The driver's and the crew's assignments are one shift of the car.
         let mut rows: Vec<VehicleShift> = Vec::new();
         let mut last: Option<coverage::Span> = None;
@@ -167,9 +161,8 @@ pub async fn get_vehicle(plate: String, days: Option<i64>) -> Result<VehicleView
             shifts: rows,
             at: now,
         })
-    }
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// An officer's footage coverage during their shifts, last 7 or 30 days.
@@ -179,17 +172,14 @@ pub async fn officer_coverage(
     days: Option<i64>,
 ) -> Result<CoverageLine, AppError> {
     use super::coverage::{percent, store::shift_coverage, Whose};
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::ReadOfficers).await?;
-        let app = crate::state::AppState::current()?;
+    crate::rpc::call(act::ReadOfficers, |cx| async move {
         let days = parse_days(days)?;
         let badge = badge_number.trim().to_string();
         let shifts = shift_coverage(
-            &app.db,
-            &actor,
+            &cx.state.db,
+            &cx.permit,
             Whose::Officer(&badge),
-            window(days, app.camera_silent_ms),
+            window(days, cx.state.camera_silent_ms),
         )
         .await?;
         let expected: i64 = shifts.iter().map(|s| s.expected_ms()).sum();
@@ -204,9 +194,8 @@ pub async fn officer_coverage(
             gap_ms: expected - covered,
             percent: percent(covered, expected),
         })
-    }
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// The vehicles (and, for readers of officer files, the officers) with the
@@ -216,16 +205,13 @@ pub async fn coverage_report(days: Option<i64>) -> Result<CoverageReportView, Ap
     use std::collections::HashMap;
 
     use super::coverage::{percent, store::shift_coverage, Whose};
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::ReadFleet).await?;
-        let app = crate::state::AppState::current()?;
+    crate::rpc::call(act::ReadFleet, |cx| async move {
         let days = parse_days(days)?;
         let shifts = shift_coverage(
-            &app.db,
-            &actor,
+            &cx.state.db,
+            &cx.permit,
             Whose::Fleet,
-            window(days, app.camera_silent_ms),
+            window(days, cx.state.camera_silent_ms),
         )
         .await?;
         // (shifts, expected, covered) per key; a car's shift counts once
@@ -263,7 +249,7 @@ pub async fn coverage_report(days: Option<i64>) -> Result<CoverageReportView, Ap
                 .map(|(plate, t)| line(plate, String::new(), t))
                 .collect(),
         );
-        let officers = may_read_officers(&actor).then(|| {
+        let officers = cx.permit.sees_crews().then(|| {
             worst(
                 by_officer
                     .into_iter()
@@ -276,9 +262,8 @@ pub async fn coverage_report(days: Option<i64>) -> Result<CoverageReportView, Ap
             vehicles,
             officers,
         })
-    }
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// `3 h 05 min`.

@@ -9,6 +9,8 @@ use crate::i18n::*;
 #[cfg(feature = "ssr")]
 pub mod password;
 #[cfg(feature = "ssr")]
+pub mod sealed;
+#[cfg(feature = "ssr")]
 mod session;
 #[cfg(feature = "ssr")]
 pub mod store;
@@ -17,59 +19,39 @@ pub mod totp;
 
 #[cfg(feature = "ssr")]
 pub use session::{
-    client_ip, current_principal, current_user, principal_of, require, require_any, RequestMemo,
-    SESSION_SINCE, SESSION_TOTP_PENDING, SESSION_USER,
+    client_ip, require_for_session, RequestMemo, SESSION_SINCE, SESSION_TOTP_PENDING, SESSION_USER,
 };
+#[cfg(feature = "ssr")]
+pub(crate) use session::{current_user, require};
 
-/// What a person may be, one or several at once (DESIGN.md "People and roles").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Investigator,
-    Supervisor,
-    Ministry,
-    Auditor,
-    Monitor,
-    Admin,
+#[cfg(feature = "ssr")]
+use crate::policy::act;
+
+/// The operator at this machine's console, for the `vigia` commands (who
+/// can read the database file anyway). Never made from a web request.
+#[cfg(feature = "ssr")]
+pub fn console_operator() -> crate::policy::Principal {
+    crate::policy::Principal::operator()
 }
 
-impl Role {
-    pub const ALL: &'static [Role] = &[
-        Role::Investigator,
-        Role::Supervisor,
-        Role::Ministry,
-        Role::Auditor,
-        Role::Monitor,
-        Role::Admin,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Investigator => "investigator",
-            Role::Supervisor => "supervisor",
-            Role::Ministry => "ministry",
-            Role::Auditor => "auditor",
-            Role::Monitor => "monitor",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// Parses a stored or typed role name.
-    pub fn parse(s: &str) -> Result<Role, AppError> {
-        Role::ALL
-            .iter()
-            .copied()
-            .find(|r| r.as_str() == s.trim())
-            .ok_or_else(|| {
-                AppError::validation(
-                    "roles",
-                    format!(
-                        "{s:?} is not a role: use investigator, supervisor, ministry, auditor, monitor or admin"
-                    ),
-                )
-            })
-    }
+/// The principal of an enabled API client whose token was checked.
+#[cfg(feature = "ssr")]
+pub(crate) fn api_client_principal(
+    id: i64,
+    name: String,
+    scopes: Vec<crate::policy::Scope>,
+) -> crate::policy::Principal {
+    crate::policy::Principal::api_client(id, name, scopes)
 }
+
+/// The demo loader (`vigia demo-data`): a labelled principal, so the demo's
+/// audit records name what wrote them.
+#[cfg(feature = "ssr")]
+pub fn demo_loader() -> crate::policy::Principal {
+    crate::policy::Principal::demo_loader()
+}
+
+pub use crate::roles::Role;
 
 /// The signed-in person, as the pages see them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,7 +69,7 @@ pub struct CurrentUser {
 }
 
 /// What an authenticator app needs to be set up.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TotpEnrolment {
     /// The secret in base32, for typing in by hand.
     pub secret: String,
@@ -96,6 +78,8 @@ pub struct TotpEnrolment {
     /// The QR code, as SVG.
     pub qr_svg: String,
 }
+
+crate::debug_redacted!(TotpEnrolment {} hide { secret, uri, qr_svg });
 
 /// An account as the administration page lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,32 +93,28 @@ pub struct AccountSummary {
     pub totp_enabled: bool,
 }
 
-/// Parses a comma-separated list of roles.
-pub fn parse_roles(list: &str) -> Result<Vec<Role>, AppError> {
-    list.split(',')
-        .filter(|r| !r.trim().is_empty())
-        .map(Role::parse)
-        .collect()
-}
+pub use crate::roles::parse_roles;
 
 /// Who is signed in on this browser, or `None`.
 #[server(prefix = "/rpc", endpoint = "who_am_i")]
 pub async fn who_am_i() -> Result<Option<CurrentUser>, AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = match require(Action::ManageOwnAccount).await {
-            Ok(actor) => actor,
-            Err(AppError::Unauthenticated) => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        let state = crate::state::AppState::current()?;
-        actor.user_id().ok_or(AppError::Unauthenticated)?;
-        Ok(current_user()
+    crate::rpc::call_if_signed_in(act::ManageOwnAccount, |cx| async move {
+        Ok(current_user(&cx.state)
             .await?
-            .map(|u| u.current(&state.totp_required_roles)))
-    }
+            .map(|u| u.current(&cx.state.totp_required_roles)))
+    })
     .await
-    .map_err(AppError::respond)
+    .map(Option::flatten)
+}
+
+#[cfg(feature = "ssr")]
+async fn session() -> Result<tower_sessions::Session, AppError> {
+    leptos_axum::extract::<tower_sessions::Session>()
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "no session layer");
+            AppError::Internal
+        })
 }
 
 /// Signs in with a username and password. Every refusal gives the same
@@ -146,24 +126,19 @@ pub async fn sign_in(
     password: String,
     code: Option<String>,
 ) -> Result<CurrentUser, AppError> {
-    use crate::policy::{authorize, Action, Principal};
-    async {
-        authorize(&Principal::Anonymous, Action::SignIn)?;
-        let state = crate::state::AppState::current()?;
-        let session = leptos_axum::extract::<tower_sessions::Session>()
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "no session layer");
-                AppError::Internal
-            })?;
-        let ip = client_ip().await;
+    crate::rpc::call(act::SignIn, |cx| async move {
+        let session = session().await?;
         let user = store::sign_in(
-            &state.db,
-            &username,
-            &password,
-            code.as_deref(),
-            &ip,
-            &state.totp_required_roles,
+            &cx.state.db,
+            &cx.permit,
+            &cx.state.secret_key,
+            store::Credentials {
+                username: &username,
+                password: &password,
+                code: code.as_deref(),
+            },
+            &cx.ip,
+            &cx.state.totp_required_roles,
         )
         .await?;
         // A new session id at sign-in: a planted id is worth nothing.
@@ -173,30 +148,26 @@ pub async fn sign_in(
             .await
             .map_err(|_| AppError::Internal)?;
         session
-            .insert(SESSION_SINCE, crate::audit::now_ms())
+            .insert(SESSION_SINCE, crate::time::now_ms())
             .await
             .map_err(|_| AppError::Internal)?;
         Ok(user)
-    }
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// Signs out: the session ends on the server, not only in the browser.
 #[server(prefix = "/rpc", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = require(Action::ManageOwnAccount).await?;
-        let state = crate::state::AppState::current()?;
-        let session = leptos_axum::extract::<tower_sessions::Session>()
+    crate::rpc::call(act::ManageOwnAccount, |cx| async move {
+        session()
+            .await?
+            .flush()
             .await
             .map_err(|_| AppError::Internal)?;
-        session.flush().await.map_err(|_| AppError::Internal)?;
-        store::record_sign_out(&state.db, &actor, &client_ip().await).await
-    }
+        store::record_sign_out(&cx.state.db, &cx.permit, &cx.ip).await
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// Changes one's own password (required after an administrator reset it).
@@ -205,68 +176,70 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = require(Action::ManageOwnAccount).await?;
-        let state = crate::state::AppState::current()?;
-        let ip = client_ip().await;
-        store::change_own_password(&state.db, &actor, &ip, &current_password, &new_password).await
-    }
+    crate::rpc::call(act::ManageOwnAccount, |cx| async move {
+        store::change_own_password(
+            &cx.state.db,
+            &cx.permit,
+            &cx.ip,
+            &current_password,
+            &new_password,
+        )
+        .await
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// Starts setting up an authenticator app: a new secret, kept in the
 /// session until a code from the app confirms it.
 #[server(prefix = "/rpc", endpoint = "begin_totp")]
 pub async fn begin_totp() -> Result<TotpEnrolment, AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = require(Action::ManageOwnAccount).await?;
-        let session = leptos_axum::extract::<tower_sessions::Session>()
-            .await
-            .map_err(|_| AppError::Internal)?;
+    crate::rpc::call(act::ManageOwnAccount, |cx| async move {
         let secret = totp::base32_encode(&totp::new_secret());
-        session
-            .insert(SESSION_TOTP_PENDING, secret.clone())
+        // Sealed in the session store too: a copy of the sessions table
+        // gives no one the factor being set up.
+        session()
+            .await?
+            .insert(SESSION_TOTP_PENDING, cx.state.secret_key.seal(&secret))
             .await
             .map_err(|_| AppError::Internal)?;
-        let uri = totp::otpauth_uri(actor.label(), &secret);
+        let uri = totp::otpauth_uri(cx.permit.label(), &secret);
         Ok(TotpEnrolment {
             qr_svg: totp::qr_svg(&uri),
             secret,
             uri,
         })
-    }
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// Confirms the authenticator app with a code it shows; from then on the
 /// account signs in with a code.
 #[server(prefix = "/rpc", endpoint = "confirm_totp")]
 pub async fn confirm_totp(code: String) -> Result<(), AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = require(Action::ManageOwnAccount).await?;
-        let state = crate::state::AppState::current()?;
-        let session = leptos_axum::extract::<tower_sessions::Session>()
-            .await
-            .map_err(|_| AppError::Internal)?;
+    crate::rpc::call(act::ManageOwnAccount, |cx| async move {
+        let session = session().await?;
         let secret: String = session
-            .get(SESSION_TOTP_PENDING)
+            .get::<String>(SESSION_TOTP_PENDING)
             .await
             .map_err(|_| AppError::Internal)?
+            .and_then(|sealed| cx.state.secret_key.open(&sealed))
             .ok_or_else(|| AppError::validation("code", "start the set-up first"))?;
-        store::enable_totp(&state.db, &actor, &client_ip().await, &secret, &code).await?;
+        store::enable_totp(
+            &cx.state.db,
+            &cx.state.secret_key,
+            &cx.permit,
+            &cx.ip,
+            &secret,
+            &code,
+        )
+        .await?;
         session
             .remove::<String>(SESSION_TOTP_PENDING)
             .await
             .map_err(|_| AppError::Internal)?;
         Ok(())
-    }
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// The page to set up the second factor.

@@ -7,9 +7,9 @@ use axum::extract::ConnectInfo;
 use tower_sessions::Session;
 
 use super::store::{self, UserRecord};
-use crate::audit::{self, AuditAction, AuditActor, AuditEntry};
+use crate::audit::{self, AuditAction, AuditEntry};
 use crate::error::AppError;
-use crate::policy::{authorize, Action, Actor, Principal};
+use crate::policy::{authorize, Action, ActionKind, Object, Permit, Principal};
 use crate::state::AppState;
 
 /// Session key of the signed-in user's id.
@@ -28,12 +28,6 @@ fn session_error(e: impl std::fmt::Display) -> AppError {
 /// forward in the store.
 pub const SESSION_SEEN: &str = "seen";
 
-/// The principal of the current request: the signed-in user, if the
-/// session is within its absolute lifetime and the account is usable.
-pub async fn current_principal() -> Result<Principal, AppError> {
-    Ok(resolve().await?.0)
-}
-
 /// Who signed in on this request's session, looked up once per request: a
 /// page calls several server functions and each asks who is asking. Kept
 /// for this request only, so a locked or disabled account, or a session
@@ -42,25 +36,18 @@ pub async fn current_principal() -> Result<Principal, AppError> {
 pub struct RequestMemo(Arc<tokio::sync::OnceCell<Option<Arc<UserRecord>>>>);
 
 /// The usable account behind this request's session, if any.
-pub async fn current_user() -> Result<Option<Arc<UserRecord>>, AppError> {
+pub(crate) async fn current_user(state: &AppState) -> Result<Option<Arc<UserRecord>>, AppError> {
     let Ok(session) = leptos_axum::extract::<Session>().await else {
         return Ok(None);
     };
-    let state = AppState::current()?;
     match leptos::prelude::use_context::<RequestMemo>() {
         Some(memo) => memo
             .0
-            .get_or_try_init(|| user_of(&session, &state))
+            .get_or_try_init(|| user_of(&session, state))
             .await
             .cloned(),
-        None => user_of(&session, &state).await,
+        None => user_of(&session, state).await,
     }
-}
-
-/// The principal, and whether they must change their password first.
-async fn resolve() -> Result<(Principal, bool), AppError> {
-    let state = AppState::current()?;
-    Ok(principal_for(current_user().await?.as_deref(), &state))
 }
 
 fn principal_for(user: Option<&UserRecord>, state: &AppState) -> (Principal, bool) {
@@ -69,28 +56,12 @@ fn principal_for(user: Option<&UserRecord>, state: &AppState) -> (Principal, boo
             let restricted =
                 user.must_change_password || user.must_enroll_totp(&state.totp_required_roles);
             (
-                Principal::User {
-                    id: user.id,
-                    username: user.username.clone(),
-                    roles: user.roles.clone(),
-                },
+                Principal::user(user.id, user.username.clone(), user.roles.clone()),
                 restricted,
             )
         }
-        None => (Principal::Anonymous, false),
+        None => (Principal::ANONYMOUS, false),
     }
-}
-
-/// The principal a session belongs to, and whether they must change their
-/// password first (for handlers outside server functions).
-pub async fn principal_of(
-    session: &Session,
-    state: &AppState,
-) -> Result<(Principal, bool), AppError> {
-    Ok(principal_for(
-        user_of(session, state).await?.as_deref(),
-        state,
-    ))
 }
 
 /// The usable account a session belongs to. Ends the session if it has
@@ -106,7 +77,7 @@ async fn user_of(session: &Session, state: &AppState) -> Result<Option<Arc<UserR
     else {
         return Ok(None);
     };
-    let now = audit::now_ms();
+    let now = crate::time::now_ms();
     let since = session
         .get::<i64>(SESSION_SINCE)
         .await
@@ -140,48 +111,77 @@ async fn user_of(session: &Session, state: &AppState) -> Result<Option<Arc<UserR
     }
 }
 
-/// Resolves who is asking and asks the policy: the first line of every
-/// server function. A signed-in user's refusal is written to the audit
-/// trail.
-pub async fn require(action: Action) -> Result<Actor, AppError> {
-    require_any(&[action]).await
+/// Resolves who is asking and asks the policy, inside a server function
+/// ([`crate::rpc::call`] is the usual way in). A signed-in user's refusal is
+/// written to the audit trail.
+pub(crate) async fn require<A: ActionKind>(
+    state: &AppState,
+    ip: &str,
+    action: A,
+    object: Object<'_>,
+) -> Result<Permit<A>, AppError> {
+    let user = current_user(state).await?;
+    decide(
+        state,
+        principal_for(user.as_deref(), state),
+        ip,
+        action,
+        object,
+    )
+    .await
 }
 
-/// Like [`require`] for a handler that serves several actions (the whole
-/// audit trail, or its account events): the first action the policy allows
-/// wins; only if none is allowed is the refusal (of the first) recorded.
-pub async fn require_any(actions: &[Action]) -> Result<Actor, AppError> {
-    let (principal, must_change_password) = resolve().await?;
-    let own_account = |a: &Action| matches!(a, Action::ManageOwnAccount | Action::SignIn);
-    if must_change_password && !actions.iter().any(own_account) {
+/// The same decision for a handler outside server functions (the CSV
+/// exports): the same principal from the session, the same refusals, the
+/// same audit record of a refusal.
+pub async fn require_for_session<A: ActionKind>(
+    session: &Session,
+    state: &AppState,
+    ip: &str,
+    action: A,
+    object: Object<'_>,
+) -> Result<Permit<A>, AppError> {
+    let user = user_of(session, state).await?;
+    decide(
+        state,
+        principal_for(user.as_deref(), state),
+        ip,
+        action,
+        object,
+    )
+    .await
+}
+
+async fn decide<A: ActionKind>(
+    state: &AppState,
+    (principal, restricted): (Principal, bool),
+    ip: &str,
+    action: A,
+    object: Object<'_>,
+) -> Result<Permit<A>, AppError> {
+    let own_account = matches!(A::ACTION, Action::ManageOwnAccount | Action::SignIn);
+    if restricted && !own_account {
         return Err(AppError::Forbidden(
             "first change your password or set up your second factor (see your account)".into(),
         ));
     }
-    let mut first_refusal = None;
-    for &action in actions {
-        match authorize(&principal, action) {
-            Ok(actor) => return Ok(actor),
-            Err(err) => {
-                first_refusal.get_or_insert((action, err));
+    match authorize(&principal, action, object) {
+        Ok(permit) => Ok(permit),
+        Err(err) => {
+            if let (AppError::Forbidden(_), Some(_)) = (&err, principal.user_id()) {
+                let entry = AuditEntry {
+                    action: AuditAction::AccessDenied,
+                    object_type: "action",
+                    object_id: format!("{:?}", A::ACTION),
+                    outcome: "denied",
+                    ip: ip.to_string(),
+                    details: serde_json::json!({}),
+                };
+                audit::record_refusal(&state.db, &principal, &entry).await?;
             }
+            Err(err)
         }
     }
-    let (action, err) = first_refusal.ok_or(AppError::Internal)?;
-    if let (AppError::Forbidden(_), Principal::User { id, username, .. }) = (&err, &principal) {
-        let state = AppState::current()?;
-        let entry = AuditEntry {
-            actor: AuditActor::user(*id, username),
-            action: AuditAction::AccessDenied,
-            object_type: "action",
-            object_id: format!("{action:?}"),
-            outcome: "denied",
-            ip: client_ip().await,
-            details: serde_json::json!({}),
-        };
-        audit::record(&state.db, &entry).await?;
-    }
-    Err(err)
 }
 
 /// The address the request came from.

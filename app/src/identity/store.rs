@@ -4,21 +4,19 @@ use serde_json::json;
 use sqlx::Row;
 
 use super::{password, CurrentUser, Role};
-use crate::audit::{self, AuditAction, AuditActor, AuditEntry, AuditedTx};
+use crate::audit::{self, AuditAction, AuditEntry, AuditedTx};
 use crate::error::AppError;
-use crate::policy::Actor;
+use crate::policy::{act, Permit, Principal};
 use crate::store::Db;
 
 /// A successful account event for the audit trail.
 fn account_event(
-    actor: AuditActor,
     action: AuditAction,
     username: &str,
     ip: &str,
     details: serde_json::Value,
 ) -> AuditEntry {
     AuditEntry {
-        actor,
         action,
         object_type: "user",
         object_id: username.to_string(),
@@ -33,7 +31,7 @@ pub const MAX_FAILURES: i64 = 5;
 /// …when they fall within this window (CJIS AC-7).
 pub const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UserRecord {
     pub id: i64,
     pub username: String,
@@ -48,6 +46,11 @@ pub struct UserRecord {
     pub totp_enabled: bool,
     pub totp_last_step: Option<i64>,
 }
+
+crate::debug_redacted!(UserRecord {
+    id, username, display_name, must_change_password, disabled, locked_at, roles,
+    totp_enabled, totp_last_step,
+} hide { password_hash, totp_secret });
 
 impl UserRecord {
     pub fn current(&self, totp_required: &[Role]) -> CurrentUser {
@@ -139,16 +142,29 @@ pub fn parse_username(raw: &str) -> Result<String, AppError> {
     Ok(u)
 }
 
+/// What a person typed on the sign-in form.
+pub struct Credentials<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    /// The authenticator code, once asked for.
+    pub code: Option<&'a str>,
+}
+
 /// Signs in, or refuses with one answer for every reason. Failures are
 /// counted and audited; the fifth within the window locks the account.
 pub async fn sign_in(
     db: &Db,
-    username: &str,
-    password: &str,
-    code: Option<&str>,
+    permit: &Permit<act::SignIn>,
+    key: &super::sealed::SecretKey,
+    typed: Credentials<'_>,
     ip: &str,
     totp_required: &[Role],
 ) -> Result<CurrentUser, AppError> {
+    let Credentials {
+        username,
+        password,
+        code,
+    } = typed;
     let name = username.trim().to_lowercase();
     let user = find_user(db, &name).await?;
     // Always verify, even for an unknown user: the answer takes as long.
@@ -158,7 +174,6 @@ pub async fn sign_in(
     )
     .await;
     let failed = |reason: &str, failures: i64| AuditEntry {
-        actor: AuditActor::anonymous(),
         action: AuditAction::SignInFailed,
         object_type: "user",
         object_id: name.clone(),
@@ -167,7 +182,7 @@ pub async fn sign_in(
         details: json!({ "reason": reason, "recent_failures": failures }),
     };
     let Some(user) = user else {
-        audit::record(db, &failed("unknown user", 0)).await?;
+        audit::record(db, permit, &failed("unknown user", 0)).await?;
         return Err(AppError::SignInRefused);
     };
     if user.disabled || user.locked_at.is_some() {
@@ -176,10 +191,10 @@ pub async fn sign_in(
         } else {
             "account locked"
         };
-        audit::record(db, &failed(reason, 0)).await?;
+        audit::record(db, permit, &failed(reason, 0)).await?;
         return Err(AppError::SignInRefused);
     }
-    let now = audit::now_ms();
+    let now = crate::time::now_ms();
     // With a second factor, the password alone is not enough: ask for the
     // code (not a failure), and count a wrong code as a failure.
     let mut totp_step = None;
@@ -193,6 +208,8 @@ pub async fn sign_in(
         let secret = user
             .totp_secret
             .as_deref()
+            .and_then(|sealed| key.open(sealed))
+            .as_deref()
             .and_then(super::totp::base32_decode)
             .ok_or(AppError::Internal)?;
         totp_step = super::totp::verify(&secret, code, now / 1000, user.totp_last_step);
@@ -201,8 +218,8 @@ pub async fn sign_in(
             reason = "wrong second-factor code";
         }
     }
-    let mut tx = AuditedTx::begin(db).await?;
     if !matches {
+        let mut tx = AuditedTx::begin(db, permit).await?;
         sqlx::query("INSERT INTO sign_in_failures (user_id, at) VALUES ($1, $2)")
             .bind(user.id)
             .bind(now)
@@ -222,18 +239,26 @@ pub async fn sign_in(
                 .bind(user.id)
                 .execute(tx.conn())
                 .await?;
-            tx.audit(&account_event(
-                AuditActor::system(),
-                AuditAction::AccountLocked,
-                &user.username,
-                ip,
-                json!({ "failures": recent, "window_minutes": FAILURE_WINDOW_MS / 60_000 }),
-            ))
+            tx.audit_as(
+                &Principal::system(),
+                &account_event(
+                    AuditAction::AccountLocked,
+                    &user.username,
+                    ip,
+                    json!({ "failures": recent, "window_minutes": FAILURE_WINDOW_MS / 60_000 }),
+                ),
+            )
             .await?;
         }
         tx.commit().await?;
         return Err(AppError::SignInRefused);
     }
+    // The record of a sign-in names the person who just proved who they are.
+    let mut tx = AuditedTx::begin_as(
+        db,
+        &Principal::user(user.id, user.username.clone(), user.roles.clone()),
+    )
+    .await?;
     sqlx::query("DELETE FROM sign_in_failures WHERE user_id = $1")
         .bind(user.id)
         .execute(tx.conn())
@@ -246,7 +271,6 @@ pub async fn sign_in(
             .await?;
     }
     tx.audit(&account_event(
-        AuditActor::user(user.id, &user.username),
         AuditAction::SignIn,
         &user.username,
         ip,
@@ -261,7 +285,8 @@ pub async fn sign_in(
 /// authenticator app has it.
 pub async fn enable_totp(
     db: &Db,
-    actor: &Actor,
+    key: &super::sealed::SecretKey,
+    actor: &Permit<act::ManageOwnAccount>,
     ip: &str,
     secret_b32: &str,
     code: &str,
@@ -269,25 +294,25 @@ pub async fn enable_totp(
     let id = actor.user_id().ok_or(AppError::Unauthenticated)?;
     let user = load_user(db, id).await?.ok_or(AppError::Unauthenticated)?;
     let secret = super::totp::base32_decode(secret_b32).ok_or(AppError::Internal)?;
-    let step =
-        super::totp::verify(&secret, code, audit::now_ms() / 1000, None).ok_or_else(|| {
+    let step = super::totp::verify(&secret, code, crate::time::now_ms() / 1000, None).ok_or_else(
+        || {
             AppError::validation(
                 "code",
                 "is not the code your app shows now: check the app and the clock",
             )
-        })?;
-    let mut tx = AuditedTx::begin(db).await?;
+        },
+    )?;
+    let mut tx = AuditedTx::begin(db, actor).await?;
     sqlx::query(
         "UPDATE users SET totp_secret = $1, totp_enabled = 1, totp_last_step = $2, updated_at = $3 WHERE id = $4",
     )
-    .bind(secret_b32)
+    .bind(key.seal(secret_b32))
     .bind(step)
-    .bind(audit::now_ms())
+    .bind(crate::time::now_ms())
     .bind(id)
     .execute(tx.conn())
     .await?;
     tx.audit(&account_event(
-        actor.audit_actor(),
         AuditAction::TotpEnabled,
         &user.username,
         ip,
@@ -297,32 +322,37 @@ pub async fn enable_totp(
     tx.commit().await
 }
 
-pub async fn record_sign_out(db: &Db, actor: &Actor, ip: &str) -> Result<(), AppError> {
+pub async fn record_sign_out(
+    db: &Db,
+    actor: &Permit<act::ManageOwnAccount>,
+    ip: &str,
+) -> Result<(), AppError> {
     audit::record(
         db,
-        &account_event(
-            actor.audit_actor(),
-            AuditAction::SignOut,
-            actor.label(),
-            ip,
-            json!({}),
-        ),
+        actor,
+        &account_event(AuditAction::SignOut, actor.label(), ip, json!({})),
     )
     .await
     .map(|_| ())
 }
 
 /// A new account, as asked for.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NewUser {
     pub username: String,
     pub display_name: String,
     pub roles: Vec<Role>,
     pub password: String,
 }
+crate::debug_redacted!(NewUser { username, display_name, roles } hide { password });
 
 /// Creates an account with its roles, audited in the same transaction.
-pub async fn create_user(db: &Db, actor: &Actor, ip: &str, new: NewUser) -> Result<i64, AppError> {
+pub async fn create_user(
+    db: &Db,
+    actor: &Permit<act::ManageUsers>,
+    ip: &str,
+    new: NewUser,
+) -> Result<i64, AppError> {
     let username = parse_username(&new.username)?;
     let display_name = new.display_name.trim().to_string();
     if display_name.is_empty() || display_name.chars().count() > 100 {
@@ -336,8 +366,8 @@ pub async fn create_user(db: &Db, actor: &Actor, ip: &str, new: NewUser) -> Resu
     }
     password::check_new("password", &new.password)?;
     let hash = password::hash(new.password).await?;
-    let now = audit::now_ms();
-    let mut tx = AuditedTx::begin(db).await?;
+    let now = crate::time::now_ms();
+    let mut tx = AuditedTx::begin(db, actor).await?;
     let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username = $1")
         .bind(&username)
         .fetch_one(tx.conn())
@@ -368,20 +398,25 @@ pub async fn create_user(db: &Db, actor: &Actor, ip: &str, new: NewUser) -> Resu
             .execute(tx.conn())
             .await?;
     }
-    tx.audit(&account_event(actor.audit_actor(), AuditAction::UserCreated, &username, ip, json!({ "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(), "display_name": display_name })))
+    tx.audit(&account_event(AuditAction::UserCreated, &username, ip, json!({ "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(), "display_name": display_name })))
     .await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// Lifts a lock and forgets the failures that caused it.
-pub async fn unlock_user(db: &Db, actor: &Actor, ip: &str, username: &str) -> Result<(), AppError> {
+pub async fn unlock_user(
+    db: &Db,
+    actor: &Permit<act::ManageUsers>,
+    ip: &str,
+    username: &str,
+) -> Result<(), AppError> {
     let user = find_user(db, username).await?.ok_or_else(|| {
         AppError::validation("username", format!("no account is called {username:?}"))
     })?;
-    let mut tx = AuditedTx::begin(db).await?;
+    let mut tx = AuditedTx::begin(db, actor).await?;
     sqlx::query("UPDATE users SET locked_at = NULL, updated_at = $1 WHERE id = $2")
-        .bind(audit::now_ms())
+        .bind(crate::time::now_ms())
         .bind(user.id)
         .execute(tx.conn())
         .await?;
@@ -390,7 +425,6 @@ pub async fn unlock_user(db: &Db, actor: &Actor, ip: &str, username: &str) -> Re
         .execute(tx.conn())
         .await?;
     tx.audit(&account_event(
-        actor.audit_actor(),
         AuditAction::AccountUnlocked,
         &user.username,
         ip,
@@ -401,7 +435,10 @@ pub async fn unlock_user(db: &Db, actor: &Actor, ip: &str, username: &str) -> Re
 }
 
 /// One row of the accounts list.
-pub async fn list_users(db: &Db, actor: &Actor) -> Result<Vec<super::AccountSummary>, AppError> {
+pub async fn list_users(
+    db: &Db,
+    actor: &Permit<act::ReadUsers>,
+) -> Result<Vec<super::AccountSummary>, AppError> {
     debug_assert!(actor.user_id().is_some() || actor.label() == "operator");
     let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM users ORDER BY username")
         .fetch_all(db.pool())
@@ -432,7 +469,7 @@ async fn existing(db: &Db, username: &str) -> Result<UserRecord, AppError> {
 /// Replaces an account's roles.
 pub async fn set_roles(
     db: &Db,
-    actor: &Actor,
+    actor: &Permit<act::ManageUsers>,
     ip: &str,
     username: &str,
     roles: Vec<Role>,
@@ -444,7 +481,7 @@ pub async fn set_roles(
     if roles.is_empty() {
         return Err(AppError::validation("roles", "give at least one role"));
     }
-    let mut tx = AuditedTx::begin(db).await?;
+    let mut tx = AuditedTx::begin(db, actor).await?;
     sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
         .bind(user.id)
         .execute(tx.conn())
@@ -458,7 +495,6 @@ pub async fn set_roles(
     }
     let names = |rs: &[Role]| rs.iter().map(|r| r.as_str()).collect::<Vec<_>>();
     tx.audit(&account_event(
-        actor.audit_actor(),
         AuditAction::RolesChanged,
         &user.username,
         ip,
@@ -472,22 +508,21 @@ pub async fn set_roles(
 /// next sign-in; returns it (shown once).
 pub async fn reset_password(
     db: &Db,
-    actor: &Actor,
+    actor: &Permit<act::ManageUsers>,
     ip: &str,
     username: &str,
 ) -> Result<String, AppError> {
     let user = existing(db, username).await?;
     let new = password::generate();
     let hash = password::hash(new.clone()).await?;
-    let mut tx = AuditedTx::begin(db).await?;
+    let mut tx = AuditedTx::begin(db, actor).await?;
     sqlx::query("UPDATE users SET password_hash = $1, must_change_password = 1, updated_at = $2 WHERE id = $3")
         .bind(&hash)
-        .bind(audit::now_ms())
+        .bind(crate::time::now_ms())
         .bind(user.id)
         .execute(tx.conn())
         .await?;
     tx.audit(&account_event(
-        actor.audit_actor(),
         AuditAction::PasswordReset,
         &user.username,
         ip,
@@ -502,7 +537,7 @@ pub async fn reset_password(
 /// and its open sessions stop working at their next request.
 pub async fn set_disabled(
     db: &Db,
-    actor: &Actor,
+    actor: &Permit<act::ManageUsers>,
     ip: &str,
     username: &str,
     disabled: bool,
@@ -514,15 +549,14 @@ pub async fn set_disabled(
             "you cannot disable your own account",
         ));
     }
-    let mut tx = AuditedTx::begin(db).await?;
+    let mut tx = AuditedTx::begin(db, actor).await?;
     sqlx::query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
         .bind(i64::from(disabled))
-        .bind(audit::now_ms())
+        .bind(crate::time::now_ms())
         .bind(user.id)
         .execute(tx.conn())
         .await?;
     tx.audit(&AuditEntry {
-        actor: actor.audit_actor(),
         action: if disabled {
             AuditAction::UserDisabled
         } else {
@@ -541,7 +575,7 @@ pub async fn set_disabled(
 /// Changes the actor's own password, given the current one.
 pub async fn change_own_password(
     db: &Db,
-    actor: &Actor,
+    actor: &Permit<act::ManageOwnAccount>,
     ip: &str,
     current: &str,
     new: &str,
@@ -562,15 +596,14 @@ pub async fn change_own_password(
         ));
     }
     let hash = password::hash(new.to_string()).await?;
-    let mut tx = AuditedTx::begin(db).await?;
+    let mut tx = AuditedTx::begin(db, actor).await?;
     sqlx::query("UPDATE users SET password_hash = $1, must_change_password = 0, updated_at = $2 WHERE id = $3")
         .bind(&hash)
-        .bind(audit::now_ms())
+        .bind(crate::time::now_ms())
         .bind(id)
         .execute(tx.conn())
         .await?;
     tx.audit(&account_event(
-        actor.audit_actor(),
         AuditAction::PasswordChanged,
         &user.username,
         ip,
@@ -582,19 +615,23 @@ pub async fn change_own_password(
 
 /// Removes an account's second factor (a lost phone): the account sets up a
 /// new one at its next sign-in if its roles require one.
-pub async fn reset_totp(db: &Db, actor: &Actor, ip: &str, username: &str) -> Result<(), AppError> {
+pub async fn reset_totp(
+    db: &Db,
+    actor: &Permit<act::ManageUsers>,
+    ip: &str,
+    username: &str,
+) -> Result<(), AppError> {
     let user = existing(db, username).await?;
-    let mut tx = AuditedTx::begin(db).await?;
+    let mut tx = AuditedTx::begin(db, actor).await?;
     sqlx::query(
         "UPDATE users SET totp_secret = NULL, totp_enabled = 0, totp_last_step = NULL, updated_at = $1 \
          WHERE id = $2",
     )
-    .bind(audit::now_ms())
+    .bind(crate::time::now_ms())
     .bind(user.id)
     .execute(tx.conn())
     .await?;
     tx.audit(&account_event(
-        actor.audit_actor(),
         AuditAction::TotpReset,
         &user.username,
         ip,
@@ -602,4 +639,42 @@ pub async fn reset_totp(db: &Db, actor: &Actor, ip: &str, username: &str) -> Res
     ))
     .await?;
     tx.commit().await
+}
+
+/// Seals the second-factor secrets still stored in plain text (accounts set
+/// up before secrets were sealed), in one transaction with its audit record.
+/// Returns how many it sealed; running it again seals nothing.
+pub async fn seal_plain_secrets(db: &Db, key: &super::sealed::SecretKey) -> Result<u64, AppError> {
+    let rows = sqlx::query("SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL")
+        .fetch_all(db.pool())
+        .await?;
+    let plain: Vec<(i64, String)> = rows
+        .iter()
+        .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?)))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?
+        .into_iter()
+        .filter(|(_, s)| !super::sealed::SecretKey::is_sealed(s))
+        .collect();
+    if plain.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = AuditedTx::begin_as(db, &Principal::system()).await?;
+    for (id, secret) in &plain {
+        sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2")
+            .bind(key.seal(secret))
+            .bind(id)
+            .execute(tx.conn())
+            .await?;
+    }
+    tx.audit(&AuditEntry {
+        action: AuditAction::SecretsSealed,
+        object_type: "users",
+        object_id: String::new(),
+        outcome: "ok",
+        ip: "local".into(),
+        details: json!({ "totp_secrets": plain.len() }),
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(plain.len() as u64)
 }

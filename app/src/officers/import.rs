@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::i18n::*;
-use crate::policy::Action as Permission;
+use crate::policy::RecordKind;
+#[cfg(feature = "ssr")]
+use crate::policy::{act, Object};
 
 /// The largest file the import page accepts (the request limit for
 /// `/rpc/import_records`; a 40,000-officer file is about 4 MiB).
@@ -77,10 +79,12 @@ impl ImportKind {
     /// What the policy must allow: officers and assignments are officer
     /// records (which an administrator may import); tests are confidence
     /// tests.
-    pub fn action(self) -> Permission {
+    /// What the policy calls this kind of file.
+    pub fn record_kind(self) -> RecordKind {
         match self {
-            ImportKind::Officers | ImportKind::Assignments => Permission::ImportOfficers,
-            ImportKind::Tests => Permission::WriteConfidenceTests,
+            ImportKind::Officers => RecordKind::Officers,
+            ImportKind::Assignments => RecordKind::Assignments,
+            ImportKind::Tests => RecordKind::ConfidenceTests,
         }
     }
 }
@@ -139,19 +143,23 @@ impl ImportReport {
 /// row is bad, nothing is imported and the report lists every bad row).
 #[server(prefix = "/rpc", endpoint = "import_records", input = server_fn::codec::Json)]
 pub async fn import_records(kind: String, csv: String) -> Result<ImportReport, AppError> {
-    async {
-        // The policy first: the kind only picks which permission applies.
-        let action = ImportKind::parse(&kind)
-            .map(ImportKind::action)
-            .unwrap_or(Permission::ImportOfficers);
-        let actor = crate::identity::require(action).await?;
-        let kind = ImportKind::parse(&kind)?;
-        let state = crate::state::AppState::current()?;
-        let ip = crate::identity::client_ip().await;
-        super::importer::import(&state.db, &actor, &ip, kind, csv.as_bytes(), &|_| {}).await
-    }
+    // The policy first: the kind of file is the object it decides on (an
+    // unknown kind is judged as an officers file, then refused by name).
+    let parsed = ImportKind::parse(&kind);
+    let object = Object::Import(parsed.clone().unwrap_or(ImportKind::Officers).record_kind());
+    crate::rpc::call_on(act::ImportRecords, object, |cx| async move {
+        let kind = parsed?;
+        super::importer::import(
+            &cx.state.db,
+            &cx.permit,
+            &cx.ip,
+            kind,
+            csv.as_bytes(),
+            &|_| {},
+        )
+        .await
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// `/import`: pick the kind of file and the file; see what was imported or

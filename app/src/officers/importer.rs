@@ -14,11 +14,12 @@ use sqlx::Row;
 use super::import::{ImportKind, ImportReport, RowProblem};
 use super::write::{clean_assignment, clean_officer, clean_test, today, CleanOfficer};
 use super::{AssignmentInput, OfficerInput, TestInput};
-use crate::audit::{now_ms, AuditAction, AuditEntry, AuditedTx};
+use crate::audit::{AuditAction, AuditEntry, AuditedTx};
 use crate::error::AppError;
-use crate::policy::Actor;
+use crate::policy::{act, Permit};
 use crate::store::batch::{insert_many, Value};
 use crate::store::Db;
+use crate::time::now_ms;
 
 /// Where an import has got to, for a progress display.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,16 +114,32 @@ fn parse(
         return None;
     }
     let mut rows = Vec::new();
+    // The line a record starts on, counted from its byte offset: the csv
+    // crate's own line count lags by one after CRLF line ends.
+    let (mut counted_to, mut newlines) = (0usize, 0u64);
+    let mut line_at = |byte: u64| {
+        // After a CRLF the record's position is the LF it starts with.
+        let mut byte = (byte as usize).min(text.len());
+        while matches!(text.as_bytes().get(byte), Some(b'\r' | b'\n')) {
+            byte += 1;
+        }
+        if byte >= counted_to {
+            newlines +=
+                memchr::memchr_iter(b'\n', &text.as_bytes()[counted_to..byte]).count() as u64;
+            counted_to = byte;
+        }
+        1 + newlines
+    };
     for record in reader.records() {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let line = e.position().map(|p| line_at(p.byte())).unwrap_or(0);
                 problems.push(problem(line, "", format!("cannot be read as CSV: {e}")));
                 continue;
             }
         };
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let line = record.position().map(|p| line_at(p.byte())).unwrap_or(0);
         if record.iter().all(|f| f.trim().is_empty()) {
             continue; // a blank line
         }
@@ -161,7 +178,7 @@ fn get(fields: &HashMap<&'static str, String>, name: &str) -> String {
 #[tracing::instrument(skip_all, fields(actor = actor.label(), kind = kind.as_str()))]
 pub async fn import(
     db: &Db,
-    actor: &Actor,
+    actor: &Permit<act::ImportRecords>,
     ip: &str,
     kind: ImportKind,
     bytes: &[u8],
@@ -179,7 +196,7 @@ pub async fn import(
     report.rows = parsed.rows.len() as u64;
     // Check against what the database holds, then write, in one write
     // transaction: nothing can change between the check and the write.
-    let mut tx = AuditedTx::begin(db).await?;
+    let mut tx = AuditedTx::begin(db, actor).await?;
     match kind {
         ImportKind::Officers => officers(&mut tx, actor, &parsed, &mut report, progress).await?,
         ImportKind::Assignments => {
@@ -196,7 +213,6 @@ pub async fn import(
         return Ok(report);
     }
     tx.audit(&AuditEntry {
-        actor: actor.audit_actor(),
         action: AuditAction::RecordsImported,
         object_type: "import",
         object_id: kind.as_str().to_string(),
@@ -254,7 +270,7 @@ async fn write_rows(
 
 async fn officers(
     tx: &mut AuditedTx,
-    actor: &Actor,
+    actor: &Permit<act::ImportRecords>,
     parsed: &Parsed,
     report: &mut ImportReport,
     progress: &(dyn Fn(Progress) + Sync),
@@ -431,7 +447,7 @@ async fn officers(
 
 async fn assignments(
     tx: &mut AuditedTx,
-    actor: &Actor,
+    actor: &Permit<act::ImportRecords>,
     parsed: &Parsed,
     report: &mut ImportReport,
     progress: &(dyn Fn(Progress) + Sync),
@@ -584,7 +600,7 @@ async fn assignments(
 
 async fn tests(
     tx: &mut AuditedTx,
-    actor: &Actor,
+    actor: &Permit<act::ImportRecords>,
     parsed: &Parsed,
     report: &mut ImportReport,
     progress: &(dyn Fn(Progress) + Sync),
@@ -691,4 +707,33 @@ async fn tests(
     .await?;
     report.inserted = rows.len() as u64;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lines are counted as an editor or a spreadsheet shows them: the
+    /// header is line 1, the first data row line 2 (CRLF or LF, with or
+    /// without a byte-order mark, with a quoted field that spans two lines).
+    #[test]
+    fn rows_carry_the_line_numbers_of_the_file() {
+        let header = "badge_number,given_names,family_names,rank,unit,status,hire_date,national_id";
+        for (eol, bom) in [("\n", ""), ("\r\n", ""), ("\r\n", "\u{feff}")] {
+            let text = format!(
+                "{bom}{header}{eol}10001,Ana,Pérez,agente,01-01,,2020-01-01,{eol}10002,\"Luis{eol}José\",Ajú,agente,01-01,,2020-01-01,{eol}10003,Eva,Cux,agente,01-01,,2020-01-01,{eol}"
+            );
+            let mut problems = Vec::new();
+            let parsed = parse(
+                ImportKind::Officers,
+                text.as_bytes(),
+                &mut problems,
+                &|_| {},
+            )
+            .unwrap();
+            assert!(problems.is_empty(), "{problems:?}");
+            let lines: Vec<u64> = parsed.rows.iter().map(|(l, _)| *l).collect();
+            assert_eq!(lines, vec![2, 3, 5], "{eol:?} {bom:?}");
+        }
+    }
 }

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::i18n::*;
+#[cfg(feature = "ssr")]
+use crate::policy::act;
 
 #[cfg(feature = "ssr")]
 pub mod directory;
@@ -65,6 +67,8 @@ pub struct ChipRow {
     pub chip_id: String,
     pub from_ms: i64,
     pub to_ms: Option<i64>,
+    /// `2024-03-01 → 2025-07-15`, dates in the configured zone.
+    pub period: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -224,9 +228,7 @@ pub async fn list_officers(
     page: Option<i64>,
 ) -> Result<OfficerPage, AppError> {
     use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::ReadOfficers).await?;
-        let state = crate::state::AppState::current()?;
+    crate::rpc::call(act::ReadOfficers, |cx| async move {
         let filter = OfficerFilter {
             q,
             rank,
@@ -235,32 +237,32 @@ pub async fn list_officers(
             sort,
             page,
         };
-        let mut page = state
+        let mut page = cx
+            .state
             .officer_list
-            .snapshot(&state.db)
+            .snapshot(&cx.state.db)
             .await?
             .page(&filter)?;
-        page.may_write = crate::policy::authorize(actor.principal(), Action::WriteOfficers).is_ok();
+        page.may_write = cx
+            .permit
+            .also_allows(Action::WriteOfficers, crate::policy::Object::Any);
         Ok(page)
-    }
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// One officer's file.
 #[server(prefix = "/rpc", endpoint = "get_officer")]
 pub async fn get_officer(badge_number: String) -> Result<OfficerProfile, AppError> {
     use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::ReadOfficers).await?;
-        let state = crate::state::AppState::current()?;
-        let mut profile = store::profile(&state.db, &actor, &badge_number).await?;
-        profile.may_write =
-            crate::policy::authorize(actor.principal(), Action::WriteOfficers).is_ok();
+    crate::rpc::call(act::ReadOfficers, |cx| async move {
+        let mut profile = store::profile(&cx.state.db, &cx.permit, &cx.ip, &badge_number).await?;
+        profile.may_write = cx
+            .permit
+            .also_allows(Action::WriteOfficers, crate::policy::Object::Any);
         Ok(profile)
-    }
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// What the reader may do on an officer's file (the policy's answers).
@@ -276,19 +278,16 @@ pub struct FileAccess {
 #[server(prefix = "/rpc", endpoint = "officer_permissions")]
 pub async fn officer_permissions(badge_number: String) -> Result<FileAccess, AppError> {
     use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::ReadOfficers).await?;
-        let state = crate::state::AppState::current()?;
-        store::officer_id(&state.db, &badge_number).await?;
-        let may = |action| crate::policy::authorize(actor.principal(), action).is_ok();
+    crate::rpc::call(act::ReadOfficers, |cx| async move {
+        store::officer_id(&cx.state.db, &badge_number).await?;
+        let may = |action| cx.permit.also_allows(action, crate::policy::Object::Any);
         Ok(FileAccess {
             write: may(Action::WriteOfficers),
             read_tests: may(Action::ReadConfidenceTests),
             write_tests: may(Action::WriteConfidenceTests),
         })
-    }
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// Records an officer's change of status (suspension, dismissal,
@@ -300,21 +299,16 @@ pub async fn change_officer_status(
     effective_on: String,
     reason: String,
 ) -> Result<(), AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::WriteOfficers).await?;
-        let state = crate::state::AppState::current()?;
-        let ip = crate::identity::client_ip().await;
+    crate::rpc::call(act::WriteOfficers, |cx| async move {
         let change = StatusChange {
             badge_number,
             status,
             effective_on,
             reason,
         };
-        store::change_status(&state.db, &actor, &ip, &change).await
-    }
+        store::change_status(&cx.state.db, &cx.permit, &cx.ip, &change).await
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// Adds an officer (status `active` unless said otherwise).
@@ -330,11 +324,7 @@ pub async fn create_officer(
     hire_date: String,
     national_id: Option<String>,
 ) -> Result<String, AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::WriteOfficers).await?;
-        let state = crate::state::AppState::current()?;
-        let ip = crate::identity::client_ip().await;
+    crate::rpc::call(act::WriteOfficers, |cx| async move {
         let input = OfficerInput {
             badge_number,
             given_names,
@@ -345,11 +335,10 @@ pub async fn create_officer(
             hire_date,
             national_id: national_id.unwrap_or_default(),
         };
-        write::create_officer(&state.db, &actor, &ip, &input).await?;
+        write::create_officer(&cx.state.db, &cx.permit, &cx.ip, &input).await?;
         Ok(input.badge_number.trim().to_string())
-    }
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// Edits an officer's names, rank, unit, hire date and national ID (an
@@ -364,11 +353,7 @@ pub async fn update_officer(
     hire_date: String,
     national_id: Option<String>,
 ) -> Result<String, AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::WriteOfficers).await?;
-        let state = crate::state::AppState::current()?;
-        let ip = crate::identity::client_ip().await;
+    crate::rpc::call(act::WriteOfficers, |cx| async move {
         let input = OfficerInput {
             badge_number,
             given_names,
@@ -379,11 +364,10 @@ pub async fn update_officer(
             hire_date,
             national_id: national_id.unwrap_or_default(),
         };
-        write::update_officer(&state.db, &actor, &ip, &input).await?;
+        write::update_officer(&cx.state.db, &cx.permit, &cx.ip, &input).await?;
         Ok(input.badge_number.trim().to_string())
-    }
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// Assigns an officer to a vehicle for a shift.
@@ -395,11 +379,7 @@ pub async fn add_assignment(
     to: String,
     role: String,
 ) -> Result<(), AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::WriteOfficers).await?;
-        let state = crate::state::AppState::current()?;
-        let ip = crate::identity::client_ip().await;
+    crate::rpc::call(act::WriteOfficers, |cx| async move {
         let input = AssignmentInput {
             badge_number,
             vehicle,
@@ -407,10 +387,9 @@ pub async fn add_assignment(
             to,
             role,
         };
-        write::add_assignment(&state.db, &actor, &ip, &input).await
-    }
+        write::add_assignment(&cx.state.db, &cx.permit, &cx.ip, &input).await
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// Hands an officer a badge chip.
@@ -420,34 +399,24 @@ pub async fn assign_chip(
     chip_id: String,
     from: String,
 ) -> Result<(), AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::WriteOfficers).await?;
-        let state = crate::state::AppState::current()?;
-        let ip = crate::identity::client_ip().await;
+    crate::rpc::call(act::WriteOfficers, |cx| async move {
         let input = ChipInput {
             badge_number,
             chip_id,
             from,
         };
-        write::assign_chip(&state.db, &actor, &ip, &input).await
-    }
+        write::assign_chip(&cx.state.db, &cx.permit, &cx.ip, &input).await
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// Records that an officer handed back the chip they wear.
 #[server(prefix = "/rpc", endpoint = "return_chip")]
 pub async fn return_chip(badge_number: String, at: String) -> Result<(), AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::WriteOfficers).await?;
-        let state = crate::state::AppState::current()?;
-        let ip = crate::identity::client_ip().await;
-        write::return_chip(&state.db, &actor, &ip, &badge_number, &at).await
-    }
+    crate::rpc::call(act::WriteOfficers, |cx| async move {
+        write::return_chip(&cx.state.db, &cx.permit, &cx.ip, &badge_number, &at).await
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// Records a confidence test.
@@ -460,11 +429,7 @@ pub async fn record_confidence_test(
     examiner: String,
     notes: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::WriteConfidenceTests).await?;
-        let state = crate::state::AppState::current()?;
-        let ip = crate::identity::client_ip().await;
+    crate::rpc::call(act::WriteConfidenceTests, |cx| async move {
         let input = TestInput {
             badge_number,
             kind,
@@ -473,38 +438,28 @@ pub async fn record_confidence_test(
             examiner,
             notes: notes.unwrap_or_default(),
         };
-        write::record_test(&state.db, &actor, &ip, &input).await
-    }
+        write::record_test(&cx.state.db, &cx.permit, &cx.ip, &input).await
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// An officer's confidence tests. Each reading is recorded in the audit
 /// trail.
 #[server(prefix = "/rpc", endpoint = "list_confidence_tests")]
 pub async fn list_confidence_tests(badge_number: String) -> Result<Vec<TestRow>, AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::ReadConfidenceTests).await?;
-        let state = crate::state::AppState::current()?;
-        let ip = crate::identity::client_ip().await;
-        write::read_tests(&state.db, &actor, &ip, &badge_number).await
-    }
+    crate::rpc::call(act::ReadConfidenceTests, |cx| async move {
+        write::read_tests(&cx.state.db, &cx.permit, &cx.ip, &badge_number).await
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// The units tree with officer counts.
 #[server(prefix = "/rpc", endpoint = "list_units")]
 pub async fn list_units() -> Result<Vec<UnitNode>, AppError> {
-    use crate::policy::Action;
-    async {
-        let actor = crate::identity::require(Action::ReadOfficers).await?;
-        let state = crate::state::AppState::current()?;
-        store::units(&state.db, &actor).await
-    }
+    crate::rpc::call(act::ReadOfficers, |cx| async move {
+        store::units(&cx.state.db, &cx.permit).await
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// The translated name of a rank code.
@@ -823,7 +778,7 @@ fn chips_part(o: OfficerProfile) -> AnyView {
         <h2>{t!(i18n, officers_chips)}</h2>
         <ul class="plain" data-testid="chips">
             {o.chips.iter().map(|c| view! {
-                <li><code>{c.chip_id.clone()}</code> " " {chip_period(c)}</li>
+                <li><code>{c.chip_id.clone()}</code> " " {c.period.clone()}</li>
             }).collect_view()}
         </ul>
     }
@@ -891,31 +846,6 @@ fn StatusForm(badge: String, changed: ServerAction<ChangeOfficerStatus>) -> impl
     }
 }
 
-/// `2024-03-01 → 2025-07-15` (dates in Guatemala, UTC-6).
-fn chip_period(c: &ChipRow) -> String {
-    let day = |ms: i64| {
-        let days = (ms / 1000 - 6 * 3600).div_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
-        format!("{y:04}-{m:02}-{d:02}")
-    };
-    match c.to_ms {
-        Some(to) => format!("{} → {}", day(c.from_ms), day(to)),
-        None => format!("{} →", day(c.from_ms)),
-    }
-}
-
-pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
 /// `/units`: national → regions → stations, with officer counts.
 #[component]
 pub fn UnitsPage() -> impl IntoView {
@@ -942,10 +872,17 @@ pub fn UnitsPage() -> impl IntoView {
                                         view! {
                                             <li data-unit=r.code.clone()>
                                                 <details>
+                                                    // Only text in the summary: a link inside it would be a
+                                                    // control nested in a control (axe: nested-interactive).
                                                     <summary>
-                                                        <a href=region_href>{format!("{} {}", r.code, r.name)}</a>
-                                                        <span class="count">{r.officers}</span>
+                                                        {format!("{} {}", r.code, r.name)}
+                                                        " "<span class="count">{r.officers}</span>
                                                     </summary>
+                                                    <p class="region-link">
+                                                        <a href=region_href>
+                                                            {t!(i18n, units_region_officers, count = move || crate::status::format_count(r.officers))}
+                                                        </a>
+                                                    </p>
                                                     <ul>
                                                         {stations.into_iter().map(|s| view! {
                                                             <li data-unit=s.code.clone()>

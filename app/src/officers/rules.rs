@@ -3,7 +3,7 @@
 //! accepted from the other. Each check returns the cleaned value or the
 //! reason it is refused (the caller names the field).
 
-use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+use chrono::NaiveDate;
 
 use super::{ASSIGNMENT_ROLES, RANKS, STATUSES, TEST_KINDS, TEST_RESULTS};
 
@@ -58,7 +58,24 @@ pub fn name(s: &str) -> Result<String, String> {
     Ok(cleaned)
 }
 
+/// A rank as people write it: the code (`oficial_tercero`) or the ladder's
+/// name (`Oficial Tercero`, `SUBCOMISARIO`, `Sub-inspector`), in any case,
+/// with or without accents.
 pub fn rank(s: &str) -> Result<String, String> {
+    let key = super::search::fold(s.trim())
+        .split(|c: char| c.is_whitespace() || c == '-' || c == '_')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("_");
+    let key = match key.as_str() {
+        // The ladder writes it in one word or two.
+        "sub_inspector" => "subinspector".to_string(),
+        "sub_comisario" => "subcomisario".to_string(),
+        _ => key,
+    };
+    if !key.is_empty() && RANKS.contains(&key.as_str()) {
+        return Ok(key);
+    }
     one_of(s, RANKS, "a PNC rank")
 }
 
@@ -152,37 +169,10 @@ pub fn optional_text(s: &str, max_chars: usize) -> Result<String, String> {
     Ok(s.to_string())
 }
 
-/// An instant in ISO 8601, as milliseconds since the epoch (UTC). With an
-/// offset (`2026-11-21T06:00:00-06:00`, `…Z`) it means what it says; without
-/// one (`2026-11-21T06:00`, what a browser's date-time field sends) it is
-/// the time in Guatemala.
+/// An instant in ISO 8601, as milliseconds since the epoch (UTC); without
+/// an offset, the time in the configured zone ([`crate::time`]).
 pub fn instant(s: &str) -> Result<i64, String> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Err("is required".into());
-    }
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        return Ok(t.timestamp_millis());
-    }
-    for format in [
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-    ] {
-        if let Ok(local) = NaiveDateTime::parse_from_str(s, format) {
-            // Guatemala has had no daylight-saving time since 2006, so
-            // every local time is one instant.
-            return chrono_tz::America::Guatemala
-                .from_local_datetime(&local)
-                .single()
-                .map(|t| t.timestamp_millis())
-                .ok_or_else(|| format!("{s} does not exist in Guatemala's time"));
-        }
-    }
-    Err(format!(
-        "{s:?} is not a date and time like 2026-11-21T06:00 or 2026-11-21T06:00:00-06:00"
-    ))
+    crate::time::parse_instant(s)
 }
 
 /// A shift: `to` after `from`, at most 24 hours long.
@@ -196,17 +186,34 @@ pub fn shift(from: i64, to: i64) -> Result<(), (&'static str, String)> {
     Ok(())
 }
 
-/// `1732190400000` → `2024-11-21 06:00` in Guatemala.
+/// `1732190400000` → `2024-11-21 06:00` in the configured zone.
 pub fn local_time(ms: i64) -> String {
-    chrono_tz::America::Guatemala
-        .timestamp_millis_opt(ms)
-        .single()
-        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_default()
+    crate::time::local_minute(ms)
 }
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn ranks_are_taken_as_people_write_them() {
+        for (typed, code) in [
+            ("Agente", "agente"),
+            ("inspector", "inspector"),
+            ("Oficial Tercero", "oficial_tercero"),
+            ("OFICIAL  PRIMERO", "oficial_primero"),
+            ("Subcomisario", "subcomisario"),
+            ("Sub-comisario", "subcomisario"),
+            ("Sub inspector", "subinspector"),
+            ("Director General Adjunto", "director_general_adjunto"),
+            ("comisario_general", "comisario_general"),
+        ] {
+            assert_eq!(rank(typed).as_deref(), Ok(code), "{typed}");
+        }
+        let err = rank("Sargento").unwrap_err();
+        assert!(err.contains("\"Sargento\" is not a PNC rank"), "{err}");
+        assert!(rank("  ").is_err());
+    }
+
     use super::*;
 
     fn today() -> NaiveDate {

@@ -5,17 +5,18 @@ use sqlx::Row;
 
 use super::{ChipRow, OfficerProfile, UnitNode};
 use crate::error::AppError;
-use crate::identity::Role;
-use crate::policy::Actor;
+use crate::policy::{act, Permit};
 use crate::store::Db;
 
 use super::STATUSES;
 
-/// An officer's file. The national ID is masked except for supervisors.
+/// An officer's file. The national ID is masked unless the policy lets the
+/// reader unmask it; an unmasked read is recorded in the audit trail.
 #[tracing::instrument(skip_all, fields(actor = actor.label()))]
 pub async fn profile(
     db: &Db,
-    actor: &Actor,
+    actor: &Permit<act::ReadOfficers>,
+    ip: &str,
     badge_number: &str,
 ) -> Result<OfficerProfile, AppError> {
     let row = sqlx::query(
@@ -31,13 +32,27 @@ pub async fn profile(
     .ok_or_else(|| AppError::NotFound(format!("officer {badge_number}")))?;
     let id: i64 = row.try_get(0)?;
     let national_id: Option<String> = row.try_get(8)?;
-    let national_id = national_id.map(|n| {
-        if actor.has_role(Role::Supervisor) {
-            n
-        } else {
-            mask(&n)
+    let unmask = actor.national_ids();
+    let national_id = match (national_id, &unmask) {
+        (Some(n), Some(permit)) => {
+            crate::audit::record(
+                db,
+                permit,
+                &crate::audit::AuditEntry {
+                    action: crate::audit::AuditAction::NationalIdRead,
+                    object_type: "officer",
+                    object_id: badge_number.trim().to_string(),
+                    outcome: "ok",
+                    ip: ip.to_string(),
+                    details: serde_json::json!({}),
+                },
+            )
+            .await?;
+            Some(n)
         }
-    });
+        (Some(n), None) => Some(mask(&n)),
+        (None, _) => None,
+    };
     let chips = sqlx::query(
         "SELECT b.chip_id, a.valid_from, a.valid_to FROM badge_assignments a \
          JOIN badges b ON b.id = a.badge_id WHERE a.officer_id = $1 ORDER BY a.valid_from DESC",
@@ -47,10 +62,16 @@ pub async fn profile(
     .await?
     .iter()
     .map(|r| {
+        let (from_ms, to_ms): (i64, Option<i64>) = (r.try_get(1)?, r.try_get(2)?);
+        let day = |ms| crate::time::date_of(ms).format("%Y-%m-%d").to_string();
         Ok(ChipRow {
             chip_id: r.try_get(0)?,
-            from_ms: r.try_get(1)?,
-            to_ms: r.try_get(2)?,
+            from_ms,
+            to_ms,
+            period: match to_ms {
+                Some(to) => format!("{} → {}", day(from_ms), day(to)),
+                None => format!("{} →", day(from_ms)),
+            },
         })
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
@@ -63,7 +84,7 @@ pub async fn profile(
         status_changed_on: row.try_get(6)?,
         hire_date: row.try_get(7)?,
         national_id,
-        national_id_masked: !actor.has_role(Role::Supervisor),
+        national_id_masked: unmask.is_none(),
         unit_code: row.try_get(9)?,
         unit_name: row.try_get(10)?,
         region_code: row.try_get(11)?,
@@ -88,7 +109,7 @@ pub async fn assignments(
     officer_id: i64,
     limit: i64,
 ) -> Result<Vec<super::AssignmentRow>, AppError> {
-    let now = crate::audit::now_ms();
+    let now = crate::time::now_ms();
     let rows = sqlx::query(
         "SELECT v.plate, u.code, a.starts_at, a.ends_at, a.role FROM vehicle_assignments a \
          JOIN vehicles v ON v.id = a.vehicle_id JOIN units u ON u.id = v.unit_id \
@@ -143,7 +164,7 @@ pub fn mask(national_id: &str) -> String {
 /// The organisation, national → regions → stations, with officer counts
 /// (a region's count includes its stations).
 #[tracing::instrument(skip_all, fields(actor = actor.label()))]
-pub async fn units(db: &Db, actor: &Actor) -> Result<Vec<UnitNode>, AppError> {
+pub async fn units(db: &Db, actor: &Permit<act::ReadOfficers>) -> Result<Vec<UnitNode>, AppError> {
     let rows = sqlx::query(
         "SELECT u.code, u.name, u.kind, COALESCE(p.code, ''), \
                 (SELECT COUNT(*) FROM officers o WHERE o.unit_id = u.id) \
@@ -183,7 +204,7 @@ pub async fn units(db: &Db, actor: &Actor) -> Result<Vec<UnitNode>, AppError> {
 #[tracing::instrument(skip_all, fields(actor = actor.label()))]
 pub async fn change_status(
     db: &Db,
-    actor: &Actor,
+    actor: &Permit<act::WriteOfficers>,
     ip: &str,
     change: &super::StatusChange,
 ) -> Result<(), AppError> {
@@ -208,7 +229,7 @@ pub async fn change_status(
             "must have at most 1,000 characters",
         ));
     }
-    let mut tx = AuditedTx::begin(db).await?;
+    let mut tx = AuditedTx::begin(db, actor).await?;
     let row = sqlx::query("SELECT id, status, hire_date FROM officers WHERE badge_number = $1")
         .bind(change.badge_number.trim())
         .fetch_optional(tx.conn())
@@ -236,7 +257,7 @@ pub async fn change_status(
         ));
     }
     let effective = effective_on.format("%Y-%m-%d").to_string();
-    let now = crate::audit::now_ms();
+    let now = crate::time::now_ms();
     set_status(
         tx.conn(),
         id,
@@ -248,7 +269,6 @@ pub async fn change_status(
     )
     .await?;
     tx.audit(&AuditEntry {
-        actor: actor.audit_actor(),
         action: AuditAction::OfficerStatusChanged,
         object_type: "officer",
         object_id: change.badge_number.trim().to_string(),

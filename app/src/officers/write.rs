@@ -11,10 +11,11 @@ use sqlx::{AnyConnection, Row};
 use super::rules;
 use super::search::officer_key;
 use super::{AssignmentInput, ChipInput, OfficerInput, TestInput, TestRow};
-use crate::audit::{now_ms, AuditAction, AuditEntry, AuditedTx};
+use crate::audit::{AuditAction, AuditEntry, AuditedTx};
 use crate::error::AppError;
-use crate::policy::Actor;
+use crate::policy::{act, Permit};
 use crate::store::Db;
+use crate::time::now_ms;
 
 /// The columns of a stored officer, for bulk inserts (demo data, import).
 pub const OFFICER_COLUMNS: &[&str] = &[
@@ -66,11 +67,9 @@ fn invalid((field, reason): FieldProblem) -> AppError {
     AppError::validation(field, reason)
 }
 
-/// Today in Guatemala.
+/// Today in the configured zone.
 pub fn today() -> NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&chrono_tz::America::Guatemala)
-        .date_naive()
+    crate::time::today()
 }
 
 /// An officer that meets every rule that needs no database.
@@ -197,7 +196,6 @@ async fn unit_id(conn: &mut AnyConnection, code: &str) -> Result<i64, AppError> 
 }
 
 fn entry(
-    actor: &Actor,
     ip: &str,
     action: AuditAction,
     object_type: &'static str,
@@ -205,7 +203,6 @@ fn entry(
     details: serde_json::Value,
 ) -> AuditEntry {
     AuditEntry {
-        actor: actor.audit_actor(),
         action,
         object_type,
         object_id: object_id.to_string(),
@@ -219,12 +216,12 @@ fn entry(
 #[tracing::instrument(skip_all, fields(actor = actor.label()))]
 pub async fn create_officer(
     db: &Db,
-    actor: &Actor,
+    actor: &Permit<act::WriteOfficers>,
     ip: &str,
     input: &OfficerInput,
 ) -> Result<(), AppError> {
     let o = clean_officer(input, today()).map_err(invalid)?;
-    let mut tx = AuditedTx::begin(db).await?;
+    let mut tx = AuditedTx::begin(db, actor).await?;
     if let Some(row) =
         sqlx::query("SELECT given_names, family_names FROM officers WHERE badge_number = $1")
             .bind(&o.badge_number)
@@ -243,7 +240,6 @@ pub async fn create_officer(
     let unit = unit_id(tx.conn(), &o.unit).await?;
     insert_officer(tx.conn(), &o, unit, now_ms()).await?;
     tx.audit(&entry(
-        actor,
         ip,
         AuditAction::OfficerCreated,
         "officer",
@@ -296,12 +292,12 @@ pub async fn insert_officer(
 #[tracing::instrument(skip_all, fields(actor = actor.label()))]
 pub async fn update_officer(
     db: &Db,
-    actor: &Actor,
+    actor: &Permit<act::WriteOfficers>,
     ip: &str,
     input: &OfficerInput,
 ) -> Result<(), AppError> {
     let o = clean_officer(input, today()).map_err(invalid)?;
-    let mut tx = AuditedTx::begin(db).await?;
+    let mut tx = AuditedTx::begin(db, actor).await?;
     let officer = lock_officer(tx.conn(), &o.badge_number).await?;
     let row = sqlx::query(
         "SELECT o.given_names, o.family_names, o.rank, u.code, o.hire_date, o.national_id \
@@ -362,7 +358,6 @@ pub async fn update_officer(
     .execute(tx.conn())
     .await?;
     tx.audit(&entry(
-        actor,
         ip,
         AuditAction::OfficerUpdated,
         "officer",
@@ -408,12 +403,12 @@ pub async fn overlapping_assignment(
 #[tracing::instrument(skip_all, fields(actor = actor.label()))]
 pub async fn add_assignment(
     db: &Db,
-    actor: &Actor,
+    actor: &Permit<act::WriteOfficers>,
     ip: &str,
     input: &AssignmentInput,
 ) -> Result<(), AppError> {
     let a = clean_assignment(input).map_err(invalid)?;
-    let mut tx = AuditedTx::begin(db).await?;
+    let mut tx = AuditedTx::begin(db, actor).await?;
     let officer = lock_officer(tx.conn(), &a.badge_number).await?;
     let vehicle: i64 = sqlx::query("SELECT id FROM vehicles WHERE plate = $1")
         .bind(&a.plate)
@@ -445,7 +440,6 @@ pub async fn add_assignment(
     .execute(tx.conn())
     .await?;
     tx.audit(&entry(
-        actor,
         ip,
         AuditAction::AssignmentAdded,
         "officer",
@@ -463,7 +457,7 @@ pub async fn add_assignment(
 #[tracing::instrument(skip_all, fields(actor = actor.label()))]
 pub async fn assign_chip(
     db: &Db,
-    actor: &Actor,
+    actor: &Permit<act::WriteOfficers>,
     ip: &str,
     input: &ChipInput,
 ) -> Result<(), AppError> {
@@ -474,7 +468,7 @@ pub async fn assign_chip(
     if from > now_ms() {
         return Err(AppError::validation("from", "cannot be in the future"));
     }
-    let mut tx = AuditedTx::begin(db).await?;
+    let mut tx = AuditedTx::begin(db, actor).await?;
     let officer = lock_officer(tx.conn(), &badge_number).await?;
     let now = now_ms();
     sqlx::query(
@@ -552,7 +546,6 @@ pub async fn assign_chip(
     .execute(tx.conn())
     .await?;
     tx.audit(&entry(
-        actor,
         ip,
         AuditAction::ChipAssigned,
         "officer",
@@ -567,7 +560,7 @@ pub async fn assign_chip(
 #[tracing::instrument(skip_all, fields(actor = actor.label()))]
 pub async fn return_chip(
     db: &Db,
-    actor: &Actor,
+    actor: &Permit<act::WriteOfficers>,
     ip: &str,
     badge_number: &str,
     at: &str,
@@ -578,7 +571,7 @@ pub async fn return_chip(
     if at > now_ms() {
         return Err(AppError::validation("at", "cannot be in the future"));
     }
-    let mut tx = AuditedTx::begin(db).await?;
+    let mut tx = AuditedTx::begin(db, actor).await?;
     let officer = lock_officer(tx.conn(), &badge_number).await?;
     let current = sqlx::query(
         "SELECT a.id, b.chip_id, a.valid_from FROM badge_assignments a JOIN badges b ON b.id = a.badge_id \
@@ -605,7 +598,6 @@ pub async fn return_chip(
         .execute(tx.conn())
         .await?;
     tx.audit(&entry(
-        actor,
         ip,
         AuditAction::ChipReturned,
         "officer",
@@ -620,12 +612,12 @@ pub async fn return_chip(
 #[tracing::instrument(skip_all, fields(actor = actor.label()))]
 pub async fn record_test(
     db: &Db,
-    actor: &Actor,
+    actor: &Permit<act::WriteConfidenceTests>,
     ip: &str,
     input: &TestInput,
 ) -> Result<(), AppError> {
     let t = clean_test(input, today()).map_err(invalid)?;
-    let mut tx = AuditedTx::begin(db).await?;
+    let mut tx = AuditedTx::begin(db, actor).await?;
     let officer = lock_officer(tx.conn(), &t.badge_number).await?;
     if t.date < officer.hire_date {
         return Err(AppError::validation(
@@ -653,7 +645,6 @@ pub async fn record_test(
     }
     insert_test(tx.conn(), officer.id, &t, actor.label(), now_ms()).await?;
     tx.audit(&entry(
-        actor,
         ip,
         AuditAction::ConfidenceTestRecorded,
         "officer",
@@ -694,12 +685,12 @@ pub async fn insert_test(
 #[tracing::instrument(skip_all, fields(actor = actor.label()))]
 pub async fn read_tests(
     db: &Db,
-    actor: &Actor,
+    actor: &Permit<act::ReadConfidenceTests>,
     ip: &str,
     badge_number: &str,
 ) -> Result<Vec<TestRow>, AppError> {
     let badge_number = badge_number.trim();
-    let mut tx = AuditedTx::begin(db).await?;
+    let mut tx = AuditedTx::for_read(db, actor).await?;
     let exists = sqlx::query("SELECT id FROM officers WHERE badge_number = $1")
         .bind(badge_number)
         .fetch_optional(tx.conn())
@@ -728,7 +719,6 @@ pub async fn read_tests(
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
     tx.audit(&entry(
-        actor,
         ip,
         AuditAction::ConfidenceTestsRead,
         "officer",

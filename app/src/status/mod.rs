@@ -29,16 +29,10 @@ pub struct SystemStatus {
 /// Reads the system status: any signed-in user may.
 #[server(prefix = "/rpc", endpoint = "get_status")]
 pub async fn get_status() -> Result<SystemStatus, AppError> {
-    use crate::policy::Action;
-    use crate::state::AppState;
-
-    async {
-        let actor = crate::identity::require(Action::ReadSystemStatus).await?;
-        let state = AppState::current()?;
-        store::system_status(&state.db, &actor).await
-    }
+    crate::rpc::call(crate::policy::act::ReadSystemStatus, |cx| async move {
+        store::system_status(&cx.state.db, &cx.permit).await
+    })
     .await
-    .map_err(AppError::respond)
 }
 
 /// Formats a count with thousands separators (Guatemala writes 40,000 in

@@ -4,12 +4,15 @@ use sqlx::Row;
 
 use super::SystemStatus;
 use crate::error::AppError;
-use crate::policy::Actor;
+use crate::policy::{act, Permit};
 use crate::store::Db;
 
 /// Counts the core records in one round trip.
 #[tracing::instrument(skip_all, fields(actor = actor.label()))]
-pub async fn system_status(db: &Db, actor: &Actor) -> Result<SystemStatus, AppError> {
+pub async fn system_status(
+    db: &Db,
+    actor: &Permit<act::ReadSystemStatus>,
+) -> Result<SystemStatus, AppError> {
     let row = sqlx::query(
         "SELECT \
            (SELECT COUNT(*) FROM units WHERE kind = 'region'), \

@@ -114,13 +114,19 @@ impl Db {
             })
             .connect_with(options)
             .await?;
+        if let Some(path) = sqlite_path(url.as_str()).filter(|p| p.exists()) {
+            // Officer records, secrets and the audit trail: the owner's only.
+            make_private(path)?;
+        }
         Ok(Db { pool, backend })
     }
 
     /// Begins a write transaction. On SQLite it takes the write lock at
     /// once (`BEGIN IMMEDIATE`), so a transaction that reads before it
     /// writes waits for other writers instead of failing on a stale snapshot.
-    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
         match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.pool.begin().await,
@@ -157,7 +163,17 @@ impl Db {
         Ok(())
     }
 
-    pub fn pool(&self) -> &AnyPool {
+    /// The pool: for the store's own modules only. Everything else writes
+    /// through an [`crate::audit::AuditedTx`] opened with a permit, and
+    /// reads through a feature's store functions.
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// The pool, for tests that set up or inspect rows directly (the
+    /// `test-support` feature, which only the test build turns on).
+    #[cfg(feature = "test-support")]
+    pub fn pool_for_tests(&self) -> &AnyPool {
         &self.pool
     }
 
@@ -249,6 +265,42 @@ impl Db {
     }
 }
 
+/// Creates a folder (and its parents) that only its owner may enter: Vigía's
+/// data folder holds the database, its key and its secrets.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Makes a file readable and writable by its owner only.
+pub fn make_private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// The file a SQLite URL names, if any.
+pub fn sqlite_path(url: &str) -> Option<&Path> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then(|| Path::new(path))
+}
+
 /// Creates the folder of a SQLite file and asks sqlx to create the file.
 fn prepare_sqlite_url(url: &str) -> Result<String, sqlx::Error> {
     let rest = url.trim_start_matches("sqlite:");
@@ -266,7 +318,7 @@ fn prepare_sqlite_url(url: &str) -> Result<String, sqlx::Error> {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
     {
-        std::fs::create_dir_all(dir)?;
+        create_private_dir(dir)?;
     }
     let mode = match query {
         Some(q) if q.contains("mode=") => q.to_string(),

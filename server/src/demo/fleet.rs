@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use app::audit::{AuditAction, AuditActor, AuditEntry};
+use app::audit::{AuditAction, AuditEntry, AuditedTx};
 use app::store::batch::{insert_many, Value};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -569,7 +569,7 @@ fn feed(
 }
 
 /// What [`load`] wrote.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Loaded {
     pub heartbeats: usize,
     pub segments: usize,
@@ -577,6 +577,7 @@ pub struct Loaded {
     /// The control center's API token (only its hash is stored).
     pub token: String,
 }
+app::debug_redacted!(Loaded { heartbeats, segments, conflicts } hide { token });
 
 /// Rows go to the database in batches of about this many, built on another
 /// thread while the previous batch is written (hashing and formatting half
@@ -671,7 +672,7 @@ fn build_rows(
 /// refused segments, on `conn` (the demo's transaction). The cameras and
 /// `shifts` must be loaded already.
 pub async fn load(
-    conn: &mut sqlx::AnyConnection,
+    tx: &mut AuditedTx,
     data: &Dataset,
     shifts: &[ShiftRow],
     scale: Scale,
@@ -679,6 +680,7 @@ pub async fn load(
     now: i64,
 ) -> Result<Loaded, sqlx::Error> {
     let fleet = generate(data, shifts, seed, now, full_history_vehicles(scale));
+    let conn = tx.conn();
 
     // Made as `vigia api-client create` makes one: only the hash is kept.
     let token = app::fleet::clients::Token::generate().reveal().to_string();
@@ -774,28 +776,21 @@ pub async fn load(
         .await?;
     }
 
-    let actor = AuditActor {
-        kind: "api_client",
-        id: Some(client_id),
-        label: CLIENT_NAME.into(),
-    };
+    // The re-sent segments the ingest would have refused: recorded in the
+    // demo loader's name (no API client sent them).
     for c in &fleet.conflicts {
-        app::audit::append(
-            conn,
-            &AuditEntry {
-                actor: actor.clone(),
-                action: AuditAction::IntegrityConflict,
-                object_type: "footage_segment",
-                object_id: c.segment.clone(),
-                outcome: "denied",
-                ip: "demo".into(),
-                details: serde_json::json!({
-                    "stored_sha256": c.stored_sha256,
-                    "offered_sha256": c.offered_sha256,
-                    "index": c.index,
-                }),
-            },
-        )
+        tx.audit(&AuditEntry {
+            action: AuditAction::IntegrityConflict,
+            object_type: "footage_segment",
+            object_id: c.segment.clone(),
+            outcome: "denied",
+            ip: "demo".into(),
+            details: serde_json::json!({
+                "stored_sha256": c.stored_sha256,
+                "offered_sha256": c.offered_sha256,
+                "index": c.index,
+            }),
+        })
         .await?;
     }
 

@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 
+use app::audit::{AuditAction, AuditEntry, AuditedTx};
+use app::policy::{act, authorize, Object};
 use app::store::batch::{insert_many, Value};
 use app::store::Db;
 use sqlx::Row;
@@ -140,6 +142,8 @@ pub enum DemoError {
     NotEmpty(String),
     #[error("loading the demo data failed, nothing was written: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("loading the demo data failed, nothing was written: {0}")]
+    Refused(#[from] app::error::AppError),
 }
 
 /// A small, fast generator whose sequence never changes with crate versions
@@ -422,17 +426,25 @@ fn national_id(position: u64, offset: u64, rng: &mut Rng) -> String {
 /// Loads the dataset for `scale` and `seed` into an empty database, all of
 /// it in one transaction.
 pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError> {
-    let held = existing_records(db).await?;
+    let data = generate(scale, seed);
+    let now = dates::now_ms();
+    // The demo loader is a principal of its own: its records name it, and
+    // the transaction cannot commit without the record that says so.
+    let loader = authorize(
+        &app::identity::demo_loader(),
+        act::LoadDemoData,
+        Object::Any,
+    )?;
+    let mut tx = AuditedTx::begin(db, &loader).await?;
+    // Checked inside the write transaction: nothing can arrive in between.
+    let held = existing_records(tx.conn()).await?;
     if !held.is_empty() {
         return Err(DemoError::NotEmpty(held));
     }
-    let data = generate(scale, seed);
-    let now = dates::now_ms();
-    let mut tx = db.pool().begin().await?;
 
     // Units, top down, so each level finds its parent's id.
     for kind in ["national", "region", "station"] {
-        let ids = code_ids(&mut tx, "SELECT id, code FROM units").await?;
+        let ids = code_ids(tx.conn(), "SELECT id, code FROM units").await?;
         let rows: Vec<Vec<Value>> = data
             .units
             .iter()
@@ -448,14 +460,14 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
             })
             .collect();
         insert_many(
-            &mut tx,
+            tx.conn(),
             "units",
             &["code", "name", "kind", "parent_id", "created_at"],
             &rows,
         )
         .await?;
     }
-    let unit_ids = code_ids(&mut tx, "SELECT id, code FROM units").await?;
+    let unit_ids = code_ids(tx.conn(), "SELECT id, code FROM units").await?;
 
     let rows: Vec<Vec<Value>> = data
         .officers
@@ -483,21 +495,21 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
         })
         .collect();
     insert_many(
-        &mut tx,
+        tx.conn(),
         "officers",
         app::officers::write::OFFICER_COLUMNS,
         &rows,
     )
     .await?;
-    let officer_ids = code_ids(&mut tx, "SELECT id, badge_number FROM officers").await?;
+    let officer_ids = code_ids(tx.conn(), "SELECT id, badge_number FROM officers").await?;
 
     let rows: Vec<Vec<Value>> = data
         .officers
         .iter()
         .map(|o| vec![o.chip_id.as_str().into(), now.into()])
         .collect();
-    insert_many(&mut tx, "badges", &["chip_id", "created_at"], &rows).await?;
-    let badge_ids = code_ids(&mut tx, "SELECT id, chip_id FROM badges").await?;
+    insert_many(tx.conn(), "badges", &["chip_id", "created_at"], &rows).await?;
+    let badge_ids = code_ids(tx.conn(), "SELECT id, chip_id FROM badges").await?;
     let rows: Vec<Vec<Value>> = data
         .officers
         .iter()
@@ -511,7 +523,7 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
         })
         .collect();
     insert_many(
-        &mut tx,
+        tx.conn(),
         "badge_assignments",
         &["badge_id", "officer_id", "valid_from", "valid_to"],
         &rows,
@@ -530,13 +542,13 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
         })
         .collect();
     insert_many(
-        &mut tx,
+        tx.conn(),
         "vehicles",
         &["plate", "unit_id", "created_at"],
         &rows,
     )
     .await?;
-    let vehicle_ids = code_ids(&mut tx, "SELECT id, plate FROM vehicles").await?;
+    let vehicle_ids = code_ids(tx.conn(), "SELECT id, plate FROM vehicles").await?;
     let rows: Vec<Vec<Value>> = data
         .vehicles
         .iter()
@@ -559,7 +571,7 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
         })
         .collect();
     insert_many(
-        &mut tx,
+        tx.conn(),
         "cameras",
         &["vehicle_id", "placement", "serial", "created_at"],
         &rows,
@@ -584,7 +596,7 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
         })
         .collect();
     insert_many(
-        &mut tx,
+        tx.conn(),
         "vehicle_assignments",
         app::officers::write::ASSIGNMENT_COLUMNS,
         &rows,
@@ -610,13 +622,30 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
         })
         .collect();
     insert_many(
-        &mut tx,
+        tx.conn(),
         "confidence_tests",
         app::officers::write::TEST_COLUMNS,
         &rows,
     )
     .await?;
 
+    tx.audit(&AuditEntry {
+        action: AuditAction::DemoDataLoaded,
+        object_type: "dataset",
+        object_id: format!("{scale:?}").to_lowercase(),
+        outcome: "ok",
+        ip: "local".into(),
+        details: serde_json::json!({
+            "seed": seed,
+            "officers": data.officers.len(),
+            "vehicles": data.vehicles.len(),
+            "assignments": shifts.len(),
+            "tests": tests.len(),
+            "segments": fleet.segments,
+            "heartbeats": fleet.heartbeats,
+        }),
+    })
+    .await?;
     tx.commit().await?;
     // Fresh statistics, so both planners pick the indexes from the start.
     db.analyze(None).await?;
@@ -631,12 +660,12 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
 }
 
 /// What the database already holds, as a phrase, or "" when empty.
-async fn existing_records(db: &Db) -> Result<String, sqlx::Error> {
+async fn existing_records(conn: &mut sqlx::AnyConnection) -> Result<String, sqlx::Error> {
     let row = sqlx::query(
         "SELECT (SELECT COUNT(*) FROM units), (SELECT COUNT(*) FROM officers), \
                 (SELECT COUNT(*) FROM vehicles), (SELECT COUNT(*) FROM badges)",
     )
-    .fetch_one(db.pool())
+    .fetch_one(&mut *conn)
     .await?;
     let held: Vec<String> = ["units", "officers", "vehicles", "badges"]
         .iter()

@@ -263,6 +263,26 @@ impl TestApp {
 /// The second-factor secret of test accounts that need one.
 pub const TEST_TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 
+/// The key test servers seal secrets with (a fixed one: tests share it).
+pub const TEST_SECRET_KEY: [u8; 32] = [0x5a; 32];
+
+/// The file that holds [`TEST_SECRET_KEY`], written once per machine.
+pub fn test_key_file() -> std::path::PathBuf {
+    let path = std::env::temp_dir().join("vigia-test-secret.key");
+    if !path.exists() {
+        // Written aside and moved into place: tests run in parallel.
+        let aside = path.with_extension(format!("{}", std::process::id()));
+        std::fs::write(&aside, hex::encode(TEST_SECRET_KEY)).expect("write the test key");
+        std::fs::rename(&aside, &path).expect("place the test key");
+    }
+    path
+}
+
+/// [`TEST_TOTP_SECRET`] as a test server stores it: sealed with the test key.
+pub fn sealed_test_secret() -> String {
+    app::identity::sealed::SecretKey::from_bytes(TEST_SECRET_KEY).seal(TEST_TOTP_SECRET)
+}
+
 /// A code for `username` that the server will take now: in the current
 /// 30-second window (or the next) and newer than the last one used.
 pub async fn next_totp_code(db: &Db, username: &str) -> String {
@@ -270,10 +290,10 @@ pub async fn next_totp_code(db: &Db, username: &str) -> String {
     let last: Option<i64> =
         sqlx::query_scalar("SELECT totp_last_step FROM users WHERE username = $1")
             .bind(username)
-            .fetch_one(db.pool())
+            .fetch_one(db.pool_for_tests())
             .await
             .expect("user");
-    let now = totp::step_of(app::audit::now_ms() / 1000);
+    let now = totp::step_of(app::time::now_ms() / 1000);
     let step = (now..=now + 1)
         .find(|s| last.is_none_or(|l| *s > l))
         .expect("a code left in this window");
@@ -291,9 +311,9 @@ pub async fn create_user(db: &Db, username: &str, roles: &[app::identity::Role])
         .any(|r| matches!(r, Role::Admin | Role::Supervisor))
     {
         sqlx::query("UPDATE users SET totp_secret = $1, totp_enabled = 1 WHERE username = $2")
-            .bind(TEST_TOTP_SECRET)
+            .bind(sealed_test_secret())
             .bind(username)
-            .execute(db.pool())
+            .execute(db.pool_for_tests())
             .await
             .expect("set up TOTP");
     }
@@ -306,8 +326,13 @@ pub async fn create_user_without_totp(
     username: &str,
     roles: &[app::identity::Role],
 ) -> String {
-    use app::policy::{authorize, Action, Principal};
-    let actor = authorize(&Principal::Operator, Action::ManageUsers).unwrap();
+    use app::policy::authorize;
+    let actor = authorize(
+        &app::identity::console_operator(),
+        app::policy::act::ManageUsers,
+        app::policy::Object::Any,
+    )
+    .unwrap();
     let password = format!("{username} una frase larga y única");
     app::identity::store::create_user(
         db,
@@ -336,6 +361,7 @@ pub async fn spawn_app_with(test_db: &TestDb, adjust: impl FnOnce(&mut Settings)
     let mut settings = RawSettings {
         database_url: Some(test_db.url.clone()),
         bind: Some("127.0.0.1:0".into()),
+        secret_key_file: Some(test_key_file().display().to_string()),
         ..Default::default()
     }
     .check()
