@@ -137,9 +137,12 @@ pub fn parse_instant(s: &str) -> Result<i64, String> {
 /// A clock that tests set and move, instead of sleeping. While one is
 /// alive, [`now_ms`] answers its time, in this whole process (nextest runs
 /// each test in a process of its own); dropping it returns to the system
-/// clock.
+/// clock. Only in test builds (`test-support`): a binary that serves
+/// cannot stop its own clock.
+#[cfg(any(test, feature = "test-support"))]
 pub struct TestClock(());
 
+#[cfg(any(test, feature = "test-support"))]
 impl TestClock {
     /// Stops the clock at `ms`.
     pub fn at(ms: i64) -> TestClock {
@@ -163,6 +166,7 @@ impl TestClock {
     }
 }
 
+#[cfg(any(test, feature = "test-support"))]
 impl Drop for TestClock {
     fn drop(&mut self) {
         FIXED_MS.store(i64::MIN, Ordering::Relaxed);
