@@ -22,6 +22,7 @@ pub mod fleet;
 pub mod identity;
 pub mod layout;
 pub mod officers;
+pub mod problem;
 pub mod status;
 
 /// Compiled for the browser too: the pages offer what the matrix allows.

@@ -63,7 +63,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::error::AppError;
+use crate::error::{AppError, Field, Problem};
 pub use crate::roles::Role;
 
 /// Who a request comes from, before the policy has looked at it. Made only
@@ -267,11 +267,11 @@ impl Scope {
                 .find(|s| s.as_str() == name)
                 .ok_or_else(|| {
                     AppError::validation(
-                        "scopes",
-                        format!(
-                            "unknown scope {name:?}; the scopes are {}",
-                            Scope::join(Scope::ALL).replace(',', ", ")
-                        ),
+                        Field::Scopes,
+                        Problem::NotAScope {
+                            given: name.to_string(),
+                            allowed: Scope::join(Scope::ALL).replace(',', ", "),
+                        },
                     )
                 })?;
             if !scopes.contains(&scope) {
@@ -279,7 +279,7 @@ impl Scope {
             }
         }
         if scopes.is_empty() {
-            return Err(AppError::validation("scopes", "give at least one scope"));
+            return Err(AppError::validation(Field::Scopes, Problem::NoScopes));
         }
         scopes.sort_by_key(|s| Scope::ALL.iter().position(|a| a == s));
         Ok(scopes)
@@ -572,12 +572,9 @@ pub fn refusal(principal: &Principal, action: Action) -> AppError {
     if principal.is_anonymous() {
         AppError::Unauthenticated
     } else if action.is_write() {
-        AppError::Forbidden(
-            "your roles may not change this: the request was refused and nothing was written"
-                .into(),
-        )
+        AppError::Forbidden(Problem::MayNotChange)
     } else {
-        AppError::Forbidden("your roles may not see this".into())
+        AppError::Forbidden(Problem::MayNotSee)
     }
 }
 

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
+use crate::error::{AppError, Field, Problem};
 
 /// What a person may be, one or several at once (DESIGN.md "People and roles").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -46,10 +46,15 @@ impl Role {
             .find(|r| r.as_str() == s.trim())
             .ok_or_else(|| {
                 AppError::validation(
-                    "roles",
-                    format!(
-                        "{s:?} is not a role: use investigator, supervisor, ministry, auditor, monitor or admin"
-                    ),
+                    Field::Roles,
+                    Problem::NotARole {
+                        given: s.to_string(),
+                        allowed: Role::ALL
+                            .iter()
+                            .map(|r| r.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    },
                 )
             })
     }

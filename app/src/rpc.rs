@@ -89,7 +89,9 @@ fn respond(error: AppError) -> AppError {
     }
 }
 
-fn plain_form_post() -> bool {
+/// Whether the request is a form the browser sent itself (before the page
+/// hydrated, or without JavaScript): it answers with a page, not data.
+pub(crate) fn plain_form_post() -> bool {
     leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
         parts
             .headers

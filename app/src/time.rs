@@ -103,10 +103,11 @@ pub fn day_start_ms(date: NaiveDate) -> Option<i64> {
 /// offset (`2026-11-21T06:00:00-06:00`, `…Z`) it means what it says; without
 /// one (`2026-11-21T06:00`, what a browser's date-time field sends) it is
 /// the time in the configured zone.
-pub fn parse_instant(s: &str) -> Result<i64, String> {
+pub fn parse_instant(s: &str) -> Result<i64, crate::problem::Problem> {
+    use crate::problem::Problem;
     let s = s.trim();
     if s.is_empty() {
-        return Err("is required".into());
+        return Err(Problem::Required);
     }
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
         return Ok(t.timestamp_millis());
@@ -124,14 +125,15 @@ pub fn parse_instant(s: &str) -> Result<i64, String> {
                 .from_local_datetime(&local)
                 .earliest()
                 .map(|t| t.timestamp_millis())
-                .ok_or_else(|| {
-                    format!("{s} does not exist in the local time ({})", zone().name())
+                .ok_or_else(|| Problem::NoSuchLocalTime {
+                    given: s.to_string(),
+                    zone: zone().name().to_string(),
                 });
         }
     }
-    Err(format!(
-        "{s:?} is not a date and time like 2026-11-21T06:00 or 2026-11-21T06:00:00-06:00"
-    ))
+    Err(Problem::NotAnInstant {
+        given: s.to_string(),
+    })
 }
 
 /// A clock that tests set and move, instead of sleeping. While one is

@@ -48,6 +48,18 @@ test('without JavaScript, a refused form comes back with the message beside its 
   await page.getByRole('button', { name: 'Cambiar la contraseña' }).click();
   await page.waitForLoadState();
   await expect(page).toHaveURL(/\/account\/password/);
-  await expect(page.locator('#current_password ~ .field-error')).toContainText('is not your current password');
+  await expect(page.locator('#current_password ~ .field-error')).toContainText('no es su contraseña actual');
   await expect(page.locator('body')).not.toContainText('"Validation"');
+});
+
+// Signing out before the page hydrates lands on the sign-in page, as it
+// does after, and the session is over.
+test('without JavaScript, signing out lands on the sign-in page', async ({ page }) => {
+  await signInAsMinistry(page);
+  await page.goto('/officers');
+  await page.getByRole('button', { name: 'Cerrar sesión' }).click();
+  await page.waitForLoadState();
+  await expect(page).toHaveURL(/\/sign-in$/);
+  await page.goto('/officers');
+  await expect(page.getByTestId('officers')).toHaveCount(0);
 });

@@ -61,7 +61,12 @@ test('an investigator records a suspension, with the reason, from the officer fi
   await page.getByLabel('Desde (fecha)').fill('2999-01-01');
   await page.getByLabel('Motivo').fill('Prueba de confianza reprobada');
   await page.getByRole('button', { name: 'Registrar el cambio' }).click();
+  await expect(page.getByRole('alert')).toHaveText('no puede estar en el futuro');
+  // The same refusal reads in English after the switch, and back.
+  await page.getByTestId('lang-switch').click();
   await expect(page.getByRole('alert')).toHaveText('cannot be in the future');
+  await page.getByTestId('lang-switch').click();
+  await expect(page.getByRole('alert')).toHaveText('no puede estar en el futuro');
 
   await page.getByLabel('Desde (fecha)').fill('2026-01-10');
   await page.getByRole('button', { name: 'Registrar el cambio' }).click();
@@ -100,7 +105,7 @@ test('an investigator adds a shift to a patrol car and sees why an overlapping o
   await form.getByRole('button', { name: 'Registrar la asignación' }).click();
   const message = form.locator('.field-error[data-field="from"]');
   await expect(message).toContainText('PNC-0451');
-  await expect(message).toContainText('may not overlap');
+  await expect(message).toContainText('los turnos no pueden superponerse');
   await expect(form.getByLabel('Patrulla (placa)')).toHaveValue('PNC-0452');
   await expect(page.locator('[data-testid="assignments"] tr[data-plate="PNC-0452"]')).toHaveCount(0);
   await page.screenshot({ path: testInfo.outputPath('assignment-overlap.png'), fullPage: true });
@@ -147,7 +152,7 @@ test('an investigator imports shifts from a CSV file, and a bad file is reported
   const problems = page.getByTestId('import-problems');
   await expect(problems.locator('tbody tr')).toHaveCount(2);
   await expect(problems.locator('tbody tr').first()).toContainText('role');
-  await expect(problems.locator('tbody tr').nth(1)).toContainText('no vehicle has the plate PNC-9999');
+  await expect(problems.locator('tbody tr').nth(1)).toContainText('ninguna patrulla tiene la placa PNC-9999');
   await page.screenshot({ path: testInfo.outputPath('import-refused.png'), fullPage: true });
 
   await page.getByLabel('Archivo CSV (UTF-8)').setInputFiles({
@@ -177,7 +182,7 @@ test('the new-officer form refuses a badge number already in use, beside the fie
   await form.getByLabel('Unidad').fill('13-02');
   await form.getByLabel('Fecha de alta').fill('2020-02-01');
   await form.getByRole('button', { name: 'Registrar al agente' }).click();
-  await expect(form.locator('.field-error[data-field="badge_number"]')).toContainText('already the badge number');
+  await expect(form.locator('.field-error[data-field="badge_number"]')).toContainText('ya es el número de placa de');
   await expect(form.getByLabel('Nombres')).toHaveValue('Ana Lucía');
   await page.screenshot({ path: testInfo.outputPath('new-officer-refused.png'), fullPage: true });
   expect(errors).toEqual([]);

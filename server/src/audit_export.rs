@@ -6,12 +6,12 @@ use std::net::SocketAddr;
 
 use app::audit::query::{to_csv, Query as AuditQuery};
 use app::audit::{self, AuditAction, AuditEntry, AuditSearch};
-use app::error::AppError;
+use app::error::{AppError, Field, Problem};
 use app::identity::require_for_session;
 use app::policy::{act, Object};
 use app::state::AppState;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
 
@@ -21,13 +21,26 @@ pub const MAX_EXPORT_ROWS: i64 = 100_000;
 pub async fn export_audit(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     session: Session,
     Query(search): Query<AuditSearch>,
 ) -> Response {
     match export(&state, addr, &session, search).await {
         Ok(response) => response,
-        Err(e) => (e.status(), e.to_string()).into_response(),
+        Err(e) => refused(&headers, e),
     }
+}
+
+/// A refused download, answered as text in the language of the page the
+/// link was on (the language switch's cookie, else Spanish).
+pub fn refused(headers: &HeaderMap, e: AppError) -> Response {
+    let locale = app::error::page_locale(headers);
+    (
+        e.status(),
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        e.message(locale),
+    )
+        .into_response()
 }
 
 async fn export(
@@ -42,8 +55,11 @@ async fn export(
     let total = q.count(&state.db).await?;
     if total > MAX_EXPORT_ROWS {
         return Err(AppError::validation(
-            "from",
-            format!("{total} records match: narrow the dates to at most {MAX_EXPORT_ROWS}"),
+            Field::From,
+            Problem::ExportTooLarge {
+                total: app::status::format_count(total),
+                max: app::status::format_count(MAX_EXPORT_ROWS),
+            },
         ));
     }
     let rows = q.fetch(&state.db, MAX_EXPORT_ROWS, 0).await?;
@@ -80,6 +96,7 @@ async fn export(
 pub async fn export_sla(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     session: Session,
     Query(params): Query<std::collections::HashMap<String, String>>,
 ) -> Response {
@@ -125,6 +142,6 @@ pub async fn export_sla(
     .await;
     match result {
         Ok(response) => response,
-        Err(e) => (e.status(), e.to_string()).into_response(),
+        Err(e) => refused(&headers, e),
     }
 }

@@ -223,7 +223,7 @@ impl RawSettings {
             err(
                 "VIGIA_TOTP_REQUIRED_ROLES (--totp-required-roles)",
                 match e {
-                    app::error::AppError::Validation { reason, .. } => reason,
+                    app::error::AppError::Validation { problem, .. } => problem.english(),
                     other => other.to_string(),
                 },
             )

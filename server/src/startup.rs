@@ -149,6 +149,7 @@ fn session_route(path: &str) -> axum::routing::MethodRouter<AppState> {
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let site_root = std::path::PathBuf::from(&*options.site_root);
     let mut router = Router::new();
     for path in SESSION_ROUTES {
         router = router.route(path, session_route(path));
@@ -156,6 +157,20 @@ pub fn router(state: AppState) -> Router {
     router
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        // The site's files (the wasm bundle, its script, the stylesheet, the
+        // icon) are served as files, outside Leptos: its file handler looks
+        // up response options through the worker thread's current reactive
+        // owner, which can be a page still rendering on that thread, and so
+        // gave a file that page's status (a 403 on /pkg/vigia.wasm) and took
+        // its headers.
+        .nest_service(
+            "/pkg",
+            tower_http::services::ServeDir::new(site_root.join(&*options.site_pkg_dir)),
+        )
+        .route_service(
+            "/favicon.svg",
+            tower_http::services::ServeFile::new(site_root.join("favicon.svg")),
+        )
         .leptos_routes_with_context(
             &state,
             routes,

@@ -236,7 +236,8 @@ on_both_backends! {
         // Bad windows name the field.
         let bad = app.call(&inv, "list_footage", &[("vehicle", "PNC-0451"), ("from", &to), ("to", &from)]).await;
         assert_eq!(bad.status(), 422);
-        assert!(bad.text().await.unwrap().contains("must be after from"));
+        let error: app::error::AppError = bad.json().await.unwrap();
+        assert_eq!(error.to_string(), "to: must be after the start");
         let long = app.call(&inv, "list_footage", &[("vehicle", "PNC-0451"), ("from", &rfc3339(t0 - 8 * 1440 * MIN)), ("to", &to)]).await;
         assert_eq!(long.status(), 422);
 

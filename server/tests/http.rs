@@ -145,3 +145,65 @@ on_both_backends! {
         assert_eq!(res.status(), 413);
     }
 }
+
+/// The site's files are served as files, whatever page is being rendered
+/// at the same moment. A page rendering on the same thread (here pages that
+/// wait for the database, on the test's one-thread runtime) once lent its
+/// status and headers to a file fetched meanwhile: Leptos's file handler
+/// took the thread's current reactive owner as the file's. That is how a
+/// `/pkg/vigia.wasm` came back `403` in a CI run.
+#[tokio::test]
+async fn site_files_keep_their_own_status_while_pages_render() {
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(site.path().join("pkg")).unwrap();
+    std::fs::write(site.path().join("pkg/vigia.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(site.path().join("favicon.svg"), b"<svg/>").unwrap();
+    std::env::set_var("LEPTOS_SITE_ROOT", site.path());
+    let t = common::TestDb::sqlite().await;
+    // A monitor may not see officer files: that page answers 403.
+    let password = create_user(&t.db, "mona", &[Role::Monitor]).await;
+    let app = spawn_app(&t).await;
+    let monitor = app.signed_in("mona", &password).await;
+
+    let mut pages = tokio::task::JoinSet::new();
+    let mut files = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        if i % 2 == 0 {
+            let path = if i % 4 == 0 {
+                "/no-such-page"
+            } else {
+                "/officers"
+            };
+            pages.spawn(monitor.get(app.url(path)).send());
+        }
+        files.spawn(monitor.get(app.url("/pkg/vigia.wasm")).send());
+    }
+    while let Some(page) = pages.join_next().await {
+        let status = page.unwrap().unwrap().status().as_u16();
+        assert!(matches!(status, 403 | 404), "{status}");
+    }
+    while let Some(wasm) = files.join_next().await {
+        let wasm = wasm.unwrap().unwrap();
+        assert_eq!(wasm.status(), 200);
+        assert_eq!(wasm.headers()["content-type"], "application/wasm");
+        assert!(
+            wasm.headers().get("set-cookie").is_none(),
+            "no page's cookie on a file"
+        );
+        assert_eq!(wasm.bytes().await.unwrap().as_ref(), b"\0asm\x01\0\0\0");
+    }
+    let icon = app
+        .client
+        .get(app.url("/favicon.svg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(icon.status(), 200);
+    let missing = app
+        .client
+        .get(app.url("/pkg/nothing.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+}

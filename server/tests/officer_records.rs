@@ -16,7 +16,8 @@ use common::{create_user, spawn_app, TestApp};
 
 fn field_of(e: AppError) -> (String, String) {
     match e {
-        AppError::Validation { field, reason } => (field, reason),
+        // The message as the English page shows it.
+        AppError::Validation { field, problem } => (field.as_str().to_string(), problem.english()),
         other => panic!("expected a validation error, got {other:?}"),
     }
 }
@@ -354,7 +355,7 @@ badge_number,given_names,family_names,rank,unit,status,hire_date,national_id
         assert!(!r.imported());
         let got: Vec<(u64, &str)> = r.problems.iter().map(|p| (p.line, p.column.as_str())).collect();
         assert_eq!(got, vec![(3, "rank"), (4, "unit"), (5, "hire_date"), (6, "badge_number"), (7, ""), (8, "status")]);
-        assert!(r.problems.iter().all(|p| !p.reason.is_empty()));
+        assert!(r.problems.iter().all(|p| !p.problem.english().is_empty()));
         assert!(r.problems_text().contains("line 3, column rank: \"general\" is not a PNC rank"), "{}", r.problems_text());
         assert_eq!(count(&t, "SELECT COUNT(*) FROM officers").await, officers_before, "nothing imported");
         assert_eq!(count(&t, "SELECT COUNT(*) FROM audit_log").await, audit_before);
@@ -364,7 +365,7 @@ badge_number,given_names,family_names,rank,unit,status,hire_date,national_id
         let r = importer::import(&t.db, &actor, "local", ImportKind::Officers, not_utf8, &|_| {}).await.unwrap();
         assert_eq!(r.problems.len(), 1);
         assert_eq!(r.problems[0].line, 2);
-        assert!(r.problems[0].reason.contains("UTF-8"));
+        assert!(r.problems[0].problem.english().contains("UTF-8"));
     }
 }
 
@@ -399,8 +400,8 @@ badge_number,vehicle,from,to,role
         let r = run_import(&t, ImportKind::Assignments, &bad).await;
         let got: Vec<(u64, &str)> = r.problems.iter().map(|p| (p.line, p.column.as_str())).collect();
         assert_eq!(got, vec![(2, "from"), (4, "from"), (5, "to"), (6, "badge_number"), (7, "role")], "{:?}", r.problems);
-        assert!(r.problems[0].reason.contains("PNC-0451"), "{}", r.problems[0].reason);
-        assert!(r.problems[1].reason.contains("line 3"), "{}", r.problems[1].reason);
+        assert!(r.problems[0].problem.english().contains("PNC-0451"), "{}", r.problems[0].problem.english());
+        assert!(r.problems[1].problem.english().contains("line 3"), "{}", r.problems[1].problem.english());
 
         let tests = format!("\
 badge_number,kind,date,result,examiner,notes

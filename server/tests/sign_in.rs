@@ -223,7 +223,8 @@ on_both_backends! {
         let weak = app.call(&ana, "change_password", &[("current_password", &issued.password), ("new_password", "password1234")]).await;
         assert_eq!(weak.status(), 422);
         let error: app::error::AppError = weak.json().await.unwrap();
-        assert_eq!(error, app::error::AppError::validation("new_password", "is on the list of commonly used passwords: choose another"));
+        assert_eq!(error, app::error::AppError::validation(app::error::Field::NewPassword, app::error::Problem::CommonPassword));
+        assert_eq!(error.to_string(), "new_password: is on the list of commonly used passwords: choose another");
         let ok = app.call(&ana, "change_password", &[("current_password", &issued.password), ("new_password", "el volcán de agua al amanecer")]).await;
         assert_eq!(ok.status(), 200);
         assert_eq!(app.call(&ana, "get_status", &[]).await.status(), 200);

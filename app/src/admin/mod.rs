@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorMessage};
 use crate::i18n::*;
 use crate::identity::{AccountSummary, Role};
 #[cfg(feature = "ssr")]
@@ -229,7 +229,7 @@ pub fn AccountsPage() -> impl IntoView {
                     <code>{p.password}</code>
                 </p>
             })}
-            {move || failure().map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+            {move || failure().map(|e| view! { <ErrorMessage error=e/> })}
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
                 {move || Suspend::new(async move {
                     match accounts.await {
@@ -265,7 +265,7 @@ pub fn AccountsPage() -> impl IntoView {
                                 </tbody>
                             </table>
                         }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
                     }
                 })}
             </Transition>

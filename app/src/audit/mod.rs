@@ -170,7 +170,7 @@ mod tests {
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorMessage};
 use crate::i18n::*;
 
 /// What to look for in the trail; every field optional.
@@ -335,10 +335,7 @@ pub fn AuditTrailPage() -> impl IntoView {
                                 </nav>
                             }.into_any()
                         }
-                        Err(AppError::Validation { field, reason }) => view! {
-                            <p class="error" role="alert">{format!("{field}: {reason}")}</p>
-                        }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
                     }
                 })}
             </Transition>

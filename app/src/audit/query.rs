@@ -4,7 +4,7 @@ use chrono::{NaiveDate, TimeZone};
 use sqlx::Row;
 
 use super::{AuditAction, AuditRow, AuditSearch};
-use crate::error::AppError;
+use crate::error::{AppError, Field, Problem};
 use crate::policy::{act, AuditScope, Permit};
 use crate::store::batch::{bind_all, Value};
 use crate::store::Db;
@@ -43,8 +43,10 @@ impl Query {
         if let Some(action) = non_empty(&search.action) {
             if !AuditAction::ALL.iter().any(|a| a.as_str() == action) {
                 return Err(AppError::validation(
-                    "action",
-                    format!("{action:?} is not a recorded action"),
+                    Field::Action,
+                    Problem::NotAnAuditAction {
+                        given: action.to_string(),
+                    },
                 ));
             }
             q.push("action = ", action.into());
@@ -54,10 +56,10 @@ impl Query {
         }
         let tz = crate::time::zone();
         if let Some(from) = non_empty(&search.from) {
-            q.push("at >= ", day_start_ms("from", from, tz, 0)?.into());
+            q.push("at >= ", day_start_ms(Field::From, from, tz, 0)?.into());
         }
         if let Some(to) = non_empty(&search.to) {
-            q.push("at < ", day_start_ms("to", to, tz, 1)?.into());
+            q.push("at < ", day_start_ms(Field::To, to, tz, 1)?.into());
         }
         Ok(q)
     }
@@ -133,20 +135,25 @@ fn non_empty(s: &Option<String>) -> Option<String> {
 
 /// Midnight of `day` (plus `plus_days`) in `tz`, as ms since the epoch.
 fn day_start_ms(
-    field: &str,
+    field: Field,
     day: String,
     tz: chrono_tz::Tz,
     plus_days: i64,
 ) -> Result<i64, AppError> {
     let date = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|_| {
-        AppError::validation(field, format!("{day:?} is not a date like 2026-11-28"))
+        AppError::validation(
+            field,
+            Problem::NotADate {
+                given: day.to_string(),
+            },
+        )
     })?;
     let date = date + chrono::Duration::days(plus_days);
     let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
     tz.from_local_datetime(&midnight)
         .earliest()
         .map(|t| t.timestamp_millis())
-        .ok_or_else(|| AppError::validation(field, "that day has no midnight in this time zone"))
+        .ok_or_else(|| AppError::validation(field, Problem::NoMidnight))
 }
 
 /// `YYYY-MM-DD HH:MM:SS` in `tz`.
@@ -210,9 +217,9 @@ mod tests {
         let tz = chrono_tz::America::Guatemala;
         // 2026-11-28 00:00 in Guatemala is 06:00 UTC.
         assert_eq!(
-            day_start_ms("from", "2026-11-28".into(), tz, 0).unwrap(),
+            day_start_ms(Field::From, "2026-11-28".into(), tz, 0).unwrap(),
             1_795_845_600_000
         );
-        assert!(day_start_ms("from", "28/11/2026".into(), tz, 0).is_err());
+        assert!(day_start_ms(Field::From, "28/11/2026".into(), tz, 0).is_err());
     }
 }

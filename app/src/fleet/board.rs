@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorMessage, Field, Problem};
 use crate::i18n::*;
 #[cfg(feature = "ssr")]
 use crate::policy::act;
@@ -161,7 +161,16 @@ pub async fn fleet_board(
         let wanted = match state.as_deref().filter(|s| !s.is_empty()) {
             None => None,
             Some(s) => Some(CameraState::parse(s).ok_or_else(|| {
-                AppError::validation("state", format!("{s:?} is not a camera state"))
+                AppError::validation(
+                    Field::State,
+                    Problem::not_one_of(
+                        s,
+                        &CameraState::ALL
+                            .iter()
+                            .map(|c| c.as_str())
+                            .collect::<Vec<_>>(),
+                    ),
+                )
             })?),
         };
         let on_shift = match duty.as_deref().unwrap_or("") {
@@ -170,8 +179,8 @@ pub async fn fleet_board(
             "off" => Some(false),
             other => {
                 return Err(AppError::validation(
-                    "duty",
-                    format!("{other:?} is not on or off"),
+                    Field::Duty,
+                    Problem::not_one_of(other, &["on", "off"]),
                 ))
             }
         };
@@ -505,7 +514,7 @@ pub fn FleetBoardPage() -> impl IntoView {
                                 </nav>
                             }.into_any()
                         }
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
                     }
                 })}
             </Transition>

@@ -11,7 +11,7 @@ use sqlx::Row;
 
 use super::ApiClientView;
 use crate::audit::{AuditAction, AuditEntry, AuditedTx};
-use crate::error::AppError;
+use crate::error::{AppError, Field, Problem};
 use crate::policy::{act, Permit, Principal, Scope};
 use crate::store::Db;
 
@@ -53,15 +53,15 @@ pub fn token_hint(token: &str) -> String {
 pub fn parse_name(name: &str) -> Result<String, AppError> {
     let name = name.trim().to_lowercase();
     if !(3..=64).contains(&name.chars().count()) {
-        return Err(AppError::validation("name", "must be 3 to 64 characters"));
+        return Err(AppError::validation(Field::Name, Problem::ClientNameLength));
     }
     if !name
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'))
     {
         return Err(AppError::validation(
-            "name",
-            "may hold only letters a-z, digits, dot, dash and underscore",
+            Field::Name,
+            Problem::ClientNameCharacters,
         ));
     }
     Ok(name)
@@ -104,8 +104,10 @@ pub async fn create_client(
         .await?;
     if taken.is_some() {
         return Err(AppError::validation(
-            "name",
-            format!("a client named {name} exists already"),
+            Field::Name,
+            Problem::ClientExists {
+                name: name.to_string(),
+            },
         ));
     }
     sqlx::query(
@@ -200,7 +202,11 @@ pub async fn set_scopes(
             .bind(name)
             .fetch_optional(tx.conn())
             .await?;
-    let before = before.ok_or_else(|| AppError::NotFound(format!("API client {name}")))?;
+    let before = before.ok_or_else(|| {
+        AppError::NotFound(Problem::NoClient {
+            name: name.to_string(),
+        })
+    })?;
     let after = Scope::join(&scopes);
     if before == after {
         return Ok(());
@@ -236,7 +242,11 @@ pub async fn set_disabled(
             .bind(name)
             .fetch_optional(tx.conn())
             .await?;
-    let before = before.ok_or_else(|| AppError::NotFound(format!("API client {name}")))?;
+    let before = before.ok_or_else(|| {
+        AppError::NotFound(Problem::NoClient {
+            name: name.to_string(),
+        })
+    })?;
     if (before != 0) == disabled {
         return Ok(());
     }

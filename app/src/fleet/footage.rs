@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorMessage, Field, Problem};
 use crate::i18n::*;
 #[cfg(feature = "ssr")]
 use crate::policy::act;
@@ -79,15 +79,15 @@ pub async fn list_footage(
         _ => Object::Any,
     };
     crate::rpc::call_on(act::ReadFootage, object, |cx| async move {
-        let from_ms = instant(&from).map_err(|r| AppError::validation("from", r))?;
-        let to_ms = instant(&to).map_err(|r| AppError::validation("to", r))?;
+        let from_ms = instant(&from).map_err(|r| AppError::validation(Field::From, r))?;
+        let to_ms = instant(&to).map_err(|r| AppError::validation(Field::To, r))?;
         if to_ms <= from_ms {
-            return Err(AppError::validation("to", "must be after from"));
+            return Err(AppError::validation(Field::To, Problem::EndsBeforeStart));
         }
         if to_ms - from_ms > MAX_WINDOW_MS {
             return Err(AppError::validation(
-                "to",
-                "the window may cover at most 7 days",
+                Field::To,
+                Problem::WindowTooLong { days: 7 },
             ));
         }
         let whose = match (&officer, &vehicle) {
@@ -95,8 +95,8 @@ pub async fn list_footage(
             (None, Some(plate)) => store::Whose::Vehicle(plate.as_str()),
             _ => {
                 return Err(AppError::validation(
-                    "officer",
-                    "give an officer's badge number or a vehicle's plate, not both",
+                    Field::Officer,
+                    Problem::OfficerOrVehicle,
                 ))
             }
         };
@@ -114,7 +114,7 @@ pub mod store {
 
     use super::{FootageView, Lane, SegmentRow};
     use crate::audit::{AuditAction, AuditEntry};
-    use crate::error::AppError;
+    use crate::error::{AppError, Field, Problem};
     use crate::fleet::coverage::Span;
     use crate::officers::rules::local_time;
     use crate::policy::{act, Permit};
@@ -197,14 +197,17 @@ pub mod store {
             .fetch_optional(db.pool())
             .await?
             .ok_or_else(|| {
-                AppError::validation("segment", format!("no footage segment {segment}"))
+                AppError::validation(
+                    Field::Segment,
+                    Problem::NoSegment {
+                        segment: segment.to_string(),
+                    },
+                )
             })?;
         let (uri, stored): (String, String) = (row.try_get(0)?, row.try_get(1)?);
-        let root = root.map(std::path::Path::to_path_buf).ok_or_else(|| {
-            AppError::Unavailable(
-                "no footage folder is configured (VIGIA_FOOTAGE_ROOT): files cannot be checked here".into(),
-            )
-        })?;
+        let root = root
+            .map(std::path::Path::to_path_buf)
+            .ok_or(AppError::Unavailable(Problem::NoFootageRoot))?;
         let uri_ = uri.clone();
         let computed = tokio::task::spawn_blocking(move || {
             local_path(&root, &uri_).and_then(|p| sha256_of(&p, &root))
@@ -266,8 +269,10 @@ pub mod store {
                         .await?;
                 if known.is_none() {
                     return Err(AppError::validation(
-                        "vehicle",
-                        format!("no vehicle {plate}"),
+                        Field::Vehicle,
+                        Problem::NoVehicle {
+                            plate: plate.to_string(),
+                        },
                     ));
                 }
                 spans.push((plate.to_string(), window));
@@ -281,8 +286,10 @@ pub mod store {
                         .await?;
                 if known.is_none() {
                     return Err(AppError::validation(
-                        "officer",
-                        format!("no officer with badge number {badge}"),
+                        Field::Officer,
+                        Problem::NoOfficer {
+                            badge: badge.to_string(),
+                        },
                     ));
                 }
                 for r in sqlx::query(
@@ -496,17 +503,14 @@ pub fn FootagePage() -> impl IntoView {
                         <strong>{v.segment.clone()}</strong> ": " {v.result.clone()} " " {v.computed.clone().unwrap_or(v.detail.clone())}
                     </p>
                 }.into_any(),
-                Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
             })}
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
                 {move || Suspend::new(async move {
                     match listing.await {
                         None => view! { <p class="muted">{t!(i18n, footage_hint)}</p> }.into_any(),
                         Some(Ok(v)) => footage_view(v).into_any(),
-                        Some(Err(AppError::Validation { field, reason })) => view! {
-                            <p class="error" role="alert">{format!("{field}: {reason}")}</p>
-                        }.into_any(),
-                        Some(Err(e)) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Some(Err(e)) => view! { <ErrorMessage error=e/> }.into_any(),
                     }
                 })}
             </Transition>

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorMessage};
 use crate::i18n::*;
 #[cfg(feature = "ssr")]
 use crate::policy::act;
@@ -155,7 +155,7 @@ pub fn ApiClientsPage() -> impl IntoView {
                     <p><code class="token">{t.token}</code></p>
                 </div>
             })}
-            {move || failure().map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+            {move || failure().map(|e| view! { <ErrorMessage error=e/> })}
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
                 {move || Suspend::new(async move {
                     match overview.await {
@@ -217,7 +217,7 @@ pub fn ApiClientsPage() -> impl IntoView {
                                 }).collect_view()}
                             </dl>
                         }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
                     }
                 })}
             </Transition>

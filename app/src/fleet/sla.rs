@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorMessage};
 use crate::i18n::*;
 #[cfg(feature = "ssr")]
 use crate::policy::act;
@@ -80,15 +80,21 @@ pub mod store {
     use chrono::{Datelike, TimeZone};
 
     use super::{roll_up, SlaView, UptimeLine};
-    use crate::error::AppError;
+    use crate::error::{AppError, Field, Problem};
     use crate::fleet::coverage::{store::shift_coverage, Span, Whose};
     use crate::policy::{act, Permit};
     use crate::store::Db;
 
     /// `[first ms, next month's first ms)` of a month in the configured zone.
     pub fn month_span(month: &str) -> Result<Span, AppError> {
-        let bad =
-            || AppError::validation("month", format!("{month:?} is not a month like 2026-11"));
+        let bad = || {
+            AppError::validation(
+                Field::Month,
+                Problem::NotAMonth {
+                    given: month.to_string(),
+                },
+            )
+        };
         let (y, m) = month.split_once('-').ok_or_else(bad)?;
         let (y, m): (i32, u32) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
         if !(1..=12).contains(&m) || !(2000..=2100).contains(&y) {
@@ -272,7 +278,7 @@ pub fn SlaPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match report.await {
                         Ok(r) => sla_view(r).into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
                     }
                 })}
             </Transition>

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::board::CameraHealth;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorMessage, Field, Problem};
 use crate::i18n::*;
 #[cfg(feature = "ssr")]
 use crate::policy::act;
@@ -72,7 +72,10 @@ pub const REPORT_ROWS: usize = 20;
 fn parse_days(days: Option<i64>) -> Result<i64, AppError> {
     match days.unwrap_or(7) {
         d @ (7 | 30) => Ok(d),
-        d => Err(AppError::validation("days", format!("{d} is not 7 or 30"))),
+        d => Err(AppError::validation(
+            Field::Days,
+            Problem::not_one_of(&d.to_string(), &["7", "30"]),
+        )),
     }
 }
 
@@ -106,7 +109,11 @@ pub async fn get_vehicle(plate: String, days: Option<i64>) -> Result<VehicleView
         )
         .await?
         .pop()
-        .ok_or_else(|| AppError::NotFound(format!("vehicle {plate}")))?;
+        .ok_or_else(|| {
+            AppError::NotFound(Problem::NoVehicle {
+                plate: plate.to_string(),
+            })
+        })?;
         let shifts = shift_coverage(
             &cx.state.db,
             &cx.permit,
@@ -390,7 +397,7 @@ pub fn VehiclePage() -> impl IntoView {
                             }.into_any()
                         }
                         Err(AppError::NotFound(_)) => view! { <h1>{t!(i18n, not_found_title)}</h1> }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
                     }
                 })}
             </Transition>
@@ -477,7 +484,7 @@ pub fn CoverageReportPage() -> impl IntoView {
                                 {table(o, false)}
                             })}
                         }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
                     }
                 })}
             </Transition>

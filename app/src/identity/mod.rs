@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
+use crate::error::{AppError, Field, Problem};
 use crate::i18n::*;
 
 #[cfg(feature = "ssr")]
@@ -165,7 +165,13 @@ pub async fn sign_out() -> Result<(), AppError> {
             .flush()
             .await
             .map_err(|_| AppError::Internal)?;
-        store::record_sign_out(&cx.state.db, &cx.permit, &cx.ip).await
+        store::record_sign_out(&cx.state.db, &cx.permit, &cx.ip).await?;
+        // A form the browser sent itself lands where the hydrated page goes
+        // (otherwise Leptos sends it back to the page it came from).
+        if crate::rpc::plain_form_post() {
+            leptos_axum::redirect("/sign-in");
+        }
+        Ok(())
     })
     .await
 }
@@ -223,7 +229,7 @@ pub async fn confirm_totp(code: String) -> Result<(), AppError> {
             .await
             .map_err(|_| AppError::Internal)?
             .and_then(|sealed| cx.state.secret_key.open(&sealed))
-            .ok_or_else(|| AppError::validation("code", "start the set-up first"))?;
+            .ok_or_else(|| AppError::validation(Field::Code, Problem::TotpNotStarted))?;
         store::enable_totp(
             &cx.state.db,
             &cx.state.secret_key,
@@ -274,7 +280,7 @@ pub fn TotpPage() -> impl IntoView {
                                         <label for="totp-code">{t!(i18n, totp_code_label)}</label>
                                         <input id="totp-code" name="code" inputmode="numeric" autocomplete="one-time-code" required/>
                                         {move || match confirm.value().get() {
-                                            Some(Err(AppError::Validation { reason, .. })) => Some(view! { <p class="field-error" role="alert">{reason}</p> }),
+                                            Some(Err(AppError::Validation { problem, .. })) => Some(view! { <p class="field-error" role="alert">{problem.message(i18n.get_locale())}</p> }),
                                             _ => None,
                                         }}
                                         <button type="submit" class="primary">{t!(i18n, totp_confirm_button)}</button>
@@ -299,10 +305,10 @@ pub fn TotpPage() -> impl IntoView {
 pub fn ChangePasswordPage() -> impl IntoView {
     let i18n = use_i18n();
     let action = ServerAction::<ChangePassword>::new();
-    let field_error = move |field: &'static str| {
+    let field_error = move |field: Field| {
         move || match action.value().get() {
-            Some(Err(AppError::Validation { field: f, reason })) if f == field => Some(view! {
-                <p class="field-error" role="alert">{reason}</p>
+            Some(Err(AppError::Validation { field: f, problem })) if f == field => Some(view! {
+                <p class="field-error" role="alert">{problem.message(i18n.get_locale())}</p>
             }),
             _ => None,
         }
@@ -317,10 +323,10 @@ pub fn ChangePasswordPage() -> impl IntoView {
             <ActionForm action=action attr:class="form">
                 <label for="current_password">{t!(i18n, current_password_label)}</label>
                 <input id="current_password" name="current_password" type="password" autocomplete="current-password" required/>
-                {field_error("current_password")}
+                {field_error(Field::CurrentPassword)}
                 <label for="new_password">{t!(i18n, new_password_label)}</label>
                 <input id="new_password" name="new_password" type="password" autocomplete="new-password" minlength="12" required/>
-                {field_error("new_password")}
+                {field_error(Field::NewPassword)}
                 <button type="submit" class="primary">{t!(i18n, change_password_button)}</button>
             </ActionForm>
         </section>
@@ -349,7 +355,7 @@ pub fn SignInPage() -> impl IntoView {
     let error = move || match action.value().get() {
         Some(Err(AppError::SignInRefused)) => Some(t_string!(i18n, sign_in_refused).to_string()),
         Some(Err(AppError::SecondFactorNeeded)) => None,
-        Some(Err(e)) => Some(e.to_string()),
+        Some(Err(e)) => Some(e.message(i18n.get_locale())),
         _ => None,
     };
     view! {

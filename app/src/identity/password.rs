@@ -8,7 +8,7 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 
-use crate::error::AppError;
+use crate::error::{AppError, Field, Problem};
 
 pub const MIN_LENGTH: usize = 12;
 /// Long enough for any passphrase; bounded so hashing cost is bounded.
@@ -29,25 +29,27 @@ fn argon2() -> Argon2<'static> {
 }
 
 /// Checks a new password against the rules; the error names the field.
-pub fn check_new(field: &str, password: &str) -> Result<(), AppError> {
+pub fn check_new(field: Field, password: &str) -> Result<(), AppError> {
     let length = password.chars().count();
     if length < MIN_LENGTH {
         return Err(AppError::validation(
             field,
-            format!("must have at least {MIN_LENGTH} characters (it has {length})"),
+            Problem::PasswordTooShort {
+                min: MIN_LENGTH,
+                length,
+            },
         ));
     }
     if length > MAX_LENGTH {
         return Err(AppError::validation(
             field,
-            format!("must have at most {MAX_LENGTH} characters"),
+            Problem::TooLong {
+                max: MAX_LENGTH.to_string(),
+            },
         ));
     }
     if COMMON.contains(&password.to_lowercase()) {
-        return Err(AppError::validation(
-            field,
-            "is on the list of commonly used passwords: choose another",
-        ));
+        return Err(AppError::validation(field, Problem::CommonPassword));
     }
     Ok(())
 }
@@ -113,14 +115,14 @@ mod tests {
 
     #[test]
     fn rules_follow_nist() {
-        assert!(check_new("password", "short").is_err());
-        let err = check_new("password", "password1234").unwrap_err();
+        assert!(check_new(Field::Password, "short").is_err());
+        let err = check_new(Field::Password, "password1234").unwrap_err();
         assert!(err.to_string().contains("commonly used"), "{err}");
         assert!(
-            check_new("password", "caballo batería grapa").is_ok(),
+            check_new(Field::Password, "caballo batería grapa").is_ok(),
             "no composition rules"
         );
-        assert!(check_new("password", &"x".repeat(300)).is_err());
+        assert!(check_new(Field::Password, &"x".repeat(300)).is_err());
     }
 
     #[tokio::test]
@@ -136,7 +138,7 @@ mod tests {
     fn generated_passwords_pass_the_rules() {
         let p = generate();
         assert_eq!(p.len(), 20);
-        assert!(check_new("password", &p).is_ok());
+        assert!(check_new(Field::Password, &p).is_ok());
         assert_ne!(generate(), p);
     }
 }

@@ -21,7 +21,7 @@ pub const SESSION_TOTP_PENDING: &str = "totp_pending";
 
 fn session_error(e: impl std::fmt::Display) -> AppError {
     tracing::error!(error = %e, "session store");
-    AppError::Unavailable("the session store does not answer".into())
+    AppError::Unavailable(crate::error::Problem::SessionStoreDown)
 }
 
 /// Session key of the last time (ms) the session's idle expiry was pushed
@@ -162,7 +162,7 @@ async fn decide<A: ActionKind>(
     let own_account = matches!(A::ACTION, Action::ManageOwnAccount | Action::SignIn);
     if restricted && !own_account {
         return Err(AppError::Forbidden(
-            "first change your password or set up your second factor (see your account)".into(),
+            crate::error::Problem::ChangePasswordFirst,
         ));
     }
     match authorize(&principal, action, object) {

@@ -5,7 +5,7 @@ use sqlx::Row;
 
 use super::{password, CurrentUser, Role};
 use crate::audit::{self, AuditAction, AuditEntry, AuditedTx};
-use crate::error::AppError;
+use crate::error::{AppError, Field, Problem};
 use crate::policy::{act, Permit, Principal};
 use crate::store::Db;
 
@@ -134,10 +134,7 @@ pub fn parse_username(raw: &str) -> Result<String, AppError> {
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
     if !(3..=64).contains(&u.len()) || !ok_chars {
-        return Err(AppError::validation(
-            "username",
-            "must be 3 to 64 characters: letters a-z, digits, dot, dash or underscore",
-        ));
+        return Err(AppError::validation(Field::Username, Problem::UsernameForm));
     }
     Ok(u)
 }
@@ -294,14 +291,8 @@ pub async fn enable_totp(
     let id = actor.user_id().ok_or(AppError::Unauthenticated)?;
     let user = load_user(db, id).await?.ok_or(AppError::Unauthenticated)?;
     let secret = super::totp::base32_decode(secret_b32).ok_or(AppError::Internal)?;
-    let step = super::totp::verify(&secret, code, crate::time::now_ms() / 1000, None).ok_or_else(
-        || {
-            AppError::validation(
-                "code",
-                "is not the code your app shows now: check the app and the clock",
-            )
-        },
-    )?;
+    let step = super::totp::verify(&secret, code, crate::time::now_ms() / 1000, None)
+        .ok_or_else(|| AppError::validation(Field::Code, Problem::TotpCodeWrong))?;
     let mut tx = AuditedTx::begin(db, actor).await?;
     sqlx::query(
         "UPDATE users SET totp_secret = $1, totp_enabled = 1, totp_last_step = $2, updated_at = $3 WHERE id = $4",
@@ -357,14 +348,14 @@ pub async fn create_user(
     let display_name = new.display_name.trim().to_string();
     if display_name.is_empty() || display_name.chars().count() > 100 {
         return Err(AppError::validation(
-            "display_name",
-            "must have 1 to 100 characters",
+            Field::DisplayName,
+            Problem::DisplayNameLength,
         ));
     }
     if new.roles.is_empty() {
-        return Err(AppError::validation("roles", "give at least one role"));
+        return Err(AppError::validation(Field::Roles, Problem::NoRoles));
     }
-    password::check_new("password", &new.password)?;
+    password::check_new(Field::Password, &new.password)?;
     let hash = password::hash(new.password).await?;
     let now = crate::time::now_ms();
     let mut tx = AuditedTx::begin(db, actor).await?;
@@ -374,8 +365,10 @@ pub async fn create_user(
         .await?;
     if taken > 0 {
         return Err(AppError::validation(
-            "username",
-            format!("{username:?} is already taken"),
+            Field::Username,
+            Problem::UsernameTaken {
+                username: username.to_string(),
+            },
         ));
     }
     let id: i64 = sqlx::query_scalar(
@@ -412,7 +405,12 @@ pub async fn unlock_user(
     username: &str,
 ) -> Result<(), AppError> {
     let user = find_user(db, username).await?.ok_or_else(|| {
-        AppError::validation("username", format!("no account is called {username:?}"))
+        AppError::validation(
+            Field::Username,
+            Problem::NoSuchAccount {
+                username: username.to_string(),
+            },
+        )
     })?;
     let mut tx = AuditedTx::begin(db, actor).await?;
     sqlx::query("UPDATE users SET locked_at = NULL, updated_at = $1 WHERE id = $2")
@@ -462,7 +460,12 @@ pub async fn list_users(
 
 async fn existing(db: &Db, username: &str) -> Result<UserRecord, AppError> {
     find_user(db, username).await?.ok_or_else(|| {
-        AppError::validation("username", format!("no account is called {username:?}"))
+        AppError::validation(
+            Field::Username,
+            Problem::NoSuchAccount {
+                username: username.to_string(),
+            },
+        )
     })
 }
 
@@ -479,7 +482,7 @@ pub async fn set_roles(
     roles.sort();
     roles.dedup();
     if roles.is_empty() {
-        return Err(AppError::validation("roles", "give at least one role"));
+        return Err(AppError::validation(Field::Roles, Problem::NoRoles));
     }
     let mut tx = AuditedTx::begin(db, actor).await?;
     sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
@@ -545,8 +548,8 @@ pub async fn set_disabled(
     let user = existing(db, username).await?;
     if actor.user_id() == Some(user.id) && disabled {
         return Err(AppError::validation(
-            "username",
-            "you cannot disable your own account",
+            Field::Username,
+            Problem::CannotDisableSelf,
         ));
     }
     let mut tx = AuditedTx::begin(db, actor).await?;
@@ -584,15 +587,15 @@ pub async fn change_own_password(
     let user = load_user(db, id).await?.ok_or(AppError::Unauthenticated)?;
     if !password::verify(current.to_string(), Some(user.password_hash.clone())).await {
         return Err(AppError::validation(
-            "current_password",
-            "is not your current password",
+            Field::CurrentPassword,
+            Problem::NotCurrentPassword,
         ));
     }
-    password::check_new("new_password", new)?;
+    password::check_new(Field::NewPassword, new)?;
     if new == current {
         return Err(AppError::validation(
-            "new_password",
-            "must differ from the current password",
+            Field::NewPassword,
+            Problem::SamePassword,
         ));
     }
     let hash = password::hash(new.to_string()).await?;

@@ -18,7 +18,7 @@ use sqlx::Row;
 
 use super::search::fold;
 use super::{OfficerFilter, OfficerPage, OfficerRow, PAGE_SIZE, RANKS, STATUSES};
-use crate::error::AppError;
+use crate::error::{AppError, Field, Problem};
 use crate::store::Db;
 
 /// The sorts of the list, in the order of [`Snapshot::orders`].
@@ -279,25 +279,24 @@ impl Snapshot {
     pub fn page(&self, filter: &OfficerFilter) -> Result<OfficerPage, AppError> {
         let sort = filter.sort.as_deref().unwrap_or("");
         let sort = if sort.is_empty() { "name" } else { sort };
-        let order = SORTS.iter().position(|s| *s == sort).ok_or_else(|| {
-            AppError::validation(
-                "sort",
-                format!("{sort:?} is not a sort: use name, badge, rank, unit, status or hired"),
-            )
-        })?;
-        let rank =
-            match filter.rank.as_deref().filter(|r| !r.is_empty()) {
-                Some(r) => Some(index_of(RANKS, r).ok_or_else(|| {
-                    AppError::validation("rank", format!("{r:?} is not a PNC rank"))
-                })?),
-                None => None,
-            };
+        let order = SORTS
+            .iter()
+            .position(|s| *s == sort)
+            .ok_or_else(|| AppError::validation(Field::Sort, Problem::not_one_of(sort, &SORTS)))?;
+        let rank = match filter.rank.as_deref().filter(|r| !r.is_empty()) {
+            Some(r) => Some(index_of(RANKS, r).ok_or_else(|| {
+                AppError::validation(
+                    Field::Rank,
+                    Problem::NotARank {
+                        given: r.to_string(),
+                    },
+                )
+            })?),
+            None => None,
+        };
         let status = match filter.status.as_deref().filter(|s| !s.is_empty()) {
             Some(s) => Some(index_of(STATUSES, s).ok_or_else(|| {
-                AppError::validation(
-                    "status",
-                    format!("{s:?} is not a status: use active, suspended, dismissed or retired"),
-                )
+                AppError::validation(Field::Status, Problem::not_one_of(s, STATUSES))
             })?),
             None => None,
         };

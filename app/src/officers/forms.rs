@@ -6,17 +6,15 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 use super::*;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorMessage, Field};
 
 /// The reason the server gave for refusing `field`, shown beside it.
 #[component]
-pub fn FieldError(
-    #[prop(into)] error: Signal<Option<AppError>>,
-    field: &'static str,
-) -> impl IntoView {
+pub fn FieldError(#[prop(into)] error: Signal<Option<AppError>>, field: Field) -> impl IntoView {
+    let i18n = use_i18n();
     move || match error.get() {
-        Some(AppError::Validation { field: f, reason }) if f == field => Some(view! {
-            <p class="field-error" role="alert" data-field=field>{reason}</p>
+        Some(AppError::Validation { field: f, problem }) if f == field => Some(view! {
+            <p class="field-error" role="alert" data-field=field.as_str()>{problem.message(i18n.get_locale())}</p>
         }),
         _ => None,
     }
@@ -28,7 +26,7 @@ pub fn FieldError(
 pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
     move || match error.get() {
         Some(AppError::Validation { .. }) | None => None,
-        Some(e) => Some(view! { <p class="error" role="alert">{e.to_string()}</p> }),
+        Some(e) => Some(view! { <ErrorMessage error=e/> }),
     }
 }
 
@@ -67,21 +65,21 @@ pub fn AssignmentForm(badge: String, action: ServerAction<AddAssignment>) -> imp
                 <input type="hidden" name="badge_number" value=badge/>
                 <label for="assignment-vehicle">{t!(i18n, assignment_vehicle)}</label>
                 <input id="assignment-vehicle" name="vehicle" placeholder="PNC-0451" required/>
-                <FieldError error field="vehicle"/>
+                <FieldError error field=Field::Vehicle/>
                 <label for="assignment-from">{t!(i18n, assignment_from)}</label>
                 <input id="assignment-from" name="from" type="datetime-local" required/>
-                <FieldError error field="from"/>
+                <FieldError error field=Field::From/>
                 <label for="assignment-to">{t!(i18n, assignment_to)}</label>
                 <input id="assignment-to" name="to" type="datetime-local" required/>
-                <FieldError error field="to"/>
+                <FieldError error field=Field::To/>
                 <label for="assignment-role">{t!(i18n, assignment_role)}</label>
                 <select id="assignment-role" name="role">
                     {ASSIGNMENT_ROLES.iter().copied().map(|r| view! {
                         <option value=r>{move || role_label(i18n, r)}</option>
                     }).collect_view()}
                 </select>
-                <FieldError error field="role"/>
-                <FieldError error field="badge_number"/>
+                <FieldError error field=Field::Role/>
+                <FieldError error field=Field::BadgeNumber/>
                 <p class="hint">{t!(i18n, times_hint)}</p>
                 <button type="submit" class="primary">{t!(i18n, assignment_add_button)}</button>
                 <FormError error/>
@@ -108,10 +106,10 @@ pub fn ChipForms(
                 <input type="hidden" name="badge_number" value=badge/>
                 <label for="chip-id">{t!(i18n, chip_id_label)}</label>
                 <input id="chip-id" name="chip_id" placeholder="CHIP-0000123" required/>
-                <FieldError error field="chip_id"/>
+                <FieldError error field=Field::ChipId/>
                 <label for="chip-from">{t!(i18n, chip_from_label)}</label>
                 <input id="chip-from" name="from" type="datetime-local" required/>
-                <FieldError error field="from"/>
+                <FieldError error field=Field::From/>
                 <p class="hint">{t!(i18n, chip_assign_hint)}</p>
                 <button type="submit" class="primary">{t!(i18n, chip_assign_button)}</button>
                 <FormError error/>
@@ -121,8 +119,8 @@ pub fn ChipForms(
                     <input type="hidden" name="badge_number" value=badge2/>
                     <label for="chip-return-at">{t!(i18n, chip_return_at)}</label>
                     <input id="chip-return-at" name="at" type="datetime-local" required/>
-                    <FieldError error=back_error field="at"/>
-                    <FieldError error=back_error field="chip_id"/>
+                    <FieldError error=back_error field=Field::At/>
+                    <FieldError error=back_error field=Field::ChipId/>
                     <button type="submit">{t!(i18n, chip_return_button)}</button>
                     <FormError error=back_error/>
                 </ActionForm>
@@ -147,23 +145,23 @@ pub fn TestForm(badge: String, action: ServerAction<RecordConfidenceTest>) -> im
                         <option value=k>{move || test_kind_label(i18n, k)}</option>
                     }).collect_view()}
                 </select>
-                <FieldError error field="kind"/>
+                <FieldError error field=Field::Kind/>
                 <label for="test-date">{t!(i18n, test_date)}</label>
                 <input id="test-date" name="date" type="date" required/>
-                <FieldError error field="date"/>
+                <FieldError error field=Field::Date/>
                 <label for="test-result">{t!(i18n, test_result)}</label>
                 <select id="test-result" name="result">
                     {TEST_RESULTS.iter().copied().map(|r| view! {
                         <option value=r>{move || test_result_label(i18n, r)}</option>
                     }).collect_view()}
                 </select>
-                <FieldError error field="result"/>
+                <FieldError error field=Field::Result/>
                 <label for="test-examiner">{t!(i18n, test_examiner)}</label>
                 <input id="test-examiner" name="examiner" required/>
-                <FieldError error field="examiner"/>
+                <FieldError error field=Field::Examiner/>
                 <label for="test-notes">{t!(i18n, test_notes)}</label>
                 <textarea id="test-notes" name="notes" rows="3"></textarea>
-                <FieldError error field="notes"/>
+                <FieldError error field=Field::Notes/>
                 <button type="submit" class="primary">{t!(i18n, test_record_button)}</button>
                 <FormError error/>
             </ActionForm>
@@ -216,7 +214,7 @@ pub fn TestsSection(badge: String, may_write: bool) -> impl IntoView {
                             </tbody>
                         </table>
                     }.into_any(),
-                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
                 }
             })}
         </Transition>
@@ -250,13 +248,13 @@ fn OfficerFields(
         } else {
             view! { <input id="officer-badge" name="badge_number" inputmode="numeric" required/> }.into_any()
         }}
-        <FieldError error field="badge_number"/>
+        <FieldError error field=Field::BadgeNumber/>
         <label for="officer-given">{t!(i18n, officer_given_names)}</label>
         <input id="officer-given" name="given_names" value=c.given_names.clone() required/>
-        <FieldError error field="given_names"/>
+        <FieldError error field=Field::GivenNames/>
         <label for="officer-family">{t!(i18n, officer_family_names)}</label>
         <input id="officer-family" name="family_names" value=c.family_names.clone() required/>
-        <FieldError error field="family_names"/>
+        <FieldError error field=Field::FamilyNames/>
         <label for="officer-rank">{t!(i18n, officers_rank)}</label>
         <select id="officer-rank" name="rank">
             {RANKS.iter().copied().map(|r| {
@@ -264,11 +262,11 @@ fn OfficerFields(
                 view! { <option value=r selected=selected>{move || rank_label(i18n, r)}</option> }
             }).collect_view()}
         </select>
-        <FieldError error field="rank"/>
+        <FieldError error field=Field::Rank/>
         <label for="officer-unit">{t!(i18n, officers_unit)}</label>
         <input id="officer-unit" name="unit" value=c.unit_code.clone() placeholder="13-02" required/>
         <p class="hint">{t!(i18n, unit_code_hint)}</p>
-        <FieldError error field="unit"/>
+        <FieldError error field=Field::Unit/>
         {(!editing).then(|| view! {
             <label for="officer-status">{t!(i18n, officers_status)}</label>
             <select id="officer-status" name="status">
@@ -276,17 +274,17 @@ fn OfficerFields(
                     <option value=s selected=s == "active">{move || status_label(i18n, s)}</option>
                 }).collect_view()}
             </select>
-            <FieldError error field="status"/>
+            <FieldError error field=Field::Status/>
         })}
         <label for="officer-hired">{t!(i18n, officers_hired)}</label>
         <input id="officer-hired" name="hire_date" type="date" value=c.hire_date.clone() required/>
-        <FieldError error field="hire_date"/>
+        <FieldError error field=Field::HireDate/>
         <label for="officer-national-id">{t!(i18n, officers_national_id)}</label>
         <input id="officer-national-id" name="national_id" inputmode="numeric" placeholder="2456 78901 1301"/>
         {editing.then(|| view! {
             <p class="hint">{t!(i18n, national_id_keep_hint)} " " {id_hint.unwrap_or_default()}</p>
         })}
-        <FieldError error field="national_id"/>
+        <FieldError error field=Field::NationalId/>
     }
 }
 
@@ -352,7 +350,7 @@ pub fn EditOfficerPage() -> impl IntoView {
                             }.into_any()
                         }
                         Ok(_) => view! { <p class="error" role="alert">{t!(i18n, not_allowed)}</p> }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
                     }
                 })}
             </Transition>

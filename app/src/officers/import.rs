@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorMessage, Field, Problem};
 use crate::i18n::*;
 use crate::policy::RecordKind;
 #[cfg(feature = "ssr")]
@@ -45,8 +45,8 @@ impl ImportKind {
             .find(|k| k.as_str() == s.trim())
             .ok_or_else(|| {
                 AppError::validation(
-                    "kind",
-                    format!("{s:?} is not a kind of file: use officers, assignments or tests"),
+                    Field::Kind,
+                    Problem::not_one_of(s.trim(), &["officers", "assignments", "tests"]),
                 )
             })
     }
@@ -95,7 +95,7 @@ pub struct RowProblem {
     pub line: u64,
     /// Empty when the whole row (or file) is at fault.
     pub column: String,
-    pub reason: String,
+    pub problem: Problem,
 }
 
 /// What an import did, or why it did nothing.
@@ -127,11 +127,11 @@ impl ImportReport {
         );
         for p in &self.problems {
             if p.column.is_empty() {
-                out.push_str(&format!("line {}: {}\n", p.line, p.reason));
+                out.push_str(&format!("line {}: {}\n", p.line, p.problem));
             } else {
                 out.push_str(&format!(
                     "line {}, column {}: {}\n",
-                    p.line, p.column, p.reason
+                    p.line, p.column, p.problem
                 ));
             }
         }
@@ -262,7 +262,7 @@ pub fn ImportPage() -> impl IntoView {
                                 </tr></thead>
                                 <tbody>
                                     {r.problems.into_iter().take(500).map(|p| view! {
-                                        <tr><td>{p.line}</td><td><code>{p.column}</code></td><td>{p.reason}</td></tr>
+                                        <tr><td>{p.line}</td><td><code>{p.column}</code></td><td>{move || p.problem.message(i18n.get_locale())}</td></tr>
                                     }).collect_view()}
                                 </tbody>
                             </table>
@@ -270,7 +270,7 @@ pub fn ImportPage() -> impl IntoView {
                         </div>
                     }.into_any()
                 }
-                Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
             })}
         </section>
     }

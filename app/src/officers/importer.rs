@@ -15,7 +15,7 @@ use super::import::{ImportKind, ImportReport, RowProblem};
 use super::write::{clean_assignment, clean_officer, clean_test, today, CleanOfficer};
 use super::{AssignmentInput, OfficerInput, TestInput};
 use crate::audit::{AuditAction, AuditEntry, AuditedTx};
-use crate::error::AppError;
+use crate::error::{AppError, Problem};
 use crate::policy::{act, Permit};
 use crate::store::batch::{insert_many, Value};
 use crate::store::Db;
@@ -39,11 +39,11 @@ struct Parsed {
     rows: Vec<(u64, HashMap<&'static str, String>)>,
 }
 
-fn problem(line: u64, column: &str, reason: impl Into<String>) -> RowProblem {
+fn problem(line: u64, column: &str, problem: Problem) -> RowProblem {
     RowProblem {
         line,
         column: column.to_string(),
-        reason: reason.into(),
+        problem,
     }
 }
 
@@ -62,17 +62,13 @@ fn parse(
                 .iter()
                 .filter(|b| **b == b'\n')
                 .count();
-            problems.push(problem(
-                line as u64,
-                "",
-                "the file is not UTF-8 text: save it as CSV UTF-8",
-            ));
+            problems.push(problem(line as u64, "", Problem::NotUtf8));
             return None;
         }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
-        problems.push(problem(1, "", "the file is empty"));
+        problems.push(problem(1, "", Problem::FileEmpty));
         return None;
     }
     let mut reader = csv::ReaderBuilder::new()
@@ -82,7 +78,13 @@ fn parse(
     let header: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(|c| c.trim().to_lowercase()).collect(),
         Err(e) => {
-            problems.push(problem(1, "", format!("the header cannot be read: {e}")));
+            problems.push(problem(
+                1,
+                "",
+                Problem::HeaderUnreadable {
+                    error: e.to_string(),
+                },
+            ));
             return None;
         }
     };
@@ -91,23 +93,22 @@ fn parse(
     for (i, name) in header.iter().enumerate() {
         match expected.iter().find(|c| **c == name) {
             Some(c) if positions.iter().any(|(p, _)| p == c) => {
-                problems.push(problem(1, name, "this column appears twice"));
+                problems.push(problem(1, name, Problem::ColumnTwice));
             }
             Some(c) => positions.push((c, i)),
             None => problems.push(problem(
                 1,
                 name,
-                format!(
-                    "is not a column of {} files: the columns are {}",
-                    kind.as_str(),
-                    expected.join(",")
-                ),
+                Problem::NotAColumn {
+                    kind: kind.as_str().to_string(),
+                    columns: expected.join(","),
+                },
             )),
         }
     }
     for c in expected {
         if !positions.iter().any(|(p, _)| p == c) {
-            problems.push(problem(1, c, "this column is missing from the header"));
+            problems.push(problem(1, c, Problem::ColumnMissing));
         }
     }
     if !problems.is_empty() {
@@ -135,7 +136,13 @@ fn parse(
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map(|p| line_at(p.byte())).unwrap_or(0);
-                problems.push(problem(line, "", format!("cannot be read as CSV: {e}")));
+                problems.push(problem(
+                    line,
+                    "",
+                    Problem::RowUnreadable {
+                        error: e.to_string(),
+                    },
+                ));
                 continue;
             }
         };
@@ -147,11 +154,10 @@ fn parse(
             problems.push(problem(
                 line,
                 "",
-                format!(
-                    "has {} fields; the header has {}",
-                    record.len(),
-                    header.len()
-                ),
+                Problem::FieldCount {
+                    found: record.len(),
+                    expected: header.len(),
+                },
             ));
             continue;
         }
@@ -165,7 +171,7 @@ fn parse(
         }
     }
     if rows.is_empty() && problems.is_empty() {
-        problems.push(problem(2, "", "the file has a header but no rows"));
+        problems.push(problem(2, "", Problem::NoRows));
     }
     Some(Parsed { rows })
 }
@@ -329,7 +335,9 @@ async fn officers(
         let o = match clean_officer(&input, today) {
             Ok(o) => o,
             Err((column, reason)) => {
-                report.problems.push(problem(*line, column, reason));
+                report
+                    .problems
+                    .push(problem(*line, column.as_str(), reason));
                 continue;
             }
         };
@@ -337,7 +345,10 @@ async fn officers(
             report.problems.push(problem(
                 *line,
                 "badge_number",
-                format!("{} is also on line {first}", o.badge_number),
+                Problem::BadgeAlsoOnLine {
+                    badge: o.badge_number.clone(),
+                    line: first,
+                },
             ));
             continue;
         }
@@ -345,7 +356,9 @@ async fn officers(
             report.problems.push(problem(
                 *line,
                 "unit",
-                format!("no unit has the code {}", o.unit),
+                Problem::NoUnit {
+                    unit: o.unit.clone(),
+                },
             ));
             continue;
         };
@@ -472,7 +485,9 @@ async fn assignments(
         let a = match clean_assignment(&input) {
             Ok(a) => a,
             Err((column, reason)) => {
-                report.problems.push(problem(*line, column, reason));
+                report
+                    .problems
+                    .push(problem(*line, column.as_str(), reason));
                 continue;
             }
         };
@@ -480,7 +495,9 @@ async fn assignments(
             report.problems.push(problem(
                 *line,
                 "badge_number",
-                format!("no officer has the badge number {}", a.badge_number),
+                Problem::NoOfficer {
+                    badge: a.badge_number.clone(),
+                },
             ));
             continue;
         };
@@ -488,7 +505,9 @@ async fn assignments(
             report.problems.push(problem(
                 *line,
                 "vehicle",
-                format!("no vehicle has the plate {}", a.plate),
+                Problem::NoVehicle {
+                    plate: a.plate.clone(),
+                },
             ));
             continue;
         };
@@ -531,11 +550,9 @@ async fn assignments(
     for g in &good {
         let (officer, vehicle, from, to, role, line) = g;
         if let Some(p) = previous.filter(|p| p.0 == *officer && p.3 > *from) {
-            report.problems.push(problem(
-                *line,
-                "from",
-                format!("overlaps the shift on line {} for the same officer", p.5),
-            ));
+            report
+                .problems
+                .push(problem(*line, "from", Problem::OverlapsLine { line: p.5 }));
             previous = Some(g);
             continue;
         }
@@ -555,12 +572,11 @@ async fn assignments(
             report.problems.push(problem(
                 *line,
                 "from",
-                format!(
-                    "the officer is already assigned to {} from {} to {}: shifts may not overlap",
-                    plate_of.get(&h.0).unwrap_or(&"?"),
-                    super::rules::local_time(h.1),
-                    super::rules::local_time(h.2)
-                ),
+                Problem::ShiftOverlapsAt {
+                    plate: plate_of.get(&h.0).unwrap_or(&"?").to_string(),
+                    from: super::rules::local_time(h.1),
+                    to: super::rules::local_time(h.2),
+                },
             ));
         } else if duplicate {
             report.unchanged += 1;
@@ -634,7 +650,9 @@ async fn tests(
         let t = match clean_test(&input, today) {
             Ok(t) => t,
             Err((column, reason)) => {
-                report.problems.push(problem(*line, column, reason));
+                report
+                    .problems
+                    .push(problem(*line, column.as_str(), reason));
                 continue;
             }
         };
@@ -642,7 +660,9 @@ async fn tests(
             report.problems.push(problem(
                 *line,
                 "badge_number",
-                format!("no officer has the badge number {}", t.badge_number),
+                Problem::NoOfficer {
+                    badge: t.badge_number.clone(),
+                },
             ));
             continue;
         };
@@ -650,7 +670,9 @@ async fn tests(
             report.problems.push(problem(
                 *line,
                 "date",
-                format!("is before the officer was hired ({hire_date})"),
+                Problem::BeforeHired {
+                    hire_date: hire_date.clone(),
+                },
             ));
             continue;
         }
@@ -659,7 +681,7 @@ async fn tests(
             report.problems.push(problem(
                 *line,
                 "date",
-                format!("line {first} has the same officer, kind and date"),
+                Problem::SameTestOnLine { line: first },
             ));
             continue;
         }
@@ -670,10 +692,12 @@ async fn tests(
             Some(h) => report.problems.push(problem(
                 *line,
                 "result",
-                format!(
-                    "a {} test of this officer on {} is already recorded ({}, by {}): an import does not change recorded tests",
-                    t.kind, t.date, h.0, h.1
-                ),
+                Problem::TestRecordedBy {
+                    kind: t.kind.clone(),
+                    date: t.date.clone(),
+                    result: h.0.clone(),
+                    by: h.1.clone(),
+                },
             )),
             None => new_rows.push((*officer, t)),
         }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorMessage, Field};
 use crate::i18n::*;
 #[cfg(feature = "ssr")]
 use crate::policy::act;
@@ -620,7 +620,7 @@ pub fn OfficersPage() -> impl IntoView {
                                 </nav>
                             }.into_any()
                         }
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
                     }
                 })}
             </Transition>
@@ -705,7 +705,7 @@ pub fn OfficerProfilePage() -> impl IntoView {
                         Err(AppError::NotFound(_)) => view! {
                             <h1>{t!(i18n, not_found_title)}</h1>
                         }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
                     }
                 })}
             </Transition>
@@ -833,13 +833,13 @@ fn StatusForm(badge: String, changed: ServerAction<ChangeOfficerStatus>) -> impl
                     <option value=s>{move || status_label(i18n, s)}</option>
                 }).collect_view()}
             </select>
-            <FieldError error field="status"/>
+            <FieldError error field=Field::Status/>
             <label for="effective-on">{t!(i18n, status_effective_on)}</label>
             <input id="effective-on" name="effective_on" type="date" required/>
-            <FieldError error field="effective_on"/>
+            <FieldError error field=Field::EffectiveOn/>
             <label for="status-reason">{t!(i18n, status_reason)}</label>
             <input id="status-reason" name="reason" required/>
-            <FieldError error field="reason"/>
+            <FieldError error field=Field::Reason/>
             <button type="submit" class="primary">{t!(i18n, status_change_button)}</button>
             <forms::FormError error/>
         </ActionForm>
@@ -898,7 +898,7 @@ pub fn UnitsPage() -> impl IntoView {
                                 </ul>
                             }.into_any()
                         }
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
                     }
                 })}
             </Transition>

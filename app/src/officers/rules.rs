@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 
 use super::{ASSIGNMENT_ROLES, RANKS, STATUSES, TEST_KINDS, TEST_RESULTS};
+use crate::problem::{Field, Problem};
 
 /// Shifts last at most this long.
 pub const MAX_SHIFT_MS: i64 = 24 * 3600 * 1000;
@@ -13,47 +14,49 @@ pub const MAX_SHIFT_MS: i64 = 24 * 3600 * 1000;
 pub const FIRST_HIRE_DATE: &str = "1997-01-01";
 
 /// Badge numbers (NIP): 3 to 10 digits.
-pub fn badge_number(s: &str) -> Result<String, String> {
+pub fn badge_number(s: &str) -> Result<String, Problem> {
     let s = s.trim();
     if s.is_empty() {
-        return Err("is required".into());
+        return Err(Problem::Required);
     }
     if !(3..=10).contains(&s.len()) || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("{s:?} is not a badge number: 3 to 10 digits"));
+        return Err(Problem::NotABadgeNumber {
+            given: s.to_string(),
+        });
     }
     Ok(s.to_string())
 }
 
 /// A badge chip's id: letters, digits and hyphens, at most 40; stored in
 /// capitals.
-pub fn chip_id(s: &str) -> Result<String, String> {
+pub fn chip_id(s: &str) -> Result<String, Problem> {
     let id = s.trim().to_uppercase();
     if id.is_empty() {
-        return Err("is required".into());
+        return Err(Problem::Required);
     }
     if id.len() > 40 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        return Err("a chip id has at most 40 letters, digits and hyphens".into());
+        return Err(Problem::NotAChipId);
     }
     Ok(id)
 }
 
 /// Given or family names: letters (any accent), spaces, hyphens,
 /// apostrophes and periods; at most 100 characters; inner spaces collapsed.
-pub fn name(s: &str) -> Result<String, String> {
+pub fn name(s: &str) -> Result<String, Problem> {
     let cleaned = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if cleaned.is_empty() {
-        return Err("is required".into());
+        return Err(Problem::Required);
     }
     if cleaned.chars().count() > 100 {
-        return Err("must have at most 100 characters".into());
+        return Err(Problem::TooLong { max: "100".into() });
     }
     if let Some(c) = cleaned
         .chars()
         .find(|c| !(c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '.')))
     {
-        return Err(format!(
-            "may not contain {c:?}: letters, spaces, - ' and . only"
-        ));
+        return Err(Problem::NameCharacter {
+            character: c.to_string(),
+        });
     }
     Ok(cleaned)
 }
@@ -61,7 +64,7 @@ pub fn name(s: &str) -> Result<String, String> {
 /// A rank as people write it: the code (`oficial_tercero`) or the ladder's
 /// name (`Oficial Tercero`, `SUBCOMISARIO`, `Sub-inspector`), in any case,
 /// with or without accents.
-pub fn rank(s: &str) -> Result<String, String> {
+pub fn rank(s: &str) -> Result<String, Problem> {
     let key = super::search::fold(s.trim())
         .split(|c: char| c.is_whitespace() || c == '-' || c == '_')
         .filter(|w| !w.is_empty())
@@ -76,69 +79,77 @@ pub fn rank(s: &str) -> Result<String, String> {
     if !key.is_empty() && RANKS.contains(&key.as_str()) {
         return Ok(key);
     }
-    one_of(s, RANKS, "a PNC rank")
+    match s.trim() {
+        "" => Err(Problem::Required),
+        given => Err(Problem::NotARank {
+            given: given.to_string(),
+        }),
+    }
 }
 
-pub fn status(s: &str) -> Result<String, String> {
-    one_of(s, STATUSES, "a status")
+pub fn status(s: &str) -> Result<String, Problem> {
+    one_of(s, STATUSES)
 }
 
-pub fn assignment_role(s: &str) -> Result<String, String> {
-    one_of(s, ASSIGNMENT_ROLES, "a role")
+pub fn assignment_role(s: &str) -> Result<String, Problem> {
+    one_of(s, ASSIGNMENT_ROLES)
 }
 
-pub fn test_kind(s: &str) -> Result<String, String> {
-    one_of(s, TEST_KINDS, "a kind of test")
+pub fn test_kind(s: &str) -> Result<String, Problem> {
+    one_of(s, TEST_KINDS)
 }
 
-pub fn test_result(s: &str) -> Result<String, String> {
-    one_of(s, TEST_RESULTS, "a result")
+pub fn test_result(s: &str) -> Result<String, Problem> {
+    one_of(s, TEST_RESULTS)
 }
 
-fn one_of(s: &str, allowed: &[&str], what: &str) -> Result<String, String> {
+fn one_of(s: &str, allowed: &[&str]) -> Result<String, Problem> {
     let s = s.trim();
     if s.is_empty() {
-        return Err("is required".into());
+        return Err(Problem::Required);
     }
     if allowed.contains(&s) {
         Ok(s.to_string())
     } else {
-        Err(format!("{s:?} is not {what}: use {}", allowed.join(", ")))
+        Err(Problem::not_one_of(s, allowed))
     }
 }
 
 /// A calendar date `YYYY-MM-DD`, not after `today`.
-pub fn past_date(s: &str, today: NaiveDate) -> Result<String, String> {
+pub fn past_date(s: &str, today: NaiveDate) -> Result<String, Problem> {
     let s = s.trim();
     if s.is_empty() {
-        return Err("is required".into());
+        return Err(Problem::Required);
     }
-    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| format!("{s:?} is not a date like 2026-11-28"))?;
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| Problem::NotADate {
+        given: s.to_string(),
+    })?;
     if d > today {
-        return Err(format!("{s} is in the future"));
+        return Err(Problem::DateInTheFuture {
+            given: s.to_string(),
+        });
     }
     Ok(d.format("%Y-%m-%d").to_string())
 }
 
 /// A hire date: a past date, not before the PNC existed.
-pub fn hire_date(s: &str, today: NaiveDate) -> Result<String, String> {
+pub fn hire_date(s: &str, today: NaiveDate) -> Result<String, Problem> {
     let d = past_date(s, today)?;
     if d.as_str() < FIRST_HIRE_DATE {
-        return Err(format!("{d} is before the PNC was founded (1997)"));
+        return Err(Problem::BeforePncFounded { given: d });
     }
     Ok(d)
 }
 
 /// A DPI (national ID): 13 digits, spaces allowed; stored as
 /// `NNNN NNNNN NNNN`. Empty means not known.
-pub fn national_id(s: &str) -> Result<Option<String>, String> {
+pub fn national_id(s: &str) -> Result<Option<String>, Problem> {
     let digits: String = s.chars().filter(|c| !c.is_whitespace()).collect();
     if digits.is_empty() {
         return Ok(None);
     }
     if digits.len() != 13 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err("is not a DPI: 13 digits, like 2456 78901 1301".into());
+        return Err(Problem::NotANationalId);
     }
     Ok(Some(format!(
         "{} {} {}",
@@ -149,39 +160,41 @@ pub fn national_id(s: &str) -> Result<Option<String>, String> {
 }
 
 /// Free text that is required (an examiner's name, a reason).
-pub fn required_text(s: &str, max_chars: usize) -> Result<String, String> {
+pub fn required_text(s: &str, max_chars: usize) -> Result<String, Problem> {
     let s = s.trim();
     if s.is_empty() {
-        return Err("is required".into());
+        return Err(Problem::Required);
     }
     optional_text(s, max_chars)
 }
 
 /// Free text that may be empty (notes).
-pub fn optional_text(s: &str, max_chars: usize) -> Result<String, String> {
+pub fn optional_text(s: &str, max_chars: usize) -> Result<String, Problem> {
     let s = s.trim();
     if s.chars().count() > max_chars {
-        return Err(format!("must have at most {max_chars} characters"));
+        return Err(Problem::TooLong {
+            max: crate::status::format_count(max_chars as i64),
+        });
     }
     if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err("may not contain control characters".into());
+        return Err(Problem::ControlCharacters);
     }
     Ok(s.to_string())
 }
 
 /// An instant in ISO 8601, as milliseconds since the epoch (UTC); without
 /// an offset, the time in the configured zone ([`crate::time`]).
-pub fn instant(s: &str) -> Result<i64, String> {
+pub fn instant(s: &str) -> Result<i64, Problem> {
     crate::time::parse_instant(s)
 }
 
 /// A shift: `to` after `from`, at most 24 hours long.
-pub fn shift(from: i64, to: i64) -> Result<(), (&'static str, String)> {
+pub fn shift(from: i64, to: i64) -> Result<(), (Field, Problem)> {
     if to <= from {
-        return Err(("to", "must be after the start of the shift".into()));
+        return Err((Field::To, Problem::EndsBeforeStart));
     }
     if to - from > MAX_SHIFT_MS {
-        return Err(("to", "a shift lasts at most 24 hours".into()));
+        return Err((Field::To, Problem::ShiftTooLong));
     }
     Ok(())
 }
@@ -209,7 +222,7 @@ mod tests {
         ] {
             assert_eq!(rank(typed).as_deref(), Ok(code), "{typed}");
         }
-        let err = rank("Sargento").unwrap_err();
+        let err = rank("Sargento").unwrap_err().english();
         assert!(err.contains("\"Sargento\" is not a PNC rank"), "{err}");
         assert!(rank("  ").is_err());
     }
@@ -224,15 +237,15 @@ mod tests {
     fn names_keep_accents_and_refuse_digits() {
         assert_eq!(name("  María  José ").unwrap(), "María José");
         assert_eq!(name("Xicará Peña-O'Neil").unwrap(), "Xicará Peña-O'Neil");
-        assert!(name("R2D2").unwrap_err().contains("'2'"));
-        assert_eq!(name("   ").unwrap_err(), "is required");
+        assert!(name("R2D2").unwrap_err().english().contains("'2'"));
+        assert_eq!(name("   ").unwrap_err(), Problem::Required);
     }
 
     #[test]
     fn chip_ids_are_capitalised_and_plain() {
         assert_eq!(chip_id(" chip-0001 ").unwrap(), "CHIP-0001");
         assert!(chip_id("chip 1").is_err());
-        assert_eq!(chip_id("").unwrap_err(), "is required");
+        assert_eq!(chip_id("").unwrap_err(), Problem::Required);
     }
 
     #[test]
@@ -257,12 +270,15 @@ mod tests {
         assert_eq!(past_date("2026-11-28", today()).unwrap(), "2026-11-28");
         assert!(past_date("2026-11-29", today())
             .unwrap_err()
+            .english()
             .contains("future"));
         assert!(past_date("28/11/2026", today())
             .unwrap_err()
+            .english()
             .contains("not a date"));
         assert!(hire_date("1990-01-01", today())
             .unwrap_err()
+            .english()
             .contains("1997"));
     }
 
@@ -274,7 +290,10 @@ mod tests {
         assert_eq!(local, explicit);
         assert_eq!(local, utc);
         assert_eq!(local_time(local), "2026-11-21 06:00");
-        assert!(instant("ayer").unwrap_err().contains("not a date and time"));
+        assert!(instant("ayer")
+            .unwrap_err()
+            .english()
+            .contains("not a date and time"));
     }
 
     #[test]
@@ -282,7 +301,7 @@ mod tests {
         let h = 3_600_000;
         assert!(shift(0, 12 * h).is_ok());
         assert!(shift(0, 24 * h).is_ok());
-        assert_eq!(shift(0, 25 * h).unwrap_err().0, "to");
+        assert_eq!(shift(0, 25 * h).unwrap_err().0, Field::To);
         assert!(shift(5, 5).is_err());
     }
 }

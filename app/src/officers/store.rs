@@ -4,7 +4,7 @@
 use sqlx::Row;
 
 use super::{ChipRow, OfficerProfile, UnitNode};
-use crate::error::AppError;
+use crate::error::{AppError, Field, Problem};
 use crate::policy::{act, Permit};
 use crate::store::Db;
 
@@ -29,7 +29,11 @@ pub async fn profile(
     .bind(badge_number.trim())
     .fetch_optional(db.pool())
     .await?
-    .ok_or_else(|| AppError::NotFound(format!("officer {badge_number}")))?;
+    .ok_or_else(|| {
+        AppError::NotFound(Problem::NoOfficer {
+            badge: badge_number.to_string(),
+        })
+    })?;
     let id: i64 = row.try_get(0)?;
     let national_id: Option<String> = row.try_get(8)?;
     let unmask = actor.national_ids();
@@ -143,7 +147,11 @@ pub async fn officer_id(db: &Db, badge_number: &str) -> Result<i64, AppError> {
         .await?
         .map(|r| r.try_get::<i64, _>(0))
         .transpose()?
-        .ok_or_else(|| AppError::NotFound(format!("officer {badge_number}")))
+        .ok_or_else(|| {
+            AppError::NotFound(Problem::NoOfficer {
+                badge: badge_number.to_string(),
+            })
+        })
 }
 
 /// `2456 78901 1301` → `•••• ••••• 1301`.
@@ -213,20 +221,29 @@ pub async fn change_status(
     let status = change.status.trim();
     if !STATUSES.contains(&status) {
         return Err(AppError::validation(
-            "status",
-            format!("{status:?} is not a status: use active, suspended, dismissed or retired"),
+            Field::Status,
+            Problem::not_one_of(status, super::STATUSES),
         ));
     }
     let effective_on = chrono::NaiveDate::parse_from_str(change.effective_on.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::validation("effective_on", "is not a date like 2026-11-28"))?;
+        .map_err(|_| {
+            AppError::validation(
+                Field::EffectiveOn,
+                Problem::NotADate {
+                    given: change.effective_on.trim().to_string(),
+                },
+            )
+        })?;
     let reason = change.reason.trim();
     if reason.is_empty() {
-        return Err(AppError::validation("reason", "say why the status changes"));
+        return Err(AppError::validation(Field::Reason, Problem::SayWhy));
     }
     if reason.chars().count() > 1_000 {
         return Err(AppError::validation(
-            "reason",
-            "must have at most 1,000 characters",
+            Field::Reason,
+            Problem::TooLong {
+                max: "1,000".into(),
+            },
         ));
     }
     let mut tx = AuditedTx::begin(db, actor).await?;
@@ -234,26 +251,32 @@ pub async fn change_status(
         .bind(change.badge_number.trim())
         .fetch_optional(tx.conn())
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("officer {}", change.badge_number)))?;
+        .ok_or_else(|| {
+            AppError::NotFound(Problem::NoOfficer {
+                badge: change.badge_number.clone(),
+            })
+        })?;
     let (id, from, hire_date): (i64, String, String) =
         (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::time::today();
     if effective_on > today {
         return Err(AppError::validation(
-            "effective_on",
-            "cannot be in the future",
+            Field::EffectiveOn,
+            Problem::InTheFuture,
         ));
     }
     if effective_on.format("%Y-%m-%d").to_string() < hire_date {
         return Err(AppError::validation(
-            "effective_on",
-            format!("is before the officer was hired ({hire_date})"),
+            Field::EffectiveOn,
+            Problem::BeforeHired { hire_date },
         ));
     }
     if from == status {
         return Err(AppError::validation(
-            "status",
-            format!("the officer is already {status}"),
+            Field::Status,
+            Problem::AlreadyInStatus {
+                status: status.to_string(),
+            },
         ));
     }
     let effective = effective_on.format("%Y-%m-%d").to_string();

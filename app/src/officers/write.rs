@@ -12,7 +12,7 @@ use super::rules;
 use super::search::officer_key;
 use super::{AssignmentInput, ChipInput, OfficerInput, TestInput, TestRow};
 use crate::audit::{AuditAction, AuditEntry, AuditedTx};
-use crate::error::AppError;
+use crate::error::{AppError, Field, Problem};
 use crate::policy::{act, Permit};
 use crate::store::Db;
 use crate::time::now_ms;
@@ -57,14 +57,14 @@ pub const TEST_COLUMNS: &[&str] = &[
 ];
 
 /// A refused field: its name (the form field and CSV column) and why.
-pub type FieldProblem = (&'static str, String);
+pub type FieldProblem = (Field, Problem);
 
-fn field(name: &'static str) -> impl Fn(String) -> FieldProblem {
-    move |reason| (name, reason)
+fn field(name: Field) -> impl Fn(Problem) -> FieldProblem {
+    move |problem| (name, problem)
 }
 
-fn invalid((field, reason): FieldProblem) -> AppError {
-    AppError::validation(field, reason)
+fn invalid((field, problem): FieldProblem) -> AppError {
+    AppError::validation(field, problem)
 }
 
 /// Today in the configured zone.
@@ -89,23 +89,24 @@ pub fn clean_officer(input: &OfficerInput, today: NaiveDate) -> Result<CleanOffi
     let status = if input.status.trim().is_empty() {
         "active".to_string()
     } else {
-        rules::status(&input.status).map_err(field("status"))?
+        rules::status(&input.status).map_err(field(Field::Status))?
     };
     Ok(CleanOfficer {
-        badge_number: rules::badge_number(&input.badge_number).map_err(field("badge_number"))?,
-        given_names: rules::name(&input.given_names).map_err(field("given_names"))?,
-        family_names: rules::name(&input.family_names).map_err(field("family_names"))?,
-        rank: rules::rank(&input.rank).map_err(field("rank"))?,
+        badge_number: rules::badge_number(&input.badge_number)
+            .map_err(field(Field::BadgeNumber))?,
+        given_names: rules::name(&input.given_names).map_err(field(Field::GivenNames))?,
+        family_names: rules::name(&input.family_names).map_err(field(Field::FamilyNames))?,
+        rank: rules::rank(&input.rank).map_err(field(Field::Rank))?,
         unit: {
             let unit = input.unit.trim();
             if unit.is_empty() {
-                return Err(("unit", "is required".into()));
+                return Err((Field::Unit, Problem::Required));
             }
             unit.to_string()
         },
         status,
-        hire_date: rules::hire_date(&input.hire_date, today).map_err(field("hire_date"))?,
-        national_id: rules::national_id(&input.national_id).map_err(field("national_id"))?,
+        hire_date: rules::hire_date(&input.hire_date, today).map_err(field(Field::HireDate))?,
+        national_id: rules::national_id(&input.national_id).map_err(field(Field::NationalId))?,
     })
 }
 
@@ -119,20 +120,21 @@ pub struct CleanAssignment {
 }
 
 pub fn clean_assignment(input: &AssignmentInput) -> Result<CleanAssignment, FieldProblem> {
-    let badge_number = rules::badge_number(&input.badge_number).map_err(field("badge_number"))?;
+    let badge_number =
+        rules::badge_number(&input.badge_number).map_err(field(Field::BadgeNumber))?;
     let plate = input.vehicle.trim().to_uppercase();
     if plate.is_empty() {
-        return Err(("vehicle", "is required".into()));
+        return Err((Field::Vehicle, Problem::Required));
     }
-    let from = rules::instant(&input.from).map_err(field("from"))?;
-    let to = rules::instant(&input.to).map_err(field("to"))?;
+    let from = rules::instant(&input.from).map_err(field(Field::From))?;
+    let to = rules::instant(&input.to).map_err(field(Field::To))?;
     rules::shift(from, to)?;
     Ok(CleanAssignment {
         badge_number,
         plate,
         from,
         to,
-        role: rules::assignment_role(&input.role).map_err(field("role"))?,
+        role: rules::assignment_role(&input.role).map_err(field(Field::Role))?,
     })
 }
 
@@ -148,12 +150,13 @@ pub struct CleanTest {
 
 pub fn clean_test(input: &TestInput, today: NaiveDate) -> Result<CleanTest, FieldProblem> {
     Ok(CleanTest {
-        badge_number: rules::badge_number(&input.badge_number).map_err(field("badge_number"))?,
-        kind: rules::test_kind(&input.kind).map_err(field("kind"))?,
-        date: rules::past_date(&input.date, today).map_err(field("date"))?,
-        result: rules::test_result(&input.result).map_err(field("result"))?,
-        examiner: rules::required_text(&input.examiner, 200).map_err(field("examiner"))?,
-        notes: rules::optional_text(&input.notes, 4_000).map_err(field("notes"))?,
+        badge_number: rules::badge_number(&input.badge_number)
+            .map_err(field(Field::BadgeNumber))?,
+        kind: rules::test_kind(&input.kind).map_err(field(Field::Kind))?,
+        date: rules::past_date(&input.date, today).map_err(field(Field::Date))?,
+        result: rules::test_result(&input.result).map_err(field(Field::Result))?,
+        examiner: rules::required_text(&input.examiner, 200).map_err(field(Field::Examiner))?,
+        notes: rules::optional_text(&input.notes, 4_000).map_err(field(Field::Notes))?,
     })
 }
 
@@ -177,7 +180,12 @@ pub async fn lock_officer(
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| {
-        AppError::validation("badge_number", format!("no officer has the badge number {badge_number}"))
+        AppError::validation(
+            Field::BadgeNumber,
+            Problem::NoOfficer {
+                badge: badge_number.to_string(),
+            },
+        )
     })?;
     Ok(OfficerRef {
         id: row.try_get(0)?,
@@ -192,7 +200,14 @@ async fn unit_id(conn: &mut AnyConnection, code: &str) -> Result<i64, AppError> 
         .await?
         .map(|r| r.try_get::<i64, _>(0))
         .transpose()?
-        .ok_or_else(|| AppError::validation("unit", format!("no unit has the code {code}")))
+        .ok_or_else(|| {
+            AppError::validation(
+                Field::Unit,
+                Problem::NoUnit {
+                    unit: code.to_string(),
+                },
+            )
+        })
 }
 
 fn entry(
@@ -230,11 +245,11 @@ pub async fn create_officer(
     {
         let (given, family): (String, String) = (row.try_get(0)?, row.try_get(1)?);
         return Err(AppError::validation(
-            "badge_number",
-            format!(
-                "{} is already the badge number of {given} {family}",
-                o.badge_number
-            ),
+            Field::BadgeNumber,
+            Problem::BadgeTaken {
+                badge: o.badge_number.clone(),
+                name: format!("{given} {family}"),
+            },
         ));
     }
     let unit = unit_id(tx.conn(), &o.unit).await?;
@@ -417,12 +432,17 @@ pub async fn add_assignment(
         .map(|r| r.try_get(0))
         .transpose()?
         .ok_or_else(|| {
-            AppError::validation("vehicle", format!("no vehicle has the plate {}", a.plate))
+            AppError::validation(
+                Field::Vehicle,
+                Problem::NoVehicle {
+                    plate: a.plate.clone(),
+                },
+            )
         })?;
     if let Some(other) = overlapping_assignment(tx.conn(), officer.id, a.from, a.to).await? {
         return Err(AppError::validation(
-            "from",
-            format!("the officer is already assigned to {other}: shifts may not overlap"),
+            Field::From,
+            Problem::ShiftOverlaps { other },
         ));
     }
     let now = now_ms();
@@ -462,11 +482,12 @@ pub async fn assign_chip(
     input: &ChipInput,
 ) -> Result<(), AppError> {
     let badge_number = rules::badge_number(&input.badge_number)
-        .map_err(|r| AppError::validation("badge_number", r))?;
-    let chip_id = rules::chip_id(&input.chip_id).map_err(|r| AppError::validation("chip_id", r))?;
-    let from = rules::instant(&input.from).map_err(|r| AppError::validation("from", r))?;
+        .map_err(|r| AppError::validation(Field::BadgeNumber, r))?;
+    let chip_id =
+        rules::chip_id(&input.chip_id).map_err(|r| AppError::validation(Field::ChipId, r))?;
+    let from = rules::instant(&input.from).map_err(|r| AppError::validation(Field::From, r))?;
     if from > now_ms() {
-        return Err(AppError::validation("from", "cannot be in the future"));
+        return Err(AppError::validation(Field::From, Problem::InTheFuture));
     }
     let mut tx = AuditedTx::begin(db, actor).await?;
     let officer = lock_officer(tx.conn(), &badge_number).await?;
@@ -497,18 +518,20 @@ pub async fn assign_chip(
     .await?
     {
         let (wearer, since): (String, i64) = (r.try_get(0)?, r.try_get(1)?);
+        let since = rules::local_time(since);
         let reason = if wearer == badge_number {
-            format!(
-                "the officer already wears {chip_id} (since {})",
-                rules::local_time(since)
-            )
+            Problem::AlreadyWearsChip {
+                chip: chip_id.clone(),
+                since,
+            }
         } else {
-            format!(
-                "{chip_id} is worn by officer {wearer} since {}: it must be returned first",
-                rules::local_time(since)
-            )
+            Problem::ChipWornBy {
+                chip: chip_id.clone(),
+                wearer,
+                since,
+            }
         };
-        return Err(AppError::validation("chip_id", reason));
+        return Err(AppError::validation(Field::ChipId, reason));
     }
     // The officer's current chip comes back when the new one is handed out.
     let previous = sqlx::query(
@@ -523,11 +546,11 @@ pub async fn assign_chip(
         let (id, chip, since): (i64, String, i64) = (p.try_get(0)?, p.try_get(1)?, p.try_get(2)?);
         if since >= from {
             return Err(AppError::validation(
-                "from",
-                format!(
-                    "the officer has worn {chip} since {}: the new chip must come later",
-                    rules::local_time(since)
-                ),
+                Field::From,
+                Problem::ChipMustComeLater {
+                    chip,
+                    since: rules::local_time(since),
+                },
             ));
         }
         sqlx::query("UPDATE badge_assignments SET valid_to = $1 WHERE id = $2")
@@ -565,11 +588,11 @@ pub async fn return_chip(
     badge_number: &str,
     at: &str,
 ) -> Result<(), AppError> {
-    let badge_number =
-        rules::badge_number(badge_number).map_err(|r| AppError::validation("badge_number", r))?;
-    let at = rules::instant(at).map_err(|r| AppError::validation("at", r))?;
+    let badge_number = rules::badge_number(badge_number)
+        .map_err(|r| AppError::validation(Field::BadgeNumber, r))?;
+    let at = rules::instant(at).map_err(|r| AppError::validation(Field::At, r))?;
     if at > now_ms() {
-        return Err(AppError::validation("at", "cannot be in the future"));
+        return Err(AppError::validation(Field::At, Problem::InTheFuture));
     }
     let mut tx = AuditedTx::begin(db, actor).await?;
     let officer = lock_officer(tx.conn(), &badge_number).await?;
@@ -580,7 +603,7 @@ pub async fn return_chip(
     .bind(officer.id)
     .fetch_optional(tx.conn())
     .await?
-    .ok_or_else(|| AppError::validation("chip_id", "the officer wears no chip"))?;
+    .ok_or_else(|| AppError::validation(Field::ChipId, Problem::WearsNoChip))?;
     let (id, chip, since): (i64, String, i64) = (
         current.try_get(0)?,
         current.try_get(1)?,
@@ -588,8 +611,10 @@ pub async fn return_chip(
     );
     if at <= since {
         return Err(AppError::validation(
-            "at",
-            format!("the chip was handed out at {}", rules::local_time(since)),
+            Field::At,
+            Problem::ChipHandedOutAt {
+                since: rules::local_time(since),
+            },
         ));
     }
     sqlx::query("UPDATE badge_assignments SET valid_to = $1 WHERE id = $2")
@@ -621,8 +646,10 @@ pub async fn record_test(
     let officer = lock_officer(tx.conn(), &t.badge_number).await?;
     if t.date < officer.hire_date {
         return Err(AppError::validation(
-            "date",
-            format!("is before the officer was hired ({})", officer.hire_date),
+            Field::Date,
+            Problem::BeforeHired {
+                hire_date: officer.hire_date.clone(),
+            },
         ));
     }
     if let Some(r) = sqlx::query(
@@ -636,11 +663,12 @@ pub async fn record_test(
     {
         let result: String = r.try_get(0)?;
         return Err(AppError::validation(
-            "date",
-            format!(
-                "a {} test on {} is already recorded ({result})",
-                t.kind, t.date
-            ),
+            Field::Date,
+            Problem::TestRecorded {
+                kind: t.kind.clone(),
+                date: t.date.clone(),
+                result,
+            },
         ));
     }
     insert_test(tx.conn(), officer.id, &t, actor.label(), now_ms()).await?;
@@ -696,7 +724,9 @@ pub async fn read_tests(
         .fetch_optional(tx.conn())
         .await?;
     let Some(officer) = exists else {
-        return Err(AppError::NotFound(format!("officer {badge_number}")));
+        return Err(AppError::NotFound(Problem::NoOfficer {
+            badge: badge_number.to_string(),
+        }));
     };
     let id: i64 = officer.try_get(0)?;
     let rows = sqlx::query(

@@ -72,7 +72,7 @@ pub fn StatusPage() -> impl IntoView {
                             </p>
                         }.into_any(),
                         Err(e) => view! {
-                            <p class="error" role="alert">{t!(i18n, status_error)} " " {e.to_string()}</p>
+                            <p class="error" role="alert">{t!(i18n, status_error)} " " {move || e.message(i18n.get_locale())}</p>
                         }.into_any(),
                     }
                 })}
