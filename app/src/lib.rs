@@ -17,9 +17,11 @@ pub use translations::i18n;
 
 pub mod admin;
 pub mod audit;
+pub mod codes;
 pub mod error;
 pub mod fleet;
 pub mod identity;
+pub mod ids;
 pub mod layout;
 pub mod officers;
 pub mod problem;
@@ -37,6 +39,7 @@ pub mod state;
 pub mod store;
 #[cfg(feature = "ssr")]
 pub mod time;
+pub mod values;
 
 pub use layout::{shell, App};
 

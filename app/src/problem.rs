@@ -14,6 +14,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::codes::{OfficerStatus, TestKind, TestResult};
 use crate::i18n::{td_string, Locale};
 
 macro_rules! problems {
@@ -41,9 +42,9 @@ macro_rules! problems {
                 }
             }
 
-            fn args(&self) -> Vec<(&'static str, String)> {
+            fn args(&self, locale: Locale) -> Vec<(&'static str, String)> {
                 match self {
-                    $( Problem::$variant $({ $($arg),* })? => vec![$($( (stringify!($arg), $arg.to_string()) ),*)?] ),*
+                    $( Problem::$variant $({ $($arg),* })? => vec![$($( (stringify!($arg), Arg::show($arg, locale)) ),*)?] ),*
                 }
             }
         }
@@ -85,6 +86,7 @@ problems! {
     // --- officer records ---------------------------------------------------
     NotABadgeNumber { given: String } => problem_not_a_badge_number,
     NotAChipId => problem_not_a_chip_id,
+    NotAPlate { given: String } => problem_not_a_plate,
     NameCharacter { character: String } => problem_name_character,
     BeforePncFounded { given: String } => problem_before_pnc_founded,
     NotANationalId => problem_not_a_national_id,
@@ -100,10 +102,10 @@ problems! {
     WearsNoChip => problem_wears_no_chip,
     ChipHandedOutAt { since: String } => problem_chip_handed_out_at,
     BeforeHired { hire_date: String } => problem_before_hired,
-    TestRecorded { kind: String, date: String, result: String } => problem_test_recorded,
-    TestRecordedBy { kind: String, date: String, result: String, by: String } => problem_test_recorded_by,
+    TestRecorded { kind: TestKind, date: String, result: TestResult } => problem_test_recorded,
+    TestRecordedBy { kind: TestKind, date: String, result: TestResult, by: String } => problem_test_recorded_by,
     SayWhy => problem_say_why,
-    AlreadyInStatus { status: String } => problem_already_in_status,
+    AlreadyInStatus { status: OfficerStatus } => problem_already_in_status,
     // --- CSV import --------------------------------------------------------
     NotUtf8 => problem_not_utf8,
     FileEmpty => problem_file_empty,
@@ -146,7 +148,7 @@ problems! {
 impl Problem {
     /// The message in `locale`, its arguments filled in.
     pub fn message(&self, locale: Locale) -> String {
-        fill(self.template(locale), &self.args())
+        fill(self.template(locale), &self.args(locale))
     }
 
     /// The message in English: for the log, the CLI and the machine API.
@@ -162,6 +164,29 @@ impl Problem {
         }
     }
 }
+
+/// An argument of a problem, as the message shows it: text and numbers as
+/// they are, a code by its label in the message's language.
+pub trait Arg {
+    fn show(&self, locale: Locale) -> String;
+}
+
+impl Arg for String {
+    fn show(&self, _: Locale) -> String {
+        self.clone()
+    }
+}
+
+macro_rules! numeric_args {
+    ($($t:ty),*) => {$(
+        impl Arg for $t {
+            fn show(&self, _: Locale) -> String {
+                self.to_string()
+            }
+        }
+    )*};
+}
+numeric_args!(u32, u64, usize, i64);
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -250,7 +250,7 @@ on_both_backends! {
         let reads_before = count(&t, "SELECT COUNT(*) FROM audit_log WHERE action = 'confidence_tests.read'").await;
         let auditor = app.signed_in("aud", &aud).await;
         let rows: Vec<TestRow> = app.call(&auditor, "list_confidence_tests", &[("badge_number", &badge)]).await.json().await.unwrap();
-        assert!(rows.iter().any(|r| r.kind == "polygraph" && r.date == "2026-01-10" && r.result == "fail" && r.recorded_by == "ana"));
+        assert!(rows.iter().any(|r| r.kind == app::codes::TestKind::Polygraph && r.date == "2026-01-10" && r.result == app::codes::TestResult::Fail && r.recorded_by == "ana"));
         let read: (String, String) = sqlx::query_as(
             "SELECT actor_label, object_id FROM audit_log WHERE action = 'confidence_tests.read' ORDER BY seq DESC LIMIT 1")
             .fetch_one(t.db.pool_for_tests()).await.unwrap();

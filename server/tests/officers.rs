@@ -52,7 +52,7 @@ on_both_backends! {
 
         let region = page(&app, &c, &[("unit", "13"), ("status", "active"), ("rank", "agente")]).await;
         assert!(region.total > 0);
-        assert!(region.rows.iter().all(|r| r.unit_code.starts_with("13-") && r.status == "active" && r.rank == "agente"));
+        assert!(region.rows.iter().all(|r| r.unit_code.starts_with("13-") && r.status == app::codes::OfficerStatus::Active && r.rank == app::codes::Rank::Agente));
 
         let by_badge_sort = page(&app, &c, &[("sort", "badge"), ("page", "2")]).await;
         assert_eq!(by_badge_sort.page, 2);
@@ -68,9 +68,9 @@ on_both_backends! {
         assert_eq!((none.page, none.pages, none.total, none.rows.len()), (1, 1, 0, 0));
         // Sorting by rank follows the ladder, not the alphabet.
         let by_rank = page(&app, &c, &[("sort", "rank"), ("page", "80")]).await;
-        assert!(by_rank.rows.iter().any(|r| r.rank != "agente" && r.rank != "subinspector"), "the top of the ladder comes last");
+        assert!(by_rank.rows.iter().any(|r| r.rank > app::codes::Rank::Subinspector), "the top of the ladder comes last");
         let first_ranks = page(&app, &c, &[("sort", "rank")]).await;
-        assert!(first_ranks.rows.iter().all(|r| r.rank == "agente"));
+        assert!(first_ranks.rows.iter().all(|r| r.rank == app::codes::Rank::Agente));
 
         let bad = app.call(&c, "list_officers", &[("rank", "general")]).await;
         assert_eq!(bad.status(), 422);
@@ -174,7 +174,7 @@ on_both_backends! {
         assert_eq!(ok.status(), 200);
         let p: app::officers::OfficerProfile = app.call(&investigator, "get_officer", &[("badge_number", &badge)])
             .await.json().await.unwrap();
-        assert_eq!(p.status, "suspended");
+        assert_eq!(p.status, app::codes::OfficerStatus::Suspended);
         assert_eq!(p.status_changed_on.as_deref(), Some("2026-01-10"));
         assert_eq!(p.history.len(), 1);
         assert_eq!(p.history[0].recorded_by, "ana");
@@ -224,7 +224,7 @@ on_both_backends! {
         for (app, c) in [(&one, &c1), (&other, &c2)] {
             let suspended = page(app, c, &[("status", "suspended"), ("q", "777001")]).await;
             assert_eq!(suspended.rows.len(), 1);
-            assert_eq!(suspended.rows[0].status, "suspended");
+            assert_eq!(suspended.rows[0].status, app::codes::OfficerStatus::Suspended);
             assert_eq!(page(app, c, &[("status", "suspended")]).await.total, suspended_before + 1);
         }
 
@@ -232,6 +232,6 @@ on_both_backends! {
         sqlx::query("UPDATE officers SET rank = 'inspector' WHERE badge_number = '777001'")
             .execute(t.db.pool_for_tests()).await.unwrap();
         let rows = page(&one, &c1, &[("q", "777001")]).await.rows;
-        assert_eq!(rows[0].rank, "inspector");
+        assert_eq!(rows[0].rank, app::codes::Rank::Inspector);
     }
 }

@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::codes::AssignmentRole;
+
 /// A half-open span `[from, to)` of UTC milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Span {
@@ -215,8 +217,7 @@ pub struct ShiftCoverage {
     pub plate: String,
     pub badge: String,
     pub officer: String,
-    /// `driver` or `crew`.
-    pub role: String,
+    pub role: AssignmentRole,
     /// The assignment, cut at the window's ends and at now.
     pub shift: Span,
     pub cameras: Vec<CameraCoverage>,
@@ -248,7 +249,7 @@ pub mod store {
 
     use sqlx::Row;
 
-    use super::{camera_gaps, total, CameraCoverage, ShiftCoverage, Span, Whose};
+    use super::{camera_gaps, total, AssignmentRole, CameraCoverage, ShiftCoverage, Span, Whose};
     use crate::error::AppError;
     use crate::policy::Permit;
     use crate::store::batch::{json_rows, JsonCol};
@@ -288,7 +289,7 @@ pub mod store {
             plate: String,
             badge: String,
             officer: String,
-            role: String,
+            role: AssignmentRole,
             shift: Span,
         }
         let mut assignments = Vec::with_capacity(rows.len());
@@ -300,7 +301,7 @@ pub mod store {
                 plate: r.try_get(1)?,
                 badge: r.try_get(2)?,
                 officer: r.try_get(3)?,
-                role: r.try_get(4)?,
+                role: AssignmentRole::from_stored(&r.try_get::<String, _>(4)?)?,
                 shift: Span {
                     from: from.max(window.from),
                     to: to.min(window.to),

@@ -6,7 +6,9 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AppError, ErrorMessage, Field, Problem};
+use crate::error::{AppError, ErrorMessage};
+#[cfg(feature = "ssr")]
+use crate::error::{Field, Problem};
 use crate::i18n::*;
 #[cfg(feature = "ssr")]
 use crate::policy::act;

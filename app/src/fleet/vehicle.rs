@@ -6,7 +6,10 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::board::CameraHealth;
-use crate::error::{AppError, ErrorMessage, Field, Problem};
+use crate::codes::AssignmentRole;
+use crate::error::{AppError, ErrorMessage};
+#[cfg(feature = "ssr")]
+use crate::error::{Field, Problem};
 use crate::i18n::*;
 #[cfg(feature = "ssr")]
 use crate::policy::act;
@@ -26,7 +29,7 @@ pub struct VehicleShift {
     pub from: String,
     pub to: String,
     /// `(role, badge, name)`; empty for readers without officer files.
-    pub crew: Vec<(String, String, String)>,
+    pub crew: Vec<(AssignmentRole, String, String)>,
     pub cameras: Vec<CameraShift>,
 }
 
@@ -127,7 +130,7 @@ pub async fn get_vehicle(plate: String, days: Option<i64>) -> Result<VehicleView
         let mut last: Option<coverage::Span> = None;
         let (mut expected, mut covered) = (0, 0);
         for s in &shifts {
-            let member = (s.role.clone(), s.badge.clone(), s.officer.clone());
+            let member = (s.role, s.badge.clone(), s.officer.clone());
             if last == Some(s.shift) {
                 if names {
                     if let Some(row) = rows.last_mut() {
@@ -379,10 +382,10 @@ pub fn VehiclePage() -> impl IntoView {
                                                         <tr>
                                                             <td class="nowrap">{s.from.clone()}</td>
                                                             <td class="nowrap">{s.to.clone()}</td>
-                                                            <td>{s.crew.iter().map(|(role, badge, name)| view! {
+                                                            <td>{s.crew.iter().map(|&(role, ref badge, ref name)| view! {
                                                                 <span class="crew">
                                                                     <a href=format!("/officers/{badge}")>{name.clone()}</a>
-                                                                    " " <span class="muted">"(" {crate::officers::forms::role_label(i18n, role)} ")"</span>
+                                                                    " " <span class="muted">"(" {move || role.label(i18n.get_locale())} ")"</span>
                                                                 </span>
                                                             }).collect_view()}</td>
                                                             {cell(cam("cabin"))}

@@ -3,7 +3,9 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AppError, Field, Problem};
+#[cfg(feature = "ssr")]
+use crate::error::Problem;
+use crate::error::{AppError, Field};
 use crate::i18n::*;
 
 #[cfg(feature = "ssr")]

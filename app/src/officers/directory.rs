@@ -17,7 +17,7 @@ use std::sync::{Arc, RwLock};
 use sqlx::Row;
 
 use super::search::fold;
-use super::{OfficerFilter, OfficerPage, OfficerRow, PAGE_SIZE, RANKS, STATUSES};
+use super::{OfficerFilter, OfficerPage, OfficerRow, OfficerStatus, Rank, PAGE_SIZE};
 use crate::error::{AppError, Field, Problem};
 use crate::store::Db;
 
@@ -66,9 +66,9 @@ struct Entry {
     badge_number: Box<str>,
     given_names: Box<str>,
     family_names: Box<str>,
-    /// Index in [`RANKS`] (the ladder).
+    /// Index in [`Rank::ALL`] (the ladder).
     rank: u8,
-    /// Index in [`STATUSES`].
+    /// Index in [`OfficerStatus::ALL`].
     status: u8,
     hire_date: Box<str>,
     /// Index in [`Snapshot::units`].
@@ -117,10 +117,6 @@ async fn counter(db: &Db) -> Result<i64, AppError> {
             .fetch_one(db.pool())
             .await?,
     )
-}
-
-fn index_of(list: &[&str], value: &str) -> Option<u8> {
-    list.iter().position(|v| *v == value).map(|i| i as u8)
 }
 
 /// Shorter badge numbers first, then as text: the order of their numbers
@@ -186,8 +182,8 @@ impl Snapshot {
                 family_names: family_names.into(),
                 // The schema's CHECKs allow nothing else; the last place
                 // sorts anything unexpected to the end all the same.
-                rank: index_of(RANKS, &rank).unwrap_or(u8::MAX),
-                status: index_of(STATUSES, &status).unwrap_or(u8::MAX),
+                rank: Rank::from_stored(&rank)?.index() as u8,
+                status: OfficerStatus::from_stored(&status)?.index() as u8,
                 hire_date: r.try_get::<String, _>(5)?.into(),
                 unit,
             });
@@ -208,7 +204,7 @@ impl Snapshot {
                 .then_with(|| rows[a].given_names.cmp(&rows[b].given_names))
                 .then_with(|| badge(a, b))
         };
-        let status_name = |s: u8| STATUSES.get(s as usize).copied().unwrap_or("");
+        let status_name = |s: u8| OfficerStatus::ALL[s as usize].as_str();
         let orders = [
             by(&name),
             by(&badge),
@@ -284,7 +280,7 @@ impl Snapshot {
             .position(|s| *s == sort)
             .ok_or_else(|| AppError::validation(Field::Sort, Problem::not_one_of(sort, &SORTS)))?;
         let rank = match filter.rank.as_deref().filter(|r| !r.is_empty()) {
-            Some(r) => Some(index_of(RANKS, r).ok_or_else(|| {
+            Some(r) => Some(Rank::parse(r).map(|r| r.index() as u8).ok_or_else(|| {
                 AppError::validation(
                     Field::Rank,
                     Problem::NotARank {
@@ -295,9 +291,16 @@ impl Snapshot {
             None => None,
         };
         let status = match filter.status.as_deref().filter(|s| !s.is_empty()) {
-            Some(s) => Some(index_of(STATUSES, s).ok_or_else(|| {
-                AppError::validation(Field::Status, Problem::not_one_of(s, STATUSES))
-            })?),
+            Some(s) => Some(
+                OfficerStatus::parse(s)
+                    .map(|s| s.index() as u8)
+                    .ok_or_else(|| {
+                        AppError::validation(
+                            Field::Status,
+                            Problem::not_one_of(s, &OfficerStatus::codes()),
+                        )
+                    })?,
+            ),
             None => None,
         };
         // A region's code takes in its stations (`13` → `13`, `13-01`, …).
@@ -374,16 +377,8 @@ impl Snapshot {
                     badge_number: e.badge_number.to_string(),
                     given_names: e.given_names.to_string(),
                     family_names: e.family_names.to_string(),
-                    rank: RANKS
-                        .get(e.rank as usize)
-                        .copied()
-                        .unwrap_or("")
-                        .to_string(),
-                    status: STATUSES
-                        .get(e.status as usize)
-                        .copied()
-                        .unwrap_or("")
-                        .to_string(),
+                    rank: Rank::ALL[e.rank as usize],
+                    status: OfficerStatus::ALL[e.status as usize],
                     unit_code: unit_code.clone(),
                     unit_name: unit_name.clone(),
                 }

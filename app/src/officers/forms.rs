@@ -74,8 +74,8 @@ pub fn AssignmentForm(badge: String, action: ServerAction<AddAssignment>) -> imp
                 <FieldError error field=Field::To/>
                 <label for="assignment-role">{t!(i18n, assignment_role)}</label>
                 <select id="assignment-role" name="role">
-                    {ASSIGNMENT_ROLES.iter().copied().map(|r| view! {
-                        <option value=r>{move || role_label(i18n, r)}</option>
+                    {AssignmentRole::ALL.iter().copied().map(|r| view! {
+                        <option value=r.as_str()>{move || r.label(i18n.get_locale())}</option>
                     }).collect_view()}
                 </select>
                 <FieldError error field=Field::Role/>
@@ -141,8 +141,8 @@ pub fn TestForm(badge: String, action: ServerAction<RecordConfidenceTest>) -> im
                 <input type="hidden" name="badge_number" value=badge/>
                 <label for="test-kind">{t!(i18n, test_kind)}</label>
                 <select id="test-kind" name="kind">
-                    {TEST_KINDS.iter().copied().map(|k| view! {
-                        <option value=k>{move || test_kind_label(i18n, k)}</option>
+                    {TestKind::ALL.iter().copied().map(|k| view! {
+                        <option value=k.as_str()>{move || k.label(i18n.get_locale())}</option>
                     }).collect_view()}
                 </select>
                 <FieldError error field=Field::Kind/>
@@ -151,8 +151,8 @@ pub fn TestForm(badge: String, action: ServerAction<RecordConfidenceTest>) -> im
                 <FieldError error field=Field::Date/>
                 <label for="test-result">{t!(i18n, test_result)}</label>
                 <select id="test-result" name="result">
-                    {TEST_RESULTS.iter().copied().map(|r| view! {
-                        <option value=r>{move || test_result_label(i18n, r)}</option>
+                    {TestResult::ALL.iter().copied().map(|r| view! {
+                        <option value=r.as_str()>{move || r.label(i18n.get_locale())}</option>
                     }).collect_view()}
                 </select>
                 <FieldError error field=Field::Result/>
@@ -200,12 +200,12 @@ pub fn TestsSection(badge: String, may_write: bool) -> impl IntoView {
                             </tr></thead>
                             <tbody>
                                 {rows.into_iter().map(|r| {
-                                    let (kind, result) = (r.kind.clone(), r.result.clone());
+                                    let (kind, result) = (r.kind, r.result);
                                     view! {
-                                        <tr data-kind=r.kind.clone() data-result=r.result.clone()>
+                                        <tr data-kind=kind.as_str() data-result=result.as_str()>
                                             <td class="nowrap">{r.date.clone()}</td>
-                                            <td>{move || test_kind_label(i18n, &kind)}</td>
-                                            <td><span class=format!("result result-{}", r.result)>{move || test_result_label(i18n, &result)}</span></td>
+                                            <td>{move || kind.label(i18n.get_locale())}</td>
+                                            <td><span class=format!("result result-{result}")>{move || result.label(i18n.get_locale())}</span></td>
                                             <td>{r.examiner.clone()}</td>
                                             <td>{r.notes.clone()}</td>
                                         </tr>
@@ -230,12 +230,8 @@ fn OfficerFields(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let editing = current.is_some();
-    let c = current.unwrap_or_else(|| OfficerProfile {
-        rank: "agente".into(),
-        status: "active".into(),
-        ..OfficerProfile::default()
-    });
-    let rank_now = c.rank.clone();
+    let c = current.unwrap_or_default();
+    let rank_now = c.rank;
     let id_hint = c.national_id.clone();
     view! {
         <label for="officer-badge">{t!(i18n, officers_badge)}</label>
@@ -257,9 +253,9 @@ fn OfficerFields(
         <FieldError error field=Field::FamilyNames/>
         <label for="officer-rank">{t!(i18n, officers_rank)}</label>
         <select id="officer-rank" name="rank">
-            {RANKS.iter().copied().map(|r| {
+            {Rank::ALL.iter().copied().map(|r| {
                 let selected = r == rank_now;
-                view! { <option value=r selected=selected>{move || rank_label(i18n, r)}</option> }
+                view! { <option value=r.as_str() selected=selected>{move || r.label(i18n.get_locale())}</option> }
             }).collect_view()}
         </select>
         <FieldError error field=Field::Rank/>
@@ -270,8 +266,8 @@ fn OfficerFields(
         {(!editing).then(|| view! {
             <label for="officer-status">{t!(i18n, officers_status)}</label>
             <select id="officer-status" name="status">
-                {STATUSES.iter().copied().map(|s| view! {
-                    <option value=s selected=s == "active">{move || status_label(i18n, s)}</option>
+                {OfficerStatus::ALL.iter().copied().map(|s| view! {
+                    <option value=s.as_str() selected=s == OfficerStatus::Active>{move || s.label(i18n.get_locale())}</option>
                 }).collect_view()}
             </select>
             <FieldError error field=Field::Status/>
@@ -356,38 +352,4 @@ pub fn EditOfficerPage() -> impl IntoView {
             </Transition>
         </section>
     }
-}
-
-/// The translated name of an assignment role.
-pub fn role_label(i18n: leptos_i18n::I18nContext<Locale>, role: &str) -> String {
-    match role {
-        "driver" => t_string!(i18n, role_driver),
-        "crew" => t_string!(i18n, role_crew),
-        other => return other.to_string(),
-    }
-    .to_string()
-}
-
-/// The translated name of a kind of confidence test.
-pub fn test_kind_label(i18n: leptos_i18n::I18nContext<Locale>, kind: &str) -> String {
-    match kind {
-        "polygraph" => t_string!(i18n, kind_polygraph),
-        "background" => t_string!(i18n, kind_background),
-        "assets" => t_string!(i18n, kind_assets),
-        "toxicology" => t_string!(i18n, kind_toxicology),
-        "psychological" => t_string!(i18n, kind_psychological),
-        other => return other.to_string(),
-    }
-    .to_string()
-}
-
-/// The translated name of a test result.
-pub fn test_result_label(i18n: leptos_i18n::I18nContext<Locale>, result: &str) -> String {
-    match result {
-        "pass" => t_string!(i18n, result_pass),
-        "fail" => t_string!(i18n, result_fail),
-        "inconclusive" => t_string!(i18n, result_inconclusive),
-        other => return other.to_string(),
-    }
-    .to_string()
 }

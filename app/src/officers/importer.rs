@@ -15,7 +15,9 @@ use super::import::{ImportKind, ImportReport, RowProblem};
 use super::write::{clean_assignment, clean_officer, clean_test, today, CleanOfficer};
 use super::{AssignmentInput, OfficerInput, TestInput};
 use crate::audit::{AuditAction, AuditEntry, AuditedTx};
+use crate::codes::{AssignmentRole, TestResult};
 use crate::error::{AppError, Problem};
+use crate::ids::OfficerId;
 use crate::policy::{act, Permit};
 use crate::store::batch::{insert_many, Value};
 use crate::store::Db;
@@ -289,7 +291,7 @@ async fn officers(
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
         .collect::<Result<_, sqlx::Error>>()?;
     struct Existing {
-        id: i64,
+        id: OfficerId,
         fields: [String; 6],
         national_id: Option<String>,
     }
@@ -320,7 +322,7 @@ async fn officers(
     .collect::<Result<_, sqlx::Error>>()?;
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut new_rows = Vec::new();
-    let mut changed: Vec<(i64, CleanOfficer, bool)> = Vec::new();
+    let mut changed: Vec<(OfficerId, CleanOfficer, bool)> = Vec::new();
     for (line, f) in &parsed.rows {
         let input = OfficerInput {
             badge_number: get(f, "badge_number"),
@@ -341,12 +343,12 @@ async fn officers(
                 continue;
             }
         };
-        if let Some(first) = seen.insert(o.badge_number.clone(), *line) {
+        if let Some(first) = seen.insert(o.badge_number.to_string(), *line) {
             report.problems.push(problem(
                 *line,
                 "badge_number",
                 Problem::BadgeAlsoOnLine {
-                    badge: o.badge_number.clone(),
+                    badge: o.badge_number.to_string(),
                     line: first,
                 },
             ));
@@ -362,16 +364,16 @@ async fn officers(
             ));
             continue;
         };
-        match existing.get(&o.badge_number) {
+        match existing.get(o.badge_number.as_str()) {
             None => new_rows.push((o, unit_id)),
             Some(e) => {
                 let now = [
-                    &o.given_names,
-                    &o.family_names,
-                    &o.rank,
-                    &o.unit,
-                    &o.status,
-                    &o.hire_date,
+                    o.given_names.as_str(),
+                    o.family_names.as_str(),
+                    o.rank.as_str(),
+                    o.unit.as_str(),
+                    o.status.as_str(),
+                    o.hire_date.as_str(),
                 ];
                 let same_fields = e.fields.iter().zip(now).all(|(a, b)| a == b);
                 // An empty national ID keeps the recorded one.
@@ -379,7 +381,7 @@ async fn officers(
                 if same_fields && same_id {
                     report.unchanged += 1;
                 } else {
-                    let status_changed = e.fields[4] != o.status;
+                    let status_changed = e.fields[4] != o.status.as_str();
                     changed.push((e.id, o, status_changed));
                 }
             }
@@ -427,7 +429,7 @@ async fn officers(
         )
         .bind(&o.given_names)
         .bind(&o.family_names)
-        .bind(&o.rank)
+        .bind(o.rank.as_str())
         .bind(unit_id)
         .bind(&o.hire_date)
         .bind(&o.national_id)
@@ -445,7 +447,7 @@ async fn officers(
             super::store::set_status(
                 tx.conn(),
                 *id,
-                &o.status,
+                o.status,
                 &effective,
                 &reason,
                 actor.label(),
@@ -473,7 +475,7 @@ async fn assignments(
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
         .collect::<Result<_, sqlx::Error>>()?;
     // (officer, vehicle, from, to, role, line)
-    let mut good: Vec<(i64, i64, i64, i64, String, u64)> = Vec::new();
+    let mut good: Vec<(i64, i64, i64, i64, AssignmentRole, u64)> = Vec::new();
     for (line, f) in &parsed.rows {
         let input = AssignmentInput {
             badge_number: get(f, "badge_number"),
@@ -491,22 +493,22 @@ async fn assignments(
                 continue;
             }
         };
-        let Some(&(officer, _)) = officers.get(&a.badge_number) else {
+        let Some(&(officer, _)) = officers.get(a.badge_number.as_str()) else {
             report.problems.push(problem(
                 *line,
                 "badge_number",
                 Problem::NoOfficer {
-                    badge: a.badge_number.clone(),
+                    badge: a.badge_number.to_string(),
                 },
             ));
             continue;
         };
-        let Some(&vehicle) = vehicles.get(&a.plate) else {
+        let Some(&vehicle) = vehicles.get(a.plate.as_str()) else {
             report.problems.push(problem(
                 *line,
                 "vehicle",
                 Problem::NoVehicle {
-                    plate: a.plate.clone(),
+                    plate: a.plate.to_string(),
                 },
             ));
             continue;
@@ -546,7 +548,7 @@ async fn assignments(
     // same held assignment, which makes it a no-op).
     good.sort_by_key(|g| (g.0, g.2, g.5));
     let mut new_rows = Vec::new();
-    let mut previous: Option<&(i64, i64, i64, i64, String, u64)> = None;
+    let mut previous: Option<&(i64, i64, i64, i64, AssignmentRole, u64)> = None;
     for g in &good {
         let (officer, vehicle, from, to, role, line) = g;
         if let Some(p) = previous.filter(|p| p.0 == *officer && p.3 > *from) {
@@ -561,7 +563,7 @@ async fn assignments(
         let mut clash = None;
         for h in held.get(officer).map(Vec::as_slice).unwrap_or(&[]) {
             if h.1 < *to && h.2 > *from {
-                if (h.0, h.1, h.2, &h.3) == (*vehicle, *from, *to, role) {
+                if (h.0, h.1, h.2, h.3.as_str()) == (*vehicle, *from, *to, role.as_str()) {
                     duplicate = true;
                 } else {
                     clash = Some(h);
@@ -656,12 +658,12 @@ async fn tests(
                 continue;
             }
         };
-        let Some((officer, hire_date)) = officers.get(&t.badge_number) else {
+        let Some((officer, hire_date)) = officers.get(t.badge_number.as_str()) else {
             report.problems.push(problem(
                 *line,
                 "badge_number",
                 Problem::NoOfficer {
-                    badge: t.badge_number.clone(),
+                    badge: t.badge_number.to_string(),
                 },
             ));
             continue;
@@ -676,7 +678,7 @@ async fn tests(
             ));
             continue;
         }
-        let key = (*officer, t.kind.clone(), t.date.clone());
+        let key = (*officer, t.kind.as_str().to_string(), t.date.clone());
         if let Some(first) = seen.insert(key.clone(), *line) {
             report.problems.push(problem(
                 *line,
@@ -686,16 +688,16 @@ async fn tests(
             continue;
         }
         match held.get(&key) {
-            Some(h) if (&h.0, &h.1, &h.2) == (&t.result, &t.examiner, &t.notes) => {
+            Some(h) if (h.0.as_str(), &h.1, &h.2) == (t.result.as_str(), &t.examiner, &t.notes) => {
                 report.unchanged += 1;
             }
             Some(h) => report.problems.push(problem(
                 *line,
                 "result",
                 Problem::TestRecordedBy {
-                    kind: t.kind.clone(),
+                    kind: t.kind,
                     date: t.date.clone(),
-                    result: h.0.clone(),
+                    result: TestResult::from_stored(&h.0)?,
                     by: h.1.clone(),
                 },
             )),

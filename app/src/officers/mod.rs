@@ -24,8 +24,7 @@ pub mod write;
 
 pub const PAGE_SIZE: i64 = 50;
 
-/// Officer statuses (the codes stored).
-pub const STATUSES: &[&str] = &["active", "suspended", "dismissed", "retired"];
+pub use crate::codes::{AssignmentRole, OfficerStatus, Rank, TestKind, TestResult};
 
 /// What the officer list is asked for; every field optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,8 +45,8 @@ pub struct OfficerRow {
     pub badge_number: String,
     pub given_names: String,
     pub family_names: String,
-    pub rank: String,
-    pub status: String,
+    pub rank: Rank,
+    pub status: OfficerStatus,
     pub unit_code: String,
     pub unit_name: String,
 }
@@ -76,8 +75,8 @@ pub struct OfficerProfile {
     pub badge_number: String,
     pub given_names: String,
     pub family_names: String,
-    pub rank: String,
-    pub status: String,
+    pub rank: Rank,
+    pub status: OfficerStatus,
     pub status_changed_on: Option<String>,
     pub hire_date: String,
     /// Masked (`•••• ••••• 1301`) unless the reader is a supervisor.
@@ -101,7 +100,7 @@ pub struct OfficerProfile {
 /// A recorded status change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusEvent {
-    pub status: String,
+    pub status: OfficerStatus,
     pub effective_on: String,
     pub reason: String,
     pub recorded_by: String,
@@ -116,19 +115,6 @@ pub struct StatusChange {
     pub effective_on: String,
     pub reason: String,
 }
-
-/// Roles in a vehicle assignment.
-pub const ASSIGNMENT_ROLES: &[&str] = &["driver", "crew"];
-/// Kinds of confidence test.
-pub const TEST_KINDS: &[&str] = &[
-    "polygraph",
-    "background",
-    "assets",
-    "toxicology",
-    "psychological",
-];
-/// Results of a confidence test.
-pub const TEST_RESULTS: &[&str] = &["pass", "fail", "inconclusive"];
 
 /// An officer as typed in the form or a CSV row. The field names are the
 /// CSV's column names, so an error names the same thing in both.
@@ -190,7 +176,7 @@ pub struct AssignmentRow {
     /// Local (Guatemala) times, `2026-11-21 06:00`.
     pub from: String,
     pub to: String,
-    pub role: String,
+    pub role: AssignmentRole,
     /// Whether the shift is under way now.
     pub current: bool,
 }
@@ -198,9 +184,9 @@ pub struct AssignmentRow {
 /// A confidence test on the officer's file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TestRow {
-    pub kind: String,
+    pub kind: TestKind,
     pub date: String,
-    pub result: String,
+    pub result: TestResult,
     pub examiner: String,
     pub notes: String,
     pub recorded_by: String,
@@ -462,54 +448,6 @@ pub async fn list_units() -> Result<Vec<UnitNode>, AppError> {
     .await
 }
 
-/// The translated name of a rank code.
-pub fn rank_label(i18n: leptos_i18n::I18nContext<Locale>, rank: &str) -> String {
-    match rank {
-        "agente" => t_string!(i18n, rank_agente),
-        "subinspector" => t_string!(i18n, rank_subinspector),
-        "inspector" => t_string!(i18n, rank_inspector),
-        "oficial_tercero" => t_string!(i18n, rank_oficial_tercero),
-        "oficial_segundo" => t_string!(i18n, rank_oficial_segundo),
-        "oficial_primero" => t_string!(i18n, rank_oficial_primero),
-        "subcomisario" => t_string!(i18n, rank_subcomisario),
-        "comisario" => t_string!(i18n, rank_comisario),
-        "comisario_general" => t_string!(i18n, rank_comisario_general),
-        "subdirector_general" => t_string!(i18n, rank_subdirector_general),
-        "director_general_adjunto" => t_string!(i18n, rank_director_general_adjunto),
-        "director_general" => t_string!(i18n, rank_director_general),
-        other => return other.to_string(),
-    }
-    .to_string()
-}
-
-/// The translated name of a status code.
-pub fn status_label(i18n: leptos_i18n::I18nContext<Locale>, status: &str) -> String {
-    match status {
-        "active" => t_string!(i18n, status_active),
-        "suspended" => t_string!(i18n, status_suspended),
-        "dismissed" => t_string!(i18n, status_dismissed),
-        "retired" => t_string!(i18n, status_retired),
-        other => return other.to_string(),
-    }
-    .to_string()
-}
-
-/// The PNC rank ladder, lowest first (the codes stored).
-pub const RANKS: &[&str] = &[
-    "agente",
-    "subinspector",
-    "inspector",
-    "oficial_tercero",
-    "oficial_segundo",
-    "oficial_primero",
-    "subcomisario",
-    "comisario",
-    "comisario_general",
-    "subdirector_general",
-    "director_general_adjunto",
-    "director_general",
-];
-
 /// `/officers`: search, filters, sortable columns, pages.
 #[component]
 pub fn OfficersPage() -> impl IntoView {
@@ -559,8 +497,8 @@ pub fn OfficersPage() -> impl IntoView {
                 <label>{t!(i18n, officers_rank)}
                     <select name="rank">
                         <option value="">{t!(i18n, any_option)}</option>
-                        {RANKS.iter().map(|r| view! {
-                            <option value=*r selected=move || param("rank") == *r>{move || rank_label(i18n, r)}</option>
+                        {Rank::ALL.iter().copied().map(|r| view! {
+                            <option value=r.as_str() selected=move || param("rank") == r.as_str()>{move || r.label(i18n.get_locale())}</option>
                         }).collect_view()}
                     </select>
                 </label>
@@ -570,8 +508,8 @@ pub fn OfficersPage() -> impl IntoView {
                 <label>{t!(i18n, officers_status)}
                     <select name="status">
                         <option value="">{t!(i18n, any_option)}</option>
-                        {STATUSES.iter().copied().map(|s| view! {
-                            <option value=s selected=move || param("status") == s>{move || status_label(i18n, s)}</option>
+                        {OfficerStatus::ALL.iter().copied().map(|s| view! {
+                            <option value=s.as_str() selected=move || param("status") == s.as_str()>{move || s.label(i18n.get_locale())}</option>
                         }).collect_view()}
                     </select>
                 </label>
@@ -599,15 +537,15 @@ pub fn OfficersPage() -> impl IntoView {
                                     <tbody>
                                         {p.rows.into_iter().map(|o| {
                                             let href = format!("/officers/{}", o.badge_number);
-                                            let rank = o.rank.clone();
-                                            let status = o.status.clone();
+                                            let rank = o.rank;
+                                            let status = o.status;
                                             view! {
                                                 <tr data-badge=o.badge_number.clone()>
                                                     <td><a href=href>{o.badge_number.clone()}</a></td>
                                                     <td>{format!("{}, {}", o.family_names, o.given_names)}</td>
-                                                    <td>{move || rank_label(i18n, &rank)}</td>
+                                                    <td>{move || rank.label(i18n.get_locale())}</td>
                                                     <td>{format!("{} {}", o.unit_code, o.unit_name)}</td>
-                                                    <td><span class=format!("status status-{}", o.status)>{move || status_label(i18n, &status)}</span></td>
+                                                    <td><span class=format!("status status-{}", o.status)>{move || status.label(i18n.get_locale())}</span></td>
                                                 </tr>
                                             }
                                         }).collect_view()}
@@ -682,8 +620,8 @@ pub fn OfficerProfilePage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match officer.await {
                         Ok(o) => {
-                            let rank = o.rank.clone();
-                            let status = o.status.clone();
+                            let rank = o.rank;
+                            let status = o.status;
                             view! {
                                 <h1 data-testid="officer-name">{format!("{} {}", o.given_names, o.family_names)}</h1>
                                 {o.may_write.then(|| view! {
@@ -691,9 +629,9 @@ pub fn OfficerProfilePage() -> impl IntoView {
                                 })}
                                 <dl class="facts wide">
                                     <dt>{t!(i18n, officers_badge)}</dt><dd data-testid="officer-badge">{o.badge_number.clone()}</dd>
-                                    <dt>{t!(i18n, officers_rank)}</dt><dd>{move || rank_label(i18n, &rank)}</dd>
+                                    <dt>{t!(i18n, officers_rank)}</dt><dd>{move || rank.label(i18n.get_locale())}</dd>
                                     <dt>{t!(i18n, officers_status)}</dt>
-                                    <dd>{move || status_label(i18n, &status)} {o.status_changed_on.clone().map(|d| format!(" ({d})"))}</dd>
+                                    <dd>{move || status.label(i18n.get_locale())} {o.status_changed_on.clone().map(|d| format!(" ({d})"))}</dd>
                                     <dt>{t!(i18n, officers_unit)}</dt>
                                     <dd>{format!("{} {} — {} {}", o.unit_code, o.unit_name, o.region_code, o.region_name)}</dd>
                                     <dt>{t!(i18n, officers_hired)}</dt><dd>{o.hire_date.clone()}</dd>
@@ -746,13 +684,13 @@ fn assignments_part(o: OfficerProfile) -> AnyView {
                 </tr></thead>
                 <tbody>
                     {o.assignments.iter().map(|a| {
-                        let role = a.role.clone();
+                        let role = a.role;
                         view! {
                             <tr class:current=a.current data-plate=a.plate.clone()>
                                 <td><a href=format!("/fleet/vehicles/{}", a.plate)><code>{a.plate.clone()}</code></a> " " <span class="muted">{a.unit_code.clone()}</span></td>
                                 <td class="nowrap">{a.from.clone()}</td>
                                 <td class="nowrap">{a.to.clone()}</td>
-                                <td>{move || forms::role_label(i18n, &role)}
+                                <td>{move || role.label(i18n.get_locale())}
                                     {a.current.then(|| view! { " " <span class="badge-now">{t!(i18n, assignment_now)}</span> })}</td>
                             </tr>
                         }
@@ -795,11 +733,11 @@ fn history_part(o: OfficerProfile) -> AnyView {
             <table class="table" data-testid="status-history">
                 <tbody>
                     {o.history.iter().map(|h| {
-                        let status = h.status.clone();
+                        let status = h.status;
                         view! {
                             <tr>
                                 <td class="nowrap">{h.effective_on.clone()}</td>
-                                <td>{move || status_label(i18n, &status)}</td>
+                                <td>{move || status.label(i18n.get_locale())}</td>
                                 <td>{h.reason.clone()}</td>
                                 <td class="muted">{h.recorded_by.clone()}</td>
                             </tr>
@@ -829,8 +767,8 @@ fn StatusForm(badge: String, changed: ServerAction<ChangeOfficerStatus>) -> impl
             <input type="hidden" name="badge_number" value=badge/>
             <label for="new-status">{t!(i18n, officers_status)}</label>
             <select id="new-status" name="status">
-                {STATUSES.iter().copied().map(|s| view! {
-                    <option value=s>{move || status_label(i18n, s)}</option>
+                {OfficerStatus::ALL.iter().copied().map(|s| view! {
+                    <option value=s.as_str()>{move || s.label(i18n.get_locale())}</option>
                 }).collect_view()}
             </select>
             <FieldError error field=Field::Status/>

@@ -5,8 +5,9 @@
 
 use chrono::NaiveDate;
 
-use super::{ASSIGNMENT_ROLES, RANKS, STATUSES, TEST_KINDS, TEST_RESULTS};
+use crate::codes::{AssignmentRole, OfficerStatus, Rank, TestKind, TestResult};
 use crate::problem::{Field, Problem};
+use crate::values::{BadgeNumber, ChipId, Plate};
 
 /// Shifts last at most this long.
 pub const MAX_SHIFT_MS: i64 = 24 * 3600 * 1000;
@@ -14,30 +15,19 @@ pub const MAX_SHIFT_MS: i64 = 24 * 3600 * 1000;
 pub const FIRST_HIRE_DATE: &str = "1997-01-01";
 
 /// Badge numbers (NIP): 3 to 10 digits.
-pub fn badge_number(s: &str) -> Result<String, Problem> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Err(Problem::Required);
-    }
-    if !(3..=10).contains(&s.len()) || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Problem::NotABadgeNumber {
-            given: s.to_string(),
-        });
-    }
-    Ok(s.to_string())
+pub fn badge_number(s: &str) -> Result<BadgeNumber, Problem> {
+    BadgeNumber::parse(s)
 }
 
 /// A badge chip's id: letters, digits and hyphens, at most 40; stored in
 /// capitals.
-pub fn chip_id(s: &str) -> Result<String, Problem> {
-    let id = s.trim().to_uppercase();
-    if id.is_empty() {
-        return Err(Problem::Required);
-    }
-    if id.len() > 40 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        return Err(Problem::NotAChipId);
-    }
-    Ok(id)
+pub fn chip_id(s: &str) -> Result<ChipId, Problem> {
+    ChipId::parse(s)
+}
+
+/// A vehicle's plate, in capitals.
+pub fn plate(s: &str) -> Result<Plate, Problem> {
+    Plate::parse(s)
 }
 
 /// Given or family names: letters (any accent), spaces, hyphens,
@@ -64,7 +54,7 @@ pub fn name(s: &str) -> Result<String, Problem> {
 /// A rank as people write it: the code (`oficial_tercero`) or the ladder's
 /// name (`Oficial Tercero`, `SUBCOMISARIO`, `Sub-inspector`), in any case,
 /// with or without accents.
-pub fn rank(s: &str) -> Result<String, Problem> {
+pub fn rank(s: &str) -> Result<Rank, Problem> {
     let key = super::search::fold(s.trim())
         .split(|c: char| c.is_whitespace() || c == '-' || c == '_')
         .filter(|w| !w.is_empty())
@@ -76,8 +66,8 @@ pub fn rank(s: &str) -> Result<String, Problem> {
         "sub_comisario" => "subcomisario".to_string(),
         _ => key,
     };
-    if !key.is_empty() && RANKS.contains(&key.as_str()) {
-        return Ok(key);
+    if let Some(rank) = Rank::parse(&key) {
+        return Ok(rank);
     }
     match s.trim() {
         "" => Err(Problem::Required),
@@ -87,32 +77,28 @@ pub fn rank(s: &str) -> Result<String, Problem> {
     }
 }
 
-pub fn status(s: &str) -> Result<String, Problem> {
-    one_of(s, STATUSES)
+pub fn status(s: &str) -> Result<OfficerStatus, Problem> {
+    one_of(s, OfficerStatus::parse, &OfficerStatus::codes())
 }
 
-pub fn assignment_role(s: &str) -> Result<String, Problem> {
-    one_of(s, ASSIGNMENT_ROLES)
+pub fn assignment_role(s: &str) -> Result<AssignmentRole, Problem> {
+    one_of(s, AssignmentRole::parse, &AssignmentRole::codes())
 }
 
-pub fn test_kind(s: &str) -> Result<String, Problem> {
-    one_of(s, TEST_KINDS)
+pub fn test_kind(s: &str) -> Result<TestKind, Problem> {
+    one_of(s, TestKind::parse, &TestKind::codes())
 }
 
-pub fn test_result(s: &str) -> Result<String, Problem> {
-    one_of(s, TEST_RESULTS)
+pub fn test_result(s: &str) -> Result<TestResult, Problem> {
+    one_of(s, TestResult::parse, &TestResult::codes())
 }
 
-fn one_of(s: &str, allowed: &[&str]) -> Result<String, Problem> {
+fn one_of<T>(s: &str, parse: fn(&str) -> Option<T>, allowed: &[&str]) -> Result<T, Problem> {
     let s = s.trim();
     if s.is_empty() {
         return Err(Problem::Required);
     }
-    if allowed.contains(&s) {
-        Ok(s.to_string())
-    } else {
-        Err(Problem::not_one_of(s, allowed))
-    }
+    parse(s).ok_or_else(|| Problem::not_one_of(s, allowed))
 }
 
 /// A calendar date `YYYY-MM-DD`, not after `today`.
@@ -220,7 +206,7 @@ mod tests {
             ("Director General Adjunto", "director_general_adjunto"),
             ("comisario_general", "comisario_general"),
         ] {
-            assert_eq!(rank(typed).as_deref(), Ok(code), "{typed}");
+            assert_eq!(rank(typed).map(Rank::as_str), Ok(code), "{typed}");
         }
         let err = rank("Sargento").unwrap_err().english();
         assert!(err.contains("\"Sargento\" is not a PNC rank"), "{err}");
@@ -243,14 +229,14 @@ mod tests {
 
     #[test]
     fn chip_ids_are_capitalised_and_plain() {
-        assert_eq!(chip_id(" chip-0001 ").unwrap(), "CHIP-0001");
+        assert_eq!(chip_id(" chip-0001 ").unwrap().as_str(), "CHIP-0001");
         assert!(chip_id("chip 1").is_err());
         assert_eq!(chip_id("").unwrap_err(), Problem::Required);
     }
 
     #[test]
     fn badge_numbers_are_digits() {
-        assert_eq!(badge_number(" 10417 ").unwrap(), "10417");
+        assert_eq!(badge_number(" 10417 ").unwrap().as_str(), "10417");
         assert!(badge_number("10-417").is_err());
         assert!(badge_number("12").is_err());
     }

@@ -8,7 +8,8 @@ use crate::error::{AppError, Field, Problem};
 use crate::policy::{act, Permit};
 use crate::store::Db;
 
-use super::STATUSES;
+use super::{AssignmentRole, OfficerStatus, Rank};
+use crate::ids::OfficerId;
 
 /// An officer's file. The national ID is masked unless the policy lets the
 /// reader unmask it; an unmasked read is recorded in the audit trail.
@@ -34,7 +35,7 @@ pub async fn profile(
             badge: badge_number.to_string(),
         })
     })?;
-    let id: i64 = row.try_get(0)?;
+    let id: OfficerId = row.try_get(0)?;
     let national_id: Option<String> = row.try_get(8)?;
     let unmask = actor.national_ids();
     let national_id = match (national_id, &unmask) {
@@ -83,8 +84,8 @@ pub async fn profile(
         badge_number: row.try_get(1)?,
         given_names: row.try_get(2)?,
         family_names: row.try_get(3)?,
-        rank: row.try_get(4)?,
-        status: row.try_get(5)?,
+        rank: Rank::from_stored(&row.try_get::<String, _>(4)?)?,
+        status: OfficerStatus::from_stored(&row.try_get::<String, _>(5)?)?,
         status_changed_on: row.try_get(6)?,
         hire_date: row.try_get(7)?,
         national_id,
@@ -110,7 +111,7 @@ pub async fn profile(
 /// The officer's latest `limit` vehicle assignments, newest first.
 pub async fn assignments(
     db: &Db,
-    officer_id: i64,
+    officer_id: OfficerId,
     limit: i64,
 ) -> Result<Vec<super::AssignmentRow>, AppError> {
     let now = crate::time::now_ms();
@@ -131,21 +132,20 @@ pub async fn assignments(
                 unit_code: r.try_get(1)?,
                 from: super::rules::local_time(from),
                 to: super::rules::local_time(to),
-                role: r.try_get(4)?,
+                role: AssignmentRole::from_stored(&r.try_get::<String, _>(4)?)?,
                 current: from <= now && now < to,
             })
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(AppError::from)
+        .collect::<Result<_, AppError>>()
 }
 
 /// The id of the officer with this badge number, or `NotFound`.
-pub async fn officer_id(db: &Db, badge_number: &str) -> Result<i64, AppError> {
+pub async fn officer_id(db: &Db, badge_number: &str) -> Result<OfficerId, AppError> {
     sqlx::query("SELECT id FROM officers WHERE badge_number = $1")
         .bind(badge_number.trim())
         .fetch_optional(db.pool())
         .await?
-        .map(|r| r.try_get::<i64, _>(0))
+        .map(|r| r.try_get::<OfficerId, _>(0))
         .transpose()?
         .ok_or_else(|| {
             AppError::NotFound(Problem::NoOfficer {
@@ -218,13 +218,8 @@ pub async fn change_status(
 ) -> Result<(), AppError> {
     use crate::audit::{AuditAction, AuditEntry, AuditedTx};
 
-    let status = change.status.trim();
-    if !STATUSES.contains(&status) {
-        return Err(AppError::validation(
-            Field::Status,
-            Problem::not_one_of(status, super::STATUSES),
-        ));
-    }
+    let status =
+        super::rules::status(&change.status).map_err(|p| AppError::validation(Field::Status, p))?;
     let effective_on = chrono::NaiveDate::parse_from_str(change.effective_on.trim(), "%Y-%m-%d")
         .map_err(|_| {
             AppError::validation(
@@ -253,10 +248,10 @@ pub async fn change_status(
         .await?
         .ok_or_else(|| {
             AppError::NotFound(Problem::NoOfficer {
-                badge: change.badge_number.clone(),
+                badge: change.badge_number.to_string(),
             })
         })?;
-    let (id, from, hire_date): (i64, String, String) =
+    let (id, from, hire_date): (OfficerId, String, String) =
         (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
     let today = crate::time::today();
     if effective_on > today {
@@ -271,12 +266,10 @@ pub async fn change_status(
             Problem::BeforeHired { hire_date },
         ));
     }
-    if from == status {
+    if from == status.as_str() {
         return Err(AppError::validation(
             Field::Status,
-            Problem::AlreadyInStatus {
-                status: status.to_string(),
-            },
+            Problem::AlreadyInStatus { status },
         ));
     }
     let effective = effective_on.format("%Y-%m-%d").to_string();
@@ -307,8 +300,8 @@ pub async fn change_status(
 /// caller writes the audit record in the same transaction).
 pub async fn set_status(
     conn: &mut sqlx::AnyConnection,
-    officer_id: i64,
-    status: &str,
+    officer_id: OfficerId,
+    status: OfficerStatus,
     effective_on: &str,
     reason: &str,
     recorded_by: &str,
@@ -317,7 +310,7 @@ pub async fn set_status(
     sqlx::query(
         "UPDATE officers SET status = $1, status_changed_on = $2, updated_at = $3 WHERE id = $4",
     )
-    .bind(status)
+    .bind(status.as_str())
     .bind(effective_on)
     .bind(now)
     .bind(officer_id)
@@ -328,7 +321,7 @@ pub async fn set_status(
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(officer_id)
-    .bind(status)
+    .bind(status.as_str())
     .bind(effective_on)
     .bind(reason)
     .bind(recorded_by)
@@ -354,14 +347,13 @@ pub async fn status_history(
     rows.iter()
         .map(|r| {
             Ok(super::StatusEvent {
-                status: r.try_get(0)?,
+                status: OfficerStatus::from_stored(&r.try_get::<String, _>(0)?)?,
                 effective_on: r.try_get(1)?,
                 reason: r.try_get(2)?,
                 recorded_by: r.try_get(3)?,
             })
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(AppError::from)
+        .collect::<Result<_, AppError>>()
 }
 
 #[cfg(test)]

@@ -12,10 +12,13 @@ use super::rules;
 use super::search::officer_key;
 use super::{AssignmentInput, ChipInput, OfficerInput, TestInput, TestRow};
 use crate::audit::{AuditAction, AuditEntry, AuditedTx};
+use crate::codes::{AssignmentRole, OfficerStatus, Rank, TestKind, TestResult};
 use crate::error::{AppError, Field, Problem};
+use crate::ids::{OfficerId, UnitId};
 use crate::policy::{act, Permit};
 use crate::store::Db;
 use crate::time::now_ms;
+use crate::values::{BadgeNumber, Plate};
 
 /// The columns of a stored officer, for bulk inserts (demo data, import).
 pub const OFFICER_COLUMNS: &[&str] = &[
@@ -75,19 +78,19 @@ pub fn today() -> NaiveDate {
 /// An officer that meets every rule that needs no database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CleanOfficer {
-    pub badge_number: String,
+    pub badge_number: BadgeNumber,
     pub given_names: String,
     pub family_names: String,
-    pub rank: String,
+    pub rank: Rank,
     pub unit: String,
-    pub status: String,
+    pub status: OfficerStatus,
     pub hire_date: String,
     pub national_id: Option<String>,
 }
 
 pub fn clean_officer(input: &OfficerInput, today: NaiveDate) -> Result<CleanOfficer, FieldProblem> {
     let status = if input.status.trim().is_empty() {
-        "active".to_string()
+        OfficerStatus::Active
     } else {
         rules::status(&input.status).map_err(field(Field::Status))?
     };
@@ -112,20 +115,17 @@ pub fn clean_officer(input: &OfficerInput, today: NaiveDate) -> Result<CleanOffi
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CleanAssignment {
-    pub badge_number: String,
-    pub plate: String,
+    pub badge_number: BadgeNumber,
+    pub plate: Plate,
     pub from: i64,
     pub to: i64,
-    pub role: String,
+    pub role: AssignmentRole,
 }
 
 pub fn clean_assignment(input: &AssignmentInput) -> Result<CleanAssignment, FieldProblem> {
     let badge_number =
         rules::badge_number(&input.badge_number).map_err(field(Field::BadgeNumber))?;
-    let plate = input.vehicle.trim().to_uppercase();
-    if plate.is_empty() {
-        return Err((Field::Vehicle, Problem::Required));
-    }
+    let plate = rules::plate(&input.vehicle).map_err(field(Field::Vehicle))?;
     let from = rules::instant(&input.from).map_err(field(Field::From))?;
     let to = rules::instant(&input.to).map_err(field(Field::To))?;
     rules::shift(from, to)?;
@@ -140,10 +140,10 @@ pub fn clean_assignment(input: &AssignmentInput) -> Result<CleanAssignment, Fiel
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CleanTest {
-    pub badge_number: String,
-    pub kind: String,
+    pub badge_number: BadgeNumber,
+    pub kind: TestKind,
     pub date: String,
-    pub result: String,
+    pub result: TestResult,
     pub examiner: String,
     pub notes: String,
 }
@@ -162,7 +162,7 @@ pub fn clean_test(input: &TestInput, today: NaiveDate) -> Result<CleanTest, Fiel
 
 /// What a write needs to know about an officer.
 pub struct OfficerRef {
-    pub id: i64,
+    pub id: OfficerId,
     pub hire_date: String,
 }
 
@@ -193,12 +193,12 @@ pub async fn lock_officer(
     })
 }
 
-async fn unit_id(conn: &mut AnyConnection, code: &str) -> Result<i64, AppError> {
+async fn unit_id(conn: &mut AnyConnection, code: &str) -> Result<UnitId, AppError> {
     sqlx::query("SELECT id FROM units WHERE code = $1")
         .bind(code)
         .fetch_optional(conn)
         .await?
-        .map(|r| r.try_get::<i64, _>(0))
+        .map(|r| r.try_get::<UnitId, _>(0))
         .transpose()?
         .ok_or_else(|| {
             AppError::validation(
@@ -247,7 +247,7 @@ pub async fn create_officer(
         return Err(AppError::validation(
             Field::BadgeNumber,
             Problem::BadgeTaken {
-                badge: o.badge_number.clone(),
+                badge: o.badge_number.to_string(),
                 name: format!("{given} {family}"),
             },
         ));
@@ -273,7 +273,7 @@ pub async fn create_officer(
 pub async fn insert_officer(
     conn: &mut AnyConnection,
     o: &CleanOfficer,
-    unit_id: i64,
+    unit_id: UnitId,
     now: i64,
 ) -> Result<(), AppError> {
     sqlx::query(
@@ -284,9 +284,9 @@ pub async fn insert_officer(
     .bind(&o.badge_number)
     .bind(&o.given_names)
     .bind(&o.family_names)
-    .bind(&o.rank)
+    .bind(o.rank.as_str())
     .bind(unit_id)
-    .bind(&o.status)
+    .bind(o.status.as_str())
     .bind(&o.hire_date)
     .bind(&o.national_id)
     .bind(officer_key(
@@ -330,11 +330,11 @@ pub async fn update_officer(
     ];
     let national_id: Option<String> = row.try_get(5)?;
     let after = [
-        &o.given_names,
-        &o.family_names,
-        &o.rank,
-        &o.unit,
-        &o.hire_date,
+        o.given_names.as_str(),
+        o.family_names.as_str(),
+        o.rank.as_str(),
+        o.unit.as_str(),
+        o.hire_date.as_str(),
     ];
     let names = ["given_names", "family_names", "rank", "unit", "hire_date"];
     let mut changes = serde_json::Map::new();
@@ -359,7 +359,7 @@ pub async fn update_officer(
     )
     .bind(&o.given_names)
     .bind(&o.family_names)
-    .bind(&o.rank)
+    .bind(o.rank.as_str())
     .bind(unit)
     .bind(&o.hire_date)
     .bind(&new_national_id)
@@ -387,7 +387,7 @@ pub async fn update_officer(
 /// `[from, to)`: its plate and local times.
 pub async fn overlapping_assignment(
     conn: &mut AnyConnection,
-    officer_id: i64,
+    officer_id: OfficerId,
     from: i64,
     to: i64,
 ) -> Result<Option<String>, AppError> {
@@ -435,7 +435,7 @@ pub async fn add_assignment(
             AppError::validation(
                 Field::Vehicle,
                 Problem::NoVehicle {
-                    plate: a.plate.clone(),
+                    plate: a.plate.to_string(),
                 },
             )
         })?;
@@ -454,7 +454,7 @@ pub async fn add_assignment(
     .bind(vehicle)
     .bind(a.from)
     .bind(a.to)
-    .bind(&a.role)
+    .bind(a.role.as_str())
     .bind(actor.label())
     .bind(now)
     .execute(tx.conn())
@@ -519,14 +519,14 @@ pub async fn assign_chip(
     {
         let (wearer, since): (String, i64) = (r.try_get(0)?, r.try_get(1)?);
         let since = rules::local_time(since);
-        let reason = if wearer == badge_number {
+        let reason = if wearer == badge_number.as_str() {
             Problem::AlreadyWearsChip {
-                chip: chip_id.clone(),
+                chip: chip_id.to_string(),
                 since,
             }
         } else {
             Problem::ChipWornBy {
-                chip: chip_id.clone(),
+                chip: chip_id.to_string(),
                 wearer,
                 since,
             }
@@ -656,16 +656,16 @@ pub async fn record_test(
         "SELECT result FROM confidence_tests WHERE officer_id = $1 AND kind = $2 AND taken_on = $3",
     )
     .bind(officer.id)
-    .bind(&t.kind)
+    .bind(t.kind.as_str())
     .bind(&t.date)
     .fetch_optional(tx.conn())
     .await?
     {
-        let result: String = r.try_get(0)?;
+        let result = TestResult::from_stored(&r.try_get::<String, _>(0)?)?;
         return Err(AppError::validation(
             Field::Date,
             Problem::TestRecorded {
-                kind: t.kind.clone(),
+                kind: t.kind,
                 date: t.date.clone(),
                 result,
             },
@@ -685,7 +685,7 @@ pub async fn record_test(
 
 pub async fn insert_test(
     conn: &mut AnyConnection,
-    officer_id: i64,
+    officer_id: OfficerId,
     t: &CleanTest,
     recorded_by: &str,
     now: i64,
@@ -695,9 +695,9 @@ pub async fn insert_test(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(officer_id)
-    .bind(&t.kind)
+    .bind(t.kind.as_str())
     .bind(&t.date)
-    .bind(&t.result)
+    .bind(t.result.as_str())
     .bind(&t.examiner)
     .bind(&t.notes)
     .bind(recorded_by)
@@ -739,15 +739,15 @@ pub async fn read_tests(
     .iter()
     .map(|r| {
         Ok(TestRow {
-            kind: r.try_get(0)?,
+            kind: TestKind::from_stored(&r.try_get::<String, _>(0)?)?,
             date: r.try_get(1)?,
-            result: r.try_get(2)?,
+            result: TestResult::from_stored(&r.try_get::<String, _>(2)?)?,
             examiner: r.try_get(3)?,
             notes: r.try_get(4)?,
             recorded_by: r.try_get(5)?,
         })
     })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    .collect::<Result<Vec<_>, AppError>>()?;
     tx.audit(&entry(
         ip,
         AuditAction::ConfidenceTestsRead,
