@@ -8,6 +8,13 @@ use std::fmt;
 
 use crate::i18n::{td_string, Locale};
 
+/// A stored code that is on none of its list's variants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownCode {
+    pub list: &'static str,
+    pub code: String,
+}
+
 /// Declares a code enum: each variant with its stored text and the
 /// translation key of its label.
 macro_rules! codes {
@@ -39,12 +46,12 @@ macro_rules! codes {
             }
 
             /// A code read back from the database: one not on the list is
-            /// a damaged record, logged and answered as an internal error.
-            #[cfg(feature = "ssr")]
-            pub fn from_stored(text: &str) -> Result<$name, crate::error::AppError> {
-                $name::parse(text).ok_or_else(|| {
-                    tracing::error!(code = text, list = stringify!($name), "a stored code is not on its list");
-                    crate::error::AppError::Internal
+            /// a damaged record (answered as an internal error, and logged,
+            /// by `AppError::from`).
+            pub fn from_stored(text: &str) -> Result<$name, UnknownCode> {
+                $name::parse(text).ok_or_else(|| UnknownCode {
+                    list: stringify!($name),
+                    code: text.to_string(),
                 })
             }
 
@@ -90,11 +97,6 @@ macro_rules! codes {
             }
         }
 
-        impl crate::problem::Arg for $name {
-            fn show(&self, locale: Locale) -> String {
-                self.label(locale).to_string()
-            }
-        }
     )+};
 }
 

@@ -143,6 +143,18 @@ impl FromServerFnError for AppError {
     }
 }
 
+impl From<crate::codes::UnknownCode> for AppError {
+    /// A stored code off its list is a damaged record: logged, and the
+    /// user is told of an internal error rather than shown it.
+    fn from(e: crate::codes::UnknownCode) -> Self {
+        #[cfg(feature = "ssr")]
+        tracing::error!(list = e.list, code = %e.code, "a stored code is not on its list");
+        #[cfg(not(feature = "ssr"))]
+        drop(e);
+        AppError::Internal
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     /// Maps database errors by kind, never by message text.

@@ -8,19 +8,20 @@ use leptos_router::{
     path, SsrMode,
 };
 
+use crate::account::{who_am_i, ChangePasswordPage, SignInPage, SignOut, TotpPage};
+use crate::admin::clients::ApiClientsPage;
 use crate::admin::AccountsPage;
-use crate::audit::AuditTrailPage;
 use crate::fleet::board::FleetBoardPage;
-use crate::fleet::footage::FootagePage;
 use crate::fleet::sla::SlaPage;
 use crate::fleet::vehicle::{CoverageReportPage, VehiclePage};
-use crate::fleet::ApiClientsPage;
+use crate::footage::FootagePage;
 use crate::i18n::*;
-use crate::identity::{who_am_i, ChangePasswordPage, CurrentUser, SignInPage, SignOut, TotpPage};
+use crate::identity::CurrentUser;
 use crate::officers::forms::{EditOfficerPage, NewOfficerPage};
 use crate::officers::import::ImportPage;
 use crate::officers::{OfficerProfilePage, OfficersPage, UnitsPage};
 use crate::status::StatusPage;
+use crate::trail::AuditTrailPage;
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

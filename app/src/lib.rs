@@ -15,23 +15,30 @@ mod translations {
 }
 pub use translations::i18n;
 
+pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod codes;
 pub mod error;
 pub mod fleet;
+pub mod footage;
+pub mod format;
 pub mod identity;
 pub mod ids;
 pub mod layout;
 pub mod officers;
 pub mod problem;
 pub mod status;
+pub mod trail;
 
 /// Compiled for the browser too: the pages offer what the matrix allows.
 pub mod policy;
 pub mod roles;
 #[cfg(feature = "ssr")]
 pub mod rpc;
+#[cfg(feature = "ssr")]
+pub mod sealed;
+pub mod search;
 pub mod secret;
 #[cfg(feature = "ssr")]
 pub mod state;
@@ -42,6 +49,9 @@ pub mod time;
 pub mod values;
 
 pub use layout::{shell, App};
+
+#[cfg(test)]
+mod layering;
 
 /// The wasm entry point: hydrates the server-rendered page.
 #[cfg(feature = "hydrate")]

@@ -188,6 +188,18 @@ macro_rules! numeric_args {
 }
 numeric_args!(u32, u64, usize, i64);
 
+/// A code argument is shown by its label in the message's language.
+macro_rules! code_args {
+    ($($t:ty),*) => {$(
+        impl Arg for $t {
+            fn show(&self, locale: Locale) -> String {
+                self.label(locale).to_string()
+            }
+        }
+    )*};
+}
+code_args!(OfficerStatus, TestKind, TestResult);
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.english())

@@ -18,7 +18,7 @@ pub struct AppState {
     /// A session ends after this long without a request (ms).
     pub session_idle_ms: i64,
     /// Roles whose holders must sign in with a second factor (TOTP).
-    pub totp_required_roles: Vec<crate::identity::Role>,
+    pub totp_required_roles: Vec<crate::roles::Role>,
     /// A camera not heard from for longer than this (ms) is silent.
     pub camera_silent_ms: i64,
     /// Where footage files can be read to check them, if anywhere.
@@ -26,9 +26,32 @@ pub struct AppState {
     /// The contract's uptime target per camera, in percent.
     pub sla_target_percent: f64,
     /// Seals second-factor secrets at rest.
-    pub secret_key: crate::identity::sealed::SecretKey,
-    /// The officer list, kept in memory and read again when it changes.
-    pub officer_list: std::sync::Arc<crate::officers::directory::Directory>,
+    pub secret_key: crate::sealed::SecretKey,
+    /// What features keep in memory (the officer list), one value per
+    /// type, registered at start-up: the state needs to know no feature.
+    pub caches: Caches,
+}
+
+/// Features' in-memory read models, by type.
+#[derive(Clone, Debug, Default)]
+pub struct Caches(std::sync::Arc<http::Extensions>);
+
+impl Caches {
+    pub fn new(caches: http::Extensions) -> Caches {
+        Caches(std::sync::Arc::new(caches))
+    }
+
+    /// The cache of type `T`; a missing one is a start-up mistake, logged
+    /// and answered as an internal error.
+    pub fn get<T: Send + Sync + 'static>(&self) -> Result<&T, crate::error::AppError> {
+        self.0.get::<T>().ok_or_else(|| {
+            tracing::error!(
+                cache = std::any::type_name::<T>(),
+                "cache not registered at start-up"
+            );
+            crate::error::AppError::Internal
+        })
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -149,13 +149,12 @@ async fn main() -> Result<(), Err> {
         app::policy::act::ManageApiClients,
         app::policy::Object::Any,
     )?;
-    let (_, token) =
-        app::fleet::clients::create_client(&db, &operator, "bench", "bench", "footage:write")
-            .await?;
-    let principal = match app::fleet::clients::authenticate(&db, Some(token.reveal())).await? {
-        Ok(p) => p,
-        Err(_) => return Err("the new token was refused".into()),
-    };
+    let token = bench_token(&db, &operator).await?;
+    let principal =
+        match app::admin::clients::store::authenticate(&db, Some(token.reveal())).await? {
+            Ok(p) => p,
+            Err(_) => return Err("the new token was refused".into()),
+        };
     let actor = authorize(
         &principal,
         app::policy::act::IngestFootage,
@@ -182,9 +181,7 @@ async fn main() -> Result<(), Err> {
 
     // Through HTTP, into a second database of the same kind.
     let db = fleet_db(&args[2]).await?;
-    let (_, token) =
-        app::fleet::clients::create_client(&db, &operator, "bench", "bench", "footage:write")
-            .await?;
+    let token = bench_token(&db, &operator).await?;
     let settings = server::config::RawSettings {
         database_url: Some(args[2].clone()),
         bind: Some("127.0.0.1:0".into()),
@@ -230,4 +227,15 @@ async fn main() -> Result<(), Err> {
         http / in_process
     );
     Ok(())
+}
+
+/// A client allowed to send footage, made as the console's operator.
+async fn bench_token(
+    db: &Db,
+    operator: &app::policy::Permit<app::policy::act::ManageApiClients>,
+) -> Result<app::admin::clients::store::Token, Err> {
+    let (_, token) =
+        app::admin::clients::store::create_client(db, operator, "bench", "bench", "footage:write")
+            .await?;
+    Ok(token)
 }

@@ -8,7 +8,7 @@
 
 use std::net::SocketAddr;
 
-use app::fleet::clients::{self, Refusal};
+use app::admin::clients::store::{self as clients, Refusal};
 use app::fleet::ingest::{
     self, BatchAnswer, BatchError, CameraPlacement, FootageSegmentIn, Framing, HeartbeatIn,
     HeartbeatStatus, Rejection, Sender,

@@ -4,12 +4,13 @@
 
 use std::net::SocketAddr;
 
-use app::audit::query::{to_csv, Query as AuditQuery};
-use app::audit::{self, AuditAction, AuditEntry, AuditSearch};
+use app::audit::{self, AuditAction, AuditEntry};
 use app::error::{AppError, Field, Problem};
 use app::identity::require_for_session;
 use app::policy::{act, Object};
 use app::state::AppState;
+use app::trail::query::{to_csv, Query as AuditQuery};
+use app::trail::AuditSearch;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -57,8 +58,8 @@ async fn export(
         return Err(AppError::validation(
             Field::From,
             Problem::ExportTooLarge {
-                total: app::status::format_count(total),
-                max: app::status::format_count(MAX_EXPORT_ROWS),
+                total: app::format::format_count(total),
+                max: app::format::format_count(MAX_EXPORT_ROWS),
             },
         ));
     }

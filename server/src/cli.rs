@@ -622,7 +622,7 @@ async fn user(settings: &Settings, command: UserCommand) -> Result<(), String> {
 }
 
 async fn api_client(settings: &Settings, command: ApiClientCommand) -> Result<(), String> {
-    use app::fleet::clients;
+    use app::admin::clients::store as clients;
     use app::policy::{act, authorize, Object};
 
     let db = open(settings).await?;

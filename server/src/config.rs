@@ -208,7 +208,7 @@ impl RawSettings {
                 let path = PathBuf::from(file);
                 // Read now, so a missing or unreadable key stops `vigia`
                 // before anything is written.
-                app::identity::sealed::SecretKey::load(Some(&path), &data_dir)
+                app::sealed::SecretKey::load(Some(&path), &data_dir)
                     .map_err(|e| err("VIGIA_SECRET_KEY_FILE (--secret-key-file)", e.reason))?;
                 Some(path)
             }
@@ -250,8 +250,8 @@ impl RawSettings {
 impl Settings {
     /// The key that seals secrets at rest: the configured file's, or the
     /// data folder's (created, readable by its owner only, on first run).
-    pub fn secret_key(&self) -> Result<app::identity::sealed::SecretKey, String> {
-        app::identity::sealed::SecretKey::load(self.secret_key_file.as_deref(), &self.data_dir)
+    pub fn secret_key(&self) -> Result<app::sealed::SecretKey, String> {
+        app::sealed::SecretKey::load(self.secret_key_file.as_deref(), &self.data_dir)
             .map_err(|e| format!("VIGIA_SECRET_KEY_FILE (--secret-key-file): {e}"))
     }
 }

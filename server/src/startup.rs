@@ -51,7 +51,13 @@ impl Application {
             camera_silent_ms: settings.camera_silent.as_millis() as i64,
             footage_root: settings.footage_root.clone(),
             sla_target_percent: settings.sla_target_percent as f64,
-            officer_list: Default::default(),
+            caches: app::state::Caches::new({
+                let mut caches = axum::http::Extensions::new();
+                caches.insert(std::sync::Arc::new(
+                    app::officers::directory::Directory::default(),
+                ));
+                caches
+            }),
             secret_key,
         };
         tokio::spawn(
@@ -66,7 +72,9 @@ impl Application {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
             loop {
                 every.tick().await;
-                if let Err(e) = app::fleet::clients::record_refusal_windows(&refusals_db).await {
+                if let Err(e) =
+                    app::admin::clients::store::record_refusal_windows(&refusals_db).await
+                {
                     tracing::warn!(error = %e, "cannot record refused API requests yet");
                 }
             }

@@ -207,16 +207,16 @@ mod browsing {
             assert_eq!(app.call(&admin, "get_status", &[]).await.status(), 200);
             assert_eq!(app.call(&auditor, "create_account", &[("username", "x"), ("display_name", "X"), ("roles", "admin")]).await.status(), 403);
 
-            let page: app::audit::AuditPage = app.call(&auditor, "list_audit", &[]).await.json().await.unwrap();
+            let page: app::trail::AuditPage = app.call(&auditor, "list_audit", &[]).await.json().await.unwrap();
             let actions: Vec<&str> = page.rows.iter().map(|r| r.action.as_str()).collect();
             assert!(actions.contains(&"access.denied"), "{actions:?}");
             assert_eq!(page.rows[0].seq, page.total, "newest first");
 
-            let admin_page: app::audit::AuditPage = app.call(&admin, "list_audit", &[]).await.json().await.unwrap();
+            let admin_page: app::trail::AuditPage = app.call(&admin, "list_audit", &[]).await.json().await.unwrap();
             assert!(admin_page.rows.iter().all(|r| r.action != "access.denied"), "admins see account events only");
             assert!(admin_page.total < page.total);
 
-            let failed: app::audit::AuditPage = app.call(&auditor, "list_audit", &[("action", "user.created"), ("object", "root")]).await.json().await.unwrap();
+            let failed: app::trail::AuditPage = app.call(&auditor, "list_audit", &[("action", "user.created"), ("object", "root")]).await.json().await.unwrap();
             assert_eq!(failed.total, 1);
             assert_eq!(failed.rows[0].object, "user:root");
 

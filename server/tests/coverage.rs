@@ -4,9 +4,9 @@
 
 mod common;
 
-use app::fleet::footage::{FootageView, Verification};
 use app::fleet::sla::SlaView;
 use app::fleet::vehicle::{CoverageLine, CoverageReportView, VehicleView};
+use app::footage::{FootageView, Verification};
 use app::identity::Role;
 use app::policy::authorize;
 use common::{create_user, spawn_app, TestDb};
@@ -105,7 +105,7 @@ on_both_backends! {
         let t0 = (now - 3 * 60 * MIN) / MIN * MIN;
         timeline(&t, t0).await;
         let operator = authorize(&app::identity::console_operator(), app::policy::act::ManageApiClients, app::policy::Object::Any).unwrap();
-        let (_, token) = app::fleet::clients::create_client(&t.db, &operator, "test", "centro", "footage:write,health:write").await.unwrap();
+        let (_, token) = app::admin::clients::store::create_client(&t.db, &operator, "test", "centro", "footage:write,health:write").await.unwrap();
         let app = spawn_app(&t).await;
         let seg = |cam: &str, from: i64| {
             json!({
@@ -146,7 +146,7 @@ on_both_backends! {
         let t0 = (now - 3 * 60 * MIN) / MIN * MIN;
         timeline(&t, t0).await;
         let operator = authorize(&app::identity::console_operator(), app::policy::act::ManageApiClients, app::policy::Object::Any).unwrap();
-        let (_, token) = app::fleet::clients::create_client(&t.db, &operator, "test", "centro", "footage:write,health:write").await.unwrap();
+        let (_, token) = app::admin::clients::store::create_client(&t.db, &operator, "test", "centro", "footage:write,health:write").await.unwrap();
         // PNC-0452's camera was registered half-way through the shift:
         // nothing is expected of it before.
         sqlx::query("UPDATE cameras SET created_at = $1 WHERE serial = 'PNC-0452-forward'")
@@ -202,7 +202,7 @@ on_both_backends! {
         let t0 = (now - 3 * 60 * MIN) / MIN * MIN;
         timeline(&t, t0).await;
         let operator = authorize(&app::identity::console_operator(), app::policy::act::ManageApiClients, app::policy::Object::Any).unwrap();
-        let (_, token) = app::fleet::clients::create_client(&t.db, &operator, "test", "centro", "footage:write").await.unwrap();
+        let (_, token) = app::admin::clients::store::create_client(&t.db, &operator, "test", "centro", "footage:write").await.unwrap();
         let app = spawn_app(&t).await;
         let seg = |id: &str, cam: &str, from: i64, to: i64| json!({
             "segment": id, "vehicle": "PNC-0451", "camera": cam, "start": rfc3339(t0 + from * MIN),
@@ -269,7 +269,7 @@ on_both_backends! {
         std::fs::write(root.path().join("pnc/b.mp4"), b"a file that was altered").unwrap();
         let sha = |b: &[u8]| hex::encode(Sha256::digest(b));
         let operator = authorize(&app::identity::console_operator(), app::policy::act::ManageApiClients, app::policy::Object::Any).unwrap();
-        let (_, token) = app::fleet::clients::create_client(&t.db, &operator, "test", "centro", "footage:write").await.unwrap();
+        let (_, token) = app::admin::clients::store::create_client(&t.db, &operator, "test", "centro", "footage:write").await.unwrap();
         let dir = root.path().to_path_buf();
         let app = common::spawn_app_with(&t, move |s| s.footage_root = Some(dir)).await;
         let seg = |id: &str, uri: &str, sha256: String, from: i64| json!({
@@ -325,7 +325,7 @@ on_both_backends! {
         sqlx::query("UPDATE cameras SET created_at = $1 WHERE serial = 'PNC-0452-forward'")
             .bind(t0 + 30 * MIN).execute(t.db.pool_for_tests()).await.unwrap();
         let operator = authorize(&app::identity::console_operator(), app::policy::act::ManageApiClients, app::policy::Object::Any).unwrap();
-        let (_, token) = app::fleet::clients::create_client(&t.db, &operator, "test", "centro", "footage:write,health:write").await.unwrap();
+        let (_, token) = app::admin::clients::store::create_client(&t.db, &operator, "test", "centro", "footage:write,health:write").await.unwrap();
         let app = spawn_app(&t).await;
         send_feed(&app, token.reveal(), t0).await;
         let month = chrono_tz::America::Guatemala.timestamp_millis_opt(t0).unwrap().format("%Y-%m").to_string();

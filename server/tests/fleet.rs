@@ -66,7 +66,7 @@ on_both_backends! {
     async fn the_board_shows_what_the_cameras_said(t: TestDb) {
         fleet(&t).await;
         let operator = authorize(&app::identity::console_operator(), app::policy::act::ManageApiClients, app::policy::Object::Any).unwrap();
-        let (_, token) = app::fleet::clients::create_client(&t.db, &operator, "test", "centro", "health:write,footage:write").await.unwrap();
+        let (_, token) = app::admin::clients::store::create_client(&t.db, &operator, "test", "centro", "health:write,footage:write").await.unwrap();
         let app = spawn_app_with(&t, |s| s.camera_silent = std::time::Duration::from_secs(5 * 60)).await;
         let now = app::time::now_ms();
         let beats = json!([

@@ -44,9 +44,10 @@ async fn token(t: &TestDb, name: &str, scopes: &str) -> String {
         app::policy::Object::Any,
     )
     .unwrap();
-    let (_, token) = app::fleet::clients::create_client(&t.db, &operator, "test", name, scopes)
-        .await
-        .unwrap();
+    let (_, token) =
+        app::admin::clients::store::create_client(&t.db, &operator, "test", name, scopes)
+            .await
+            .unwrap();
     token.reveal().to_string()
 }
 
@@ -245,7 +246,7 @@ on_both_backends! {
         assert_eq!(res.status(), 401);
 
         let operator = authorize(&app::identity::console_operator(), app::policy::act::ManageApiClients, app::policy::Object::Any).unwrap();
-        app::fleet::clients::set_disabled(&t.db, &operator, "test", "salud", true).await.unwrap();
+        app::admin::clients::store::set_disabled(&t.db, &operator, "test", "salud", true).await.unwrap();
         let (status, answer) = post(&app, "/api/v1/ingest/heartbeats", Some(&health), "application/json", beat).await;
         assert_eq!(status, 403);
         assert_eq!(answer["error"], "this API client is disabled");

@@ -25,7 +25,7 @@ on_both_backends! {
         assert_eq!(all.rows.len(), 50);
         assert_eq!(all.pages, 80);
         // Sorted by name by default, accents aside (Álvarez among the A's).
-        let fold = app::officers::search::fold;
+        let fold = app::search::fold;
         let names: Vec<(String, String)> = all.rows.iter().map(|r| (fold(&r.family_names), fold(&r.given_names))).collect();
         let mut sorted = names.clone();
         sorted.sort();
@@ -35,13 +35,13 @@ on_both_backends! {
         let accented: String = sqlx::query_scalar(
             "SELECT family_names FROM officers WHERE family_names LIKE '%á%' ORDER BY badge_number LIMIT 1")
             .fetch_one(t.db.pool_for_tests()).await.unwrap();
-        let plain = app::officers::search::fold(&accented).to_uppercase();
+        let plain = app::search::fold(&accented).to_uppercase();
         let found = page(&app, &c, &[("q", &plain)]).await;
         assert!(found.total > 0);
         // Every word typed appears in each officer found (in any order).
         for r in &found.rows {
-            let name = app::officers::search::fold(&format!("{} {}", r.given_names, r.family_names));
-            for word in app::officers::search::fold(&plain).split_whitespace() {
+            let name = app::search::fold(&format!("{} {}", r.given_names, r.family_names));
+            for word in app::search::fold(&plain).split_whitespace() {
                 assert!(name.contains(word), "{plain} found {name}");
             }
         }

@@ -181,7 +181,7 @@ on_both_backends! {
             assert_eq!(res.status(), 401);
         }
         // The minute is still open: nothing recorded yet.
-        assert_eq!(app::fleet::clients::record_refusal_windows(&t.db).await.unwrap(), 0);
+        assert_eq!(app::admin::clients::store::record_refusal_windows(&t.db).await.unwrap(), 0);
         clock.advance(60_000);
         let res = app
             .client
@@ -192,13 +192,13 @@ on_both_backends! {
             .unwrap();
         assert_eq!(res.status(), 401);
         clock.advance(60_000);
-        assert_eq!(app::fleet::clients::record_refusal_windows(&t.db).await.unwrap(), 2);
+        assert_eq!(app::admin::clients::store::record_refusal_windows(&t.db).await.unwrap(), 2);
         let refused = records(&t, "api.requests_refused").await;
         assert_eq!(refused.len(), 2, "{refused:?}");
         assert!(refused[0].2.contains("\"reason\":\"unknown\"") && refused[0].2.contains("\"refused\":300"), "{}", refused[0].2);
         assert!(refused[1].2.contains("\"reason\":\"missing\"") && refused[1].2.contains("\"refused\":1"), "{}", refused[1].2);
         // Recorded once: running again writes nothing more.
-        assert_eq!(app::fleet::clients::record_refusal_windows(&t.db).await.unwrap(), 0);
+        assert_eq!(app::admin::clients::store::record_refusal_windows(&t.db).await.unwrap(), 0);
         match app::audit::verify(&t.db).await.unwrap() {
             app::audit::Verification::Intact { .. } => {}
             broken => panic!("{broken:?}"),

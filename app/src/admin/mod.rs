@@ -1,4 +1,5 @@
-//! Account administration: list, create, roles, reset, unlock, disable.
+//! Administration: accounts (list, create, roles, reset, unlock, disable)
+//! here, and the machine API's clients in [`clients`].
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -8,6 +9,8 @@ use crate::i18n::*;
 use crate::identity::{AccountSummary, Role};
 #[cfg(feature = "ssr")]
 use crate::policy::act;
+
+pub mod clients;
 
 /// The answer to a change that made a password: shown once.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

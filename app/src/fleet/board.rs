@@ -448,7 +448,7 @@ pub fn FleetBoardPage() -> impl IntoView {
                                             <li>
                                                 <a href=href_with("state", s.as_str().to_string())
                                                    class=format!("count state-{}", s.as_str()) data-state=s.as_str()>
-                                                    <strong>{crate::status::format_count(*n)}</strong>
+                                                    <strong>{crate::format::format_count(*n)}</strong>
                                                     <span>{state_label(i18n, s)}</span>
                                                 </a>
                                             </li>
@@ -487,7 +487,7 @@ pub fn FleetBoardPage() -> impl IntoView {
                                     </label>
                                     <button type="submit" class="primary">{t!(i18n, fleet_filter)}</button>
                                 </Form>
-                                <p class="muted" data-testid="fleet-total">{t!(i18n, fleet_total, count = move || crate::status::format_count(b.total), on_shift = move || crate::status::format_count(b.on_shift))}</p>
+                                <p class="muted" data-testid="fleet-total">{t!(i18n, fleet_total, count = move || crate::format::format_count(b.total), on_shift = move || crate::format::format_count(b.on_shift))}</p>
                                 <table class="table fleet" data-testid="fleet-table">
                                     <thead><tr>
                                         <th scope="col">{t!(i18n, fleet_vehicle)}</th>

@@ -98,7 +98,7 @@ fn window(days: i64, silent_ms: i64) -> super::coverage::Span {
 #[server(prefix = "/rpc", endpoint = "get_vehicle")]
 pub async fn get_vehicle(plate: String, days: Option<i64>) -> Result<VehicleView, AppError> {
     use super::coverage::{self, percent, store::shift_coverage, Whose};
-    use crate::officers::rules::local_time;
+    use crate::time::local_minute as local_time;
     crate::rpc::call(act::ReadFleet, |cx| async move {
         let days = parse_days(days)?;
         let plate = plate.trim().to_uppercase();

@@ -152,7 +152,7 @@ pub struct Credentials<'a> {
 pub async fn sign_in(
     db: &Db,
     permit: &Permit<act::SignIn>,
-    key: &super::sealed::SecretKey,
+    key: &crate::sealed::SecretKey,
     typed: Credentials<'_>,
     ip: &str,
     totp_required: &[Role],
@@ -282,7 +282,7 @@ pub async fn sign_in(
 /// authenticator app has it.
 pub async fn enable_totp(
     db: &Db,
-    key: &super::sealed::SecretKey,
+    key: &crate::sealed::SecretKey,
     actor: &Permit<act::ManageOwnAccount>,
     ip: &str,
     secret_b32: &str,
@@ -647,7 +647,7 @@ pub async fn reset_totp(
 /// Seals the second-factor secrets still stored in plain text (accounts set
 /// up before secrets were sealed), in one transaction with its audit record.
 /// Returns how many it sealed; running it again seals nothing.
-pub async fn seal_plain_secrets(db: &Db, key: &super::sealed::SecretKey) -> Result<u64, AppError> {
+pub async fn seal_plain_secrets(db: &Db, key: &crate::sealed::SecretKey) -> Result<u64, AppError> {
     let rows = sqlx::query("SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL")
         .fetch_all(db.pool())
         .await?;
@@ -656,7 +656,7 @@ pub async fn seal_plain_secrets(db: &Db, key: &super::sealed::SecretKey) -> Resu
         .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?)))
         .collect::<Result<Vec<_>, sqlx::Error>>()?
         .into_iter()
-        .filter(|(_, s)| !super::sealed::SecretKey::is_sealed(s))
+        .filter(|(_, s)| !crate::sealed::SecretKey::is_sealed(s))
         .collect();
     if plain.is_empty() {
         return Ok(0);

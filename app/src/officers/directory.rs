@@ -16,9 +16,9 @@ use std::sync::{Arc, RwLock};
 
 use sqlx::Row;
 
-use super::search::fold;
 use super::{OfficerFilter, OfficerPage, OfficerRow, OfficerStatus, Rank, PAGE_SIZE};
 use crate::error::{AppError, Field, Problem};
+use crate::search::fold;
 use crate::store::Db;
 
 /// The sorts of the list, in the order of [`Snapshot::orders`].

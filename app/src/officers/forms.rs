@@ -7,6 +7,7 @@ use leptos::server_fn::ServerFn;
 
 use super::*;
 use crate::error::{AppError, ErrorMessage, Field};
+use crate::i18n::*;
 
 /// The reason the server gave for refusing `field`, shown beside it.
 #[component]

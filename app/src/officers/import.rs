@@ -235,8 +235,8 @@ pub fn ImportPage() -> impl IntoView {
                 <div class="progress" role="status" data-testid="import-progress">
                     <progress></progress>
                     {move || chosen.get().map(|(name, bytes, lines)| {
-                        let size = crate::status::format_count(bytes as i64);
-                        let rows = crate::status::format_count(lines as i64);
+                        let size = crate::format::format_count(bytes as i64);
+                        let rows = crate::format::format_count(lines as i64);
                         view! { <span>{t!(i18n, import_working, name = move || name.clone(), size = move || size.clone(), rows = move || rows.clone())}</span> }
                     })}
                 </div>
@@ -244,7 +244,7 @@ pub fn ImportPage() -> impl IntoView {
             {move || (!pending.get()).then(|| action.value().get()).flatten().map(|answer| match answer {
                 Ok(r) if r.imported() => view! {
                     <div class="notice ok" role="status" data-testid="import-done">
-                        <p><strong>{t!(i18n, import_done, rows = move || crate::status::format_count(r.rows as i64))}</strong></p>
+                        <p><strong>{t!(i18n, import_done, rows = move || crate::format::format_count(r.rows as i64))}</strong></p>
                         <p>{t!(i18n, import_counts, inserted = move || r.inserted, updated = move || r.updated, unchanged = move || r.unchanged)}</p>
                         <p class="muted">"SHA-256 " <code>{r.sha256.clone()}</code></p>
                     </div>

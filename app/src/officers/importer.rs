@@ -404,7 +404,7 @@ async fn officers(
                 None::<String>.into(),
                 o.hire_date.as_str().into(),
                 o.national_id.clone().into(),
-                super::search::officer_key(&o.badge_number, &o.given_names, &o.family_names).into(),
+                crate::search::officer_key(&o.badge_number, &o.given_names, &o.family_names).into(),
                 now.into(),
                 now.into(),
             ]
@@ -433,7 +433,7 @@ async fn officers(
         .bind(unit_id)
         .bind(&o.hire_date)
         .bind(&o.national_id)
-        .bind(super::search::officer_key(
+        .bind(crate::search::officer_key(
             &o.badge_number,
             &o.given_names,
             &o.family_names,

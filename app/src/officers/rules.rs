@@ -55,7 +55,7 @@ pub fn name(s: &str) -> Result<String, Problem> {
 /// name (`Oficial Tercero`, `SUBCOMISARIO`, `Sub-inspector`), in any case,
 /// with or without accents.
 pub fn rank(s: &str) -> Result<Rank, Problem> {
-    let key = super::search::fold(s.trim())
+    let key = crate::search::fold(s.trim())
         .split(|c: char| c.is_whitespace() || c == '-' || c == '_')
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
@@ -159,7 +159,7 @@ pub fn optional_text(s: &str, max_chars: usize) -> Result<String, Problem> {
     let s = s.trim();
     if s.chars().count() > max_chars {
         return Err(Problem::TooLong {
-            max: crate::status::format_count(max_chars as i64),
+            max: crate::format::format_count(max_chars as i64),
         });
     }
     if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {

@@ -9,13 +9,13 @@ use serde_json::json;
 use sqlx::{AnyConnection, Row};
 
 use super::rules;
-use super::search::officer_key;
 use super::{AssignmentInput, ChipInput, OfficerInput, TestInput, TestRow};
 use crate::audit::{AuditAction, AuditEntry, AuditedTx};
 use crate::codes::{AssignmentRole, OfficerStatus, Rank, TestKind, TestResult};
 use crate::error::{AppError, Field, Problem};
 use crate::ids::{OfficerId, UnitId};
 use crate::policy::{act, Permit};
+use crate::search::officer_key;
 use crate::store::Db;
 use crate::time::now_ms;
 use crate::values::{BadgeNumber, Plate};

@@ -204,7 +204,7 @@ impl Db {
         }
         let mut tx = self.begin_write().await?;
         for r in &rows {
-            let key = crate::officers::search::officer_key(
+            let key = crate::search::officer_key(
                 &r.try_get::<String, _>(1)?,
                 &r.try_get::<String, _>(2)?,
                 &r.try_get::<String, _>(3)?,

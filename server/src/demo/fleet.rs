@@ -683,7 +683,9 @@ pub async fn load(
     let conn = tx.conn();
 
     // Made as `vigia api-client create` makes one: only the hash is kept.
-    let token = app::fleet::clients::Token::generate().reveal().to_string();
+    let token = app::admin::clients::store::Token::generate()
+        .reveal()
+        .to_string();
     insert_many(
         conn,
         "api_clients",
@@ -697,8 +699,8 @@ pub async fn load(
         ],
         &[vec![
             CLIENT_NAME.into(),
-            app::fleet::clients::token_hash(&token).into(),
-            app::fleet::clients::token_hint(&token).into(),
+            app::admin::clients::store::token_hash(&token).into(),
+            app::admin::clients::store::token_hint(&token).into(),
             CLIENT_SCOPES.into(),
             now.into(),
             "demo-data".into(),

@@ -483,12 +483,7 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
                 o.status_changed_on.clone().into(),
                 o.hire_date.as_str().into(),
                 Some(o.national_id.clone()).into(),
-                app::officers::search::officer_key(
-                    &o.badge_number,
-                    &o.given_names,
-                    &o.family_names,
-                )
-                .into(),
+                app::search::officer_key(&o.badge_number, &o.given_names, &o.family_names).into(),
                 now.into(),
                 now.into(),
             ]

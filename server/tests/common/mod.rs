@@ -280,7 +280,7 @@ pub fn test_key_file() -> std::path::PathBuf {
 
 /// [`TEST_TOTP_SECRET`] as a test server stores it: sealed with the test key.
 pub fn sealed_test_secret() -> String {
-    app::identity::sealed::SecretKey::from_bytes(TEST_SECRET_KEY).seal(TEST_TOTP_SECRET)
+    app::sealed::SecretKey::from_bytes(TEST_SECRET_KEY).seal(TEST_TOTP_SECRET)
 }
 
 /// A code for `username` that the server will take now: in the current

@@ -3,7 +3,8 @@
 use chrono::{NaiveDate, TimeZone};
 use sqlx::Row;
 
-use super::{AuditAction, AuditRow, AuditSearch};
+use super::{AuditRow, AuditSearch};
+use crate::audit::AuditAction;
 use crate::error::{AppError, Field, Problem};
 use crate::policy::{act, AuditScope, Permit};
 use crate::store::batch::{bind_all, Value};
@@ -92,7 +93,7 @@ impl Query {
         let n = self.values.len();
         let sql = format!(
             "SELECT {} FROM audit_log{} ORDER BY seq DESC LIMIT ${} OFFSET ${}",
-            super::RECORD_COLUMNS,
+            crate::audit::RECORD_COLUMNS,
             self.where_clause(),
             n + 1,
             n + 2

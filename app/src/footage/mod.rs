@@ -64,8 +64,8 @@ pub async fn list_footage(
     from: String,
     to: String,
 ) -> Result<FootageView, AppError> {
-    use crate::officers::rules::instant;
     use crate::policy::Object;
+    use crate::time::parse_instant as instant;
     let officer = officer
         .map(|o| o.trim().to_string())
         .filter(|o| !o.is_empty());
@@ -118,9 +118,9 @@ pub mod store {
     use crate::audit::{AuditAction, AuditEntry};
     use crate::error::{AppError, Field, Problem};
     use crate::fleet::coverage::Span;
-    use crate::officers::rules::local_time;
     use crate::policy::{act, Permit};
     use crate::store::Db;
+    use crate::time::local_minute as local_time;
 
     #[derive(Debug, Clone, Copy)]
     pub enum Whose<'a> {
