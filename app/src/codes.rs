@@ -140,6 +140,13 @@ codes! {
         Psychological = "psychological" => kind_psychological,
     }
 
+    /// What checking a footage file against its stored SHA-256 found.
+    VerifyResult {
+        Match = "match" => verify_match,
+        Mismatch = "mismatch" => verify_mismatch,
+        Unreadable = "unreadable" => verify_unreadable,
+    }
+
     /// A confidence test's result.
     TestResult {
         Pass = "pass" => result_pass,

@@ -123,6 +123,10 @@ problems! {
     // --- fleet, footage, API clients, audit --------------------------------
     OfficerOrVehicle => problem_officer_or_vehicle,
     NoSegment { segment: String } => problem_no_segment,
+    FootageOutsideFolder { uri: String } => problem_footage_outside_folder,
+    FootageNotLocal { uri: String } => problem_footage_not_local,
+    FootageUnreadable { error: String } => problem_footage_unreadable,
+    FootageFolderUnreadable { error: String } => problem_footage_folder_unreadable,
     ClientNameLength => problem_client_name_length,
     ClientNameCharacters => problem_client_name_characters,
     ClientExists { name: String } => problem_client_exists,

@@ -6,9 +6,10 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AppError, ErrorMessage};
+use crate::codes::VerifyResult;
 #[cfg(feature = "ssr")]
-use crate::error::{Field, Problem};
+use crate::error::Field;
+use crate::error::{AppError, ErrorMessage, Problem};
 use crate::i18n::*;
 #[cfg(feature = "ssr")]
 use crate::policy::act;
@@ -116,6 +117,7 @@ pub mod store {
 
     use super::{FootageView, Lane, SegmentRow};
     use crate::audit::{AuditAction, AuditEntry};
+    use crate::codes::VerifyResult;
     use crate::error::{AppError, Field, Problem};
     use crate::fleet::coverage::Span;
     use crate::policy::{act, Permit};
@@ -133,17 +135,22 @@ pub mod store {
     /// The file a segment's URI names under `root`: `file:///…` (inside
     /// `root`), `s3://bucket/key` as `root/bucket/key`, or a relative path.
     /// Nothing outside `root` is ever read.
-    pub fn local_path(root: &std::path::Path, uri: &str) -> Result<std::path::PathBuf, String> {
+    pub fn local_path(root: &std::path::Path, uri: &str) -> Result<std::path::PathBuf, Problem> {
         use std::path::{Component, Path};
+        let outside = || Problem::FootageOutsideFolder {
+            uri: uri.to_string(),
+        };
         let relative = if let Some(path) = uri.strip_prefix("file://") {
             let path = Path::new(path);
             path.strip_prefix(root)
-                .map_err(|_| format!("{uri} is outside the footage folder"))?
+                .map_err(|_| outside())?
                 .to_path_buf()
         } else if let Some(key) = uri.strip_prefix("s3://") {
             Path::new(key).to_path_buf()
         } else if uri.contains("://") {
-            return Err(format!("{uri} is not a file this server can read"));
+            return Err(Problem::FootageNotLocal {
+                uri: uri.to_string(),
+            });
         } else {
             Path::new(uri).to_path_buf()
         };
@@ -151,33 +158,35 @@ pub mod store {
             .components()
             .any(|c| !matches!(c, Component::Normal(_)))
         {
-            return Err(format!("{uri} is outside the footage folder"));
+            return Err(outside());
         }
         Ok(root.join(relative))
     }
 
     /// The SHA-256 of a file, read in pieces (files are hundreds of MB).
-    fn sha256_of(path: &std::path::Path, root: &std::path::Path) -> Result<String, String> {
+    fn sha256_of(path: &std::path::Path, root: &std::path::Path) -> Result<String, Problem> {
         use sha2::{Digest, Sha256};
         use std::io::Read;
+        let unreadable = |e: std::io::Error| Problem::FootageUnreadable {
+            error: e.to_string(),
+        };
         // Symbolic links must not lead out of the folder.
-        let real = path
-            .canonicalize()
-            .map_err(|e| format!("cannot read the file: {e}"))?;
+        let real = path.canonicalize().map_err(unreadable)?;
         let real_root = root
             .canonicalize()
-            .map_err(|e| format!("cannot read the footage folder: {e}"))?;
+            .map_err(|e| Problem::FootageFolderUnreadable {
+                error: e.to_string(),
+            })?;
         if !real.starts_with(&real_root) {
-            return Err("the file is outside the footage folder".into());
+            return Err(Problem::FootageOutsideFolder {
+                uri: path.display().to_string(),
+            });
         }
-        let mut file =
-            std::fs::File::open(&real).map_err(|e| format!("cannot read the file: {e}"))?;
+        let mut file = std::fs::File::open(&real).map_err(unreadable)?;
         let mut hasher = Sha256::new();
         let mut buf = vec![0u8; 1 << 20];
         loop {
-            let n = file
-                .read(&mut buf)
-                .map_err(|e| format!("cannot read the file: {e}"))?;
+            let n = file.read(&mut buf).map_err(unreadable)?;
             if n == 0 {
                 break;
             }
@@ -217,16 +226,16 @@ pub mod store {
         .await
         .map_err(|_| AppError::Internal)?;
         let (result, computed, detail) = match computed {
-            Ok(sha) if sha == stored => ("match", Some(sha), String::new()),
-            Ok(sha) => ("mismatch", Some(sha), String::new()),
-            Err(why) => ("unreadable", None, why),
+            Ok(sha) if sha == stored => (VerifyResult::Match, Some(sha), None),
+            Ok(sha) => (VerifyResult::Mismatch, Some(sha), None),
+            Err(why) => (VerifyResult::Unreadable, None, Some(why)),
         };
         let mut tx = crate::audit::AuditedTx::begin(db, actor).await?;
         sqlx::query(
             "UPDATE footage_segments SET verified_at = $1, verify_result = $2 WHERE segment = $3",
         )
         .bind(crate::time::now_ms())
-        .bind(result)
+        .bind(result.as_str())
         .bind(segment)
         .execute(tx.conn())
         .await?;
@@ -236,13 +245,13 @@ pub mod store {
             object_id: segment.to_string(),
             outcome: "ok",
             ip: ip.to_string(),
-            details: json!({ "result": result, "uri": uri, "stored_sha256": stored, "computed_sha256": computed, "detail": detail }),
+            details: json!({ "result": result, "uri": uri, "stored_sha256": stored, "computed_sha256": computed, "detail": detail.as_ref().map(Problem::english) }),
         })
         .await?;
         tx.commit().await?;
         Ok(super::Verification {
             segment: segment.to_string(),
-            result: result.to_string(),
+            result,
             computed,
             detail,
         })
@@ -430,12 +439,11 @@ pub mod store {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verification {
     pub segment: String,
-    /// `match`, `mismatch` or `unreadable`.
-    pub result: String,
+    pub result: VerifyResult,
     /// The SHA-256 of the file as read now, if it could be read.
     pub computed: Option<String>,
     /// Why it could not be read, if so.
-    pub detail: String,
+    pub detail: Option<Problem>,
 }
 
 /// Reads a segment's file under the configured footage folder, computes
@@ -501,8 +509,10 @@ pub fn FootagePage() -> impl IntoView {
             </ActionForm>
             {move || verify.value().get().map(|r| match r {
                 Ok(v) => view! {
-                    <p class=if v.result == "match" { "notice ok" } else { "notice bad" } role="status" data-testid="verify-result" data-result=v.result.clone()>
-                        <strong>{v.segment.clone()}</strong> ": " {v.result.clone()} " " {v.computed.clone().unwrap_or(v.detail.clone())}
+                    <p class=if v.result == VerifyResult::Match { "notice ok" } else { "notice bad" } role="status" data-testid="verify-result" data-result=v.result.as_str()>
+                        <strong>{v.segment.clone()}</strong> ": " {move || v.result.label(i18n.get_locale())} " "
+                        {v.computed.clone().map(|sha| view! { <code>{sha}</code> })}
+                        {v.detail.clone().map(|p| move || format!("({})", p.message(i18n.get_locale())))}
                     </p>
                 }.into_any(),
                 Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
