@@ -95,7 +95,6 @@ problems! {
     NoVehicle { plate: String } => problem_no_vehicle,
     BadgeTaken { badge: String, name: String } => problem_badge_taken,
     ShiftTooLong => problem_shift_too_long,
-    ShiftOverlaps { other: String } => problem_shift_overlaps,
     AlreadyWearsChip { chip: String, since: String } => problem_already_wears_chip,
     ChipWornBy { chip: String, wearer: String, since: String } => problem_chip_worn_by,
     ChipMustComeLater { chip: String, since: String } => problem_chip_must_come_later,

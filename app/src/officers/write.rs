@@ -384,13 +384,13 @@ pub async fn update_officer(
 }
 
 /// Another assignment of the officer's that shares some time with
-/// `[from, to)`: its plate and local times.
+/// `[from, to)`, as the problem to show (its plate and local times).
 pub async fn overlapping_assignment(
     conn: &mut AnyConnection,
     officer_id: OfficerId,
     from: i64,
     to: i64,
-) -> Result<Option<String>, AppError> {
+) -> Result<Option<Problem>, AppError> {
     let row = sqlx::query(
         "SELECT v.plate, a.starts_at, a.ends_at FROM vehicle_assignments a \
          JOIN vehicles v ON v.id = a.vehicle_id \
@@ -404,11 +404,11 @@ pub async fn overlapping_assignment(
     .await?;
     row.map(|r| {
         let (plate, s, e): (String, i64, i64) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
-        Ok(format!(
-            "{plate} from {} to {}",
-            rules::local_time(s),
-            rules::local_time(e)
-        ))
+        Ok(Problem::ShiftOverlapsAt {
+            plate,
+            from: rules::local_time(s),
+            to: rules::local_time(e),
+        })
     })
     .transpose()
 }
@@ -439,11 +439,8 @@ pub async fn add_assignment(
                 },
             )
         })?;
-    if let Some(other) = overlapping_assignment(tx.conn(), officer.id, a.from, a.to).await? {
-        return Err(AppError::validation(
-            Field::From,
-            Problem::ShiftOverlaps { other },
-        ));
+    if let Some(overlap) = overlapping_assignment(tx.conn(), officer.id, a.from, a.to).await? {
+        return Err(AppError::validation(Field::From, overlap));
     }
     let now = now_ms();
     sqlx::query(
