@@ -1,411 +1,24 @@
-//! The machine API's ingest: footage-segment references and camera
-//! heartbeats, in batches (server only). API.md is the contract.
-//!
-//! A batch is judged record by record: every record is parsed, checked and
-//! matched to its camera first; then all the valid ones go in together in
-//! one transaction, with the batch's audit record. A record whose identity
-//! is stored already counts as a duplicate when it says the same, and is
-//! rejected as an `integrity` conflict (and audited) when it says otherwise.
+//! Storing a checked batch: its cameras looked up by plate, every valid
+//! record in one transaction with the batch's audit record, duplicates
+//! counted and conflicting identities rejected (and audited).
 
 use std::collections::{HashMap, HashSet};
 
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Value};
 use sqlx::Row;
 
+use super::check::*;
+use super::*;
 use crate::audit::{AuditAction, AuditEntry, AuditedTx};
-use crate::policy::{act, Permit, WriteAction};
+use crate::policy::WriteAction;
 use crate::store::batch::{json_rows, JsonCol};
 use crate::store::{Backend, Db};
-
-/// Bodies over this many bytes are refused (`413`).
-pub const MAX_BATCH_BYTES: usize = 16 * 1024 * 1024;
-
-/// How far ahead of the server clock a reported time may be.
-const FUTURE_SLACK_MS: i64 = 5 * 60 * 1000;
-const DAY_MS: i64 = 24 * 3_600_000;
-
-/// Which of a car's two cameras.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum CameraPlacement {
-    Cabin,
-    Forward,
-}
-
-impl CameraPlacement {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CameraPlacement::Cabin => "cabin",
-            CameraPlacement::Forward => "forward",
-        }
-    }
-}
-
-/// What a camera says of itself in a heartbeat.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum HeartbeatStatus {
-    Online,
-    Offline,
-    Tamper,
-    StorageFault,
-}
-
-impl HeartbeatStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HeartbeatStatus::Online => "online",
-            HeartbeatStatus::Offline => "offline",
-            HeartbeatStatus::Tamper => "tamper",
-            HeartbeatStatus::StorageFault => "storage_fault",
-        }
-    }
-}
-
-/// A footage-segment reference, as the control center sends it. The video
-/// stays in the control center's storage.
-#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
-#[schema(example = json!({
-    "segment": "GC-PNC0451-FWD-20130416T140000Z", "vehicle": "PNC-0451",
-    "camera": "forward", "start": "2013-04-16T14:00:00Z", "end": "2013-04-16T14:05:00Z",
-    "uri": "s3://pnc-footage/2013/04/16/x.mp4",
-    "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-    "bytes": 187654321u64
-}))]
-pub struct FootageSegmentIn {
-    /// The segment's identity: sent again, it changes nothing.
-    pub segment: String,
-    /// A registered vehicle's plate.
-    pub vehicle: String,
-    pub camera: CameraPlacement,
-    /// RFC 3339 with an offset.
-    #[schema(format = DateTime)]
-    pub start: String,
-    /// After `start`, at most 24 hours later.
-    #[schema(format = DateTime)]
-    pub end: String,
-    pub uri: String,
-    /// 64 hexadecimal characters.
-    #[schema(pattern = "^[0-9a-fA-F]{64}$")]
-    pub sha256: String,
-    #[schema(minimum = 0)]
-    pub bytes: u64,
-}
-
-/// A camera heartbeat.
-#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
-#[schema(example = json!({
-    "vehicle": "PNC-0451", "camera": "cabin", "ts": "2013-04-16T14:03:00Z", "status": "online"
-}))]
-pub struct HeartbeatIn {
-    pub vehicle: String,
-    pub camera: CameraPlacement,
-    /// RFC 3339 with an offset; identity with vehicle and camera.
-    #[schema(format = DateTime)]
-    pub ts: String,
-    pub status: HeartbeatStatus,
-}
-
-/// One record the batch did not store, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
-pub struct Rejection {
-    /// The record's 0-based position (line number minus one for NDJSON).
-    pub index: usize,
-    /// The field and the reason, e.g. `end: must be after start`.
-    pub error: String,
-}
-
-/// The answer to a batch.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize, utoipa::ToSchema)]
-pub struct BatchAnswer {
-    /// Records stored by this batch.
-    pub accepted: u64,
-    /// Records already stored with the same content: nothing changed.
-    pub duplicates: u64,
-    pub rejected: Vec<Rejection>,
-}
-
-/// Why a whole batch was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BatchError {
-    /// Neither JSON nor NDJSON (`400`).
-    BadBody(String),
-    /// The store failed; nothing of the batch was stored (`503`).
-    Unavailable,
-}
-
-/// How the body says it is framed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Framing {
-    /// A JSON array of records.
-    JsonArray,
-    /// One record per line.
-    Ndjson,
-}
-
-impl Framing {
-    /// From the `Content-Type`; without one (or another), from the body:
-    /// an array starts with `[`.
-    pub fn of(content_type: Option<&str>, body: &[u8]) -> Framing {
-        let mime = content_type
-            .and_then(|c| c.split(';').next())
-            .map(|m| m.trim().to_ascii_lowercase());
-        match mime.as_deref() {
-            Some("application/x-ndjson" | "application/ndjson" | "application/jsonl") => {
-                Framing::Ndjson
-            }
-            Some("application/json") => Framing::JsonArray,
-            _ => match body.iter().find(|b| !b.is_ascii_whitespace()) {
-                Some(b'[') => Framing::JsonArray,
-                _ => Framing::Ndjson,
-            },
-        }
-    }
-}
-
-/// Each record's position and the record, or why it is not one.
-type Parsed<T> = Vec<(usize, Result<T, String>)>;
-
-/// Each record of a body, parsed to `T`, or why not. Blank NDJSON lines are
-/// skipped but still counted in the positions.
-fn parse_batch<T: DeserializeOwned>(
-    body: &[u8],
-    framing: Framing,
-    diagnose: fn(&Value) -> String,
-) -> Result<Parsed<T>, BatchError> {
-    let one = |text: &str| -> (bool, Result<T, String>) {
-        match serde_json::from_str::<T>(text) {
-            Ok(r) => (true, Ok(r)),
-            Err(typed) => match serde_json::from_str::<Value>(text) {
-                Ok(v) => (true, Err(diagnose_or(&v, diagnose, &typed))),
-                Err(e) => (false, Err(format!("not valid JSON: {e}"))),
-            },
-        }
-    };
-    if framing == Framing::JsonArray {
-        match serde_json::from_slice::<Vec<&serde_json::value::RawValue>>(body) {
-            Ok(items) => {
-                return Ok(items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, raw)| (i, one(raw.get()).1))
-                    .collect())
-            }
-            // A JSON array that does not parse is a bad body; anything
-            // else may be NDJSON sent as application/json.
-            Err(e) if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') => {
-                return Err(BatchError::BadBody(format!(
-                    "the body is not a JSON array of records: {e}"
-                )))
-            }
-            Err(_) => {}
-        }
-    }
-    let mut records = Vec::new();
-    let mut any_json = false;
-    for (i, line) in body.split(|b| *b == b'\n').enumerate() {
-        let Ok(text) = std::str::from_utf8(line) else {
-            records.push((
-                i,
-                Err("not valid JSON: the line is not UTF-8 text".to_string()),
-            ));
-            continue;
-        };
-        let text = text.trim();
-        if text.is_empty() {
-            continue;
-        }
-        let (is_json, record) = one(text);
-        any_json |= is_json;
-        records.push((i, record));
-    }
-    if !any_json {
-        return Err(BatchError::BadBody(if records.is_empty() {
-            "the body holds no records: send a JSON array or one JSON record per line (NDJSON)"
-                .into()
-        } else {
-            "the body is neither a JSON array of records nor NDJSON (one JSON record per line)"
-                .into()
-        }));
-    }
-    Ok(records)
-}
-
-fn diagnose_or(v: &Value, diagnose: fn(&Value) -> String, typed: &serde_json::Error) -> String {
-    let found = diagnose(v);
-    if found.is_empty() {
-        format!("not a valid record: {typed}")
-    } else {
-        found
-    }
-}
-
-/// The kinds of value a record's fields take, for field-named messages.
-#[derive(Clone, Copy)]
-enum Expect {
-    Text,
-    Count,
-    OneOf(&'static str),
-}
-
-/// The first field of `v` that is missing or of the wrong kind, as
-/// `field: reason`; empty if none is.
-fn check_fields(v: &Value, fields: &[(&str, Expect)]) -> String {
-    let Some(map) = v.as_object() else {
-        return "the record must be a JSON object".into();
-    };
-    for (name, expect) in fields {
-        let reason = match (map.get(*name), expect) {
-            (None | Some(Value::Null), _) => "missing".to_string(),
-            (Some(Value::String(_)), Expect::Text) => continue,
-            (Some(_), Expect::Text) => "must be a string".to_string(),
-            (Some(Value::Number(n)), Expect::Count) if n.as_u64().is_some() => continue,
-            (Some(other), Expect::Count) => format!("{other} is not a whole number >= 0"),
-            (Some(Value::String(s)), Expect::OneOf(allowed))
-                if allowed.split(", ").any(|a| a == s) =>
-            {
-                continue
-            }
-            (Some(other), Expect::OneOf(allowed)) => format!("{other} is not one of {allowed}"),
-        };
-        return format!("{name}: {reason}");
-    }
-    String::new()
-}
-
-fn diagnose_footage(v: &Value) -> String {
-    check_fields(
-        v,
-        &[
-            ("segment", Expect::Text),
-            ("vehicle", Expect::Text),
-            ("camera", Expect::OneOf("cabin, forward")),
-            ("start", Expect::Text),
-            ("end", Expect::Text),
-            ("uri", Expect::Text),
-            ("sha256", Expect::Text),
-            ("bytes", Expect::Count),
-        ],
-    )
-}
-
-fn diagnose_heartbeat(v: &Value) -> String {
-    check_fields(
-        v,
-        &[
-            ("vehicle", Expect::Text),
-            ("camera", Expect::OneOf("cabin, forward")),
-            ("ts", Expect::Text),
-            (
-                "status",
-                Expect::OneOf("online, offline, tamper, storage_fault"),
-            ),
-        ],
-    )
-}
-
-/// An RFC 3339 time with an offset, as UTC milliseconds.
-pub fn parse_time(field: &str, text: &str) -> Result<i64, String> {
-    chrono::DateTime::parse_from_rfc3339(text.trim())
-        .map(|t| t.timestamp_millis())
-        .map_err(|_| {
-            format!("{field}: {text:?} is not an RFC 3339 time with an offset (like 2013-04-16T14:03:12Z)")
-        })
-}
-
-fn not_in_future(field: &str, ms: i64, now: i64) -> Result<(), String> {
-    if ms > now + FUTURE_SLACK_MS {
-        Err(format!(
-            "{field}: is more than 5 minutes ahead of the server clock"
-        ))
-    } else {
-        Ok(())
-    }
-}
-
-fn text_field(field: &str, value: &str, max: usize) -> Result<String, String> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(format!("{field}: must not be empty"));
-    }
-    if value.chars().count() > max {
-        return Err(format!("{field}: longer than {max} characters"));
-    }
-    if value.chars().any(char::is_control) {
-        return Err(format!("{field}: holds control characters"));
-    }
-    Ok(value.to_string())
-}
-
-/// A footage segment that passed every check but the database's.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Segment {
-    segment: String,
-    plate: String,
-    camera: CameraPlacement,
-    starts_at: i64,
-    ends_at: i64,
-    uri: String,
-    sha256: String,
-    bytes: i64,
-}
-
-fn check_segment(r: FootageSegmentIn, now: i64) -> Result<Segment, String> {
-    let segment = text_field("segment", &r.segment, 200)?;
-    let plate = text_field("vehicle", &r.vehicle, 32)?.to_uppercase();
-    let starts_at = parse_time("start", &r.start)?;
-    let ends_at = parse_time("end", &r.end)?;
-    if ends_at <= starts_at {
-        return Err("end: must be after start".into());
-    }
-    if ends_at - starts_at > DAY_MS {
-        return Err("end: more than 24 hours after start".into());
-    }
-    not_in_future("end", ends_at, now)?;
-    let uri = text_field("uri", &r.uri, 2048)?;
-    let sha256 = r.sha256.trim().to_ascii_lowercase();
-    if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err("sha256: must be 64 hexadecimal characters".into());
-    }
-    let bytes = i64::try_from(r.bytes).map_err(|_| "bytes: too large".to_string())?;
-    Ok(Segment {
-        segment,
-        plate,
-        camera: r.camera,
-        starts_at,
-        ends_at,
-        uri,
-        sha256,
-        bytes,
-    })
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Heartbeat {
-    plate: String,
-    camera: CameraPlacement,
-    ts: i64,
-    status: HeartbeatStatus,
-}
-
-fn check_heartbeat(r: HeartbeatIn, now: i64) -> Result<Heartbeat, String> {
-    let plate = text_field("vehicle", &r.vehicle, 32)?.to_uppercase();
-    let ts = parse_time("ts", &r.ts)?;
-    not_in_future("ts", ts, now)?;
-    Ok(Heartbeat {
-        plate,
-        camera: r.camera,
-        ts,
-        status: r.status,
-    })
-}
 
 /// The cameras of the plates a batch names: each plate's cabin and
 /// forward camera ids, looked up without allocating.
 #[derive(Default)]
-struct Cameras(HashMap<String, [Option<i64>; 2]>);
+pub(super) struct Cameras(HashMap<String, [Option<i64>; 2]>);
 
 impl Cameras {
     /// The plates' cameras, read in one statement.
@@ -476,7 +89,7 @@ impl Cameras {
 
 /// The rows of `select` (ending in `WHERE column`) whose column is one of
 /// `values`: the values travel as one JSON parameter.
-async fn rows_where_in<'v>(
+pub(super) async fn rows_where_in<'v>(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
     select: &str,
@@ -494,7 +107,7 @@ async fn rows_where_in<'v>(
 }
 
 /// Rows as the JSON text [`json_rows`] reads.
-fn json_text<T: Serialize>(rows: &T) -> String {
+pub(super) fn json_text<T: Serialize>(rows: &T) -> String {
     serde_json::to_string(rows).expect("plain values always serialize")
 }
 
@@ -505,7 +118,7 @@ pub struct Sender<'a, A: WriteAction> {
 }
 
 /// The integrity conflict of a record with what is stored.
-fn conflict<A: WriteAction>(
+pub(super) fn conflict<A: WriteAction>(
     sender: &Sender<'_, A>,
     object_type: &'static str,
     id: &str,
@@ -524,34 +137,13 @@ fn conflict<A: WriteAction>(
     }
 }
 
-fn unavailable(e: sqlx::Error) -> BatchError {
+pub(super) fn unavailable(e: sqlx::Error) -> BatchError {
     tracing::error!(error = %e, "ingest batch failed: nothing of it was stored");
     BatchError::Unavailable
 }
 
-/// Parses and checks every record of a body: the valid ones with their
-/// positions, and an answer holding the rejected ones so far.
-fn check_all<T: DeserializeOwned, V>(
-    body: &[u8],
-    framing: Framing,
-    diagnose: fn(&Value) -> String,
-    check: fn(T, i64) -> Result<V, String>,
-    now: i64,
-) -> Result<(BatchAnswer, Vec<(usize, V)>), BatchError> {
-    let parsed = parse_batch::<T>(body, framing, diagnose)?;
-    let mut answer = BatchAnswer::default();
-    let mut checked = Vec::with_capacity(parsed.len());
-    for (index, record) in parsed {
-        match record.and_then(|r| check(r, now)) {
-            Ok(v) => checked.push((index, v)),
-            Err(error) => answer.rejected.push(Rejection { index, error }),
-        }
-    }
-    Ok((answer, checked))
-}
-
 /// A record that names a car's camera.
-trait OnCamera {
+pub(super) trait OnCamera {
     fn camera(&self) -> (&str, CameraPlacement);
 }
 
@@ -569,16 +161,16 @@ impl OnCamera for Heartbeat {
 
 /// A batch's transaction, once it holds the ingest lock, and its records
 /// with their cameras' ids.
-struct OpenBatch<'r, T> {
-    tx: AuditedTx,
-    backend: Backend,
-    resolved: Vec<(usize, i64, &'r T)>,
+pub(super) struct OpenBatch<'r, T> {
+    pub(super) tx: AuditedTx,
+    pub(super) backend: Backend,
+    pub(super) resolved: Vec<(usize, i64, &'r T)>,
 }
 
 /// Begins a batch's transaction, takes the ingest lock and finds the
 /// cameras of `checked`; the records whose camera is unknown go to
 /// `rejected`.
-async fn open_batch<'r, T: OnCamera, A: WriteAction>(
+pub(super) async fn open_batch<'r, T: OnCamera, A: WriteAction>(
     db: &Db,
     sender: &Sender<'_, A>,
     checked: &'r [(usize, T)],
@@ -706,22 +298,22 @@ pub async fn ingest_footage(
 
 /// A footage row as [`json_rows`] reads it: segment, camera id, start,
 /// end, URI, SHA-256, bytes.
-type SegmentRow<'a> = (&'a str, i64, i64, i64, &'a str, &'a str, i64);
+pub(super) type SegmentRow<'a> = (&'a str, i64, i64, i64, &'a str, &'a str, i64);
 
 /// What a batch's segments come to against what is stored.
-struct Judged<'a> {
+pub(super) struct Judged<'a> {
     /// The new rows to insert.
-    rows: Vec<SegmentRow<'a>>,
+    pub(super) rows: Vec<SegmentRow<'a>>,
     /// Each camera's latest new footage end.
-    latest: HashMap<i64, i64>,
-    duplicates: u64,
-    rejected: Vec<Rejection>,
-    conflicts: Vec<AuditEntry>,
+    pub(super) latest: HashMap<i64, i64>,
+    pub(super) duplicates: u64,
+    pub(super) rejected: Vec<Rejection>,
+    pub(super) conflicts: Vec<AuditEntry>,
 }
 
 /// Sorts resolved segments into new rows, duplicates (of what is stored or
 /// of an earlier record of the batch) and integrity conflicts.
-fn judge_segments<'a>(
+pub(super) fn judge_segments<'a>(
     sender: &Sender<'_, act::IngestFootage>,
     resolved: &[(usize, i64, &'a Segment)],
     stored: &HashMap<String, Segment>,
@@ -771,7 +363,7 @@ fn judge_segments<'a>(
 }
 
 /// The stored segments under the identities of `rows`.
-async fn stored_segments(
+pub(super) async fn stored_segments(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
     rows: &[SegmentRow<'_>],
@@ -808,7 +400,7 @@ async fn stored_segments(
 
 /// The message and audit details of a segment that reuses a stored
 /// identity with other content: the first field that differs.
-fn segment_conflict(stored: &Segment, offered: &Segment) -> (String, Value) {
+pub(super) fn segment_conflict(stored: &Segment, offered: &Segment) -> (String, Value) {
     let id = &offered.segment;
     let differs = if stored.sha256 != offered.sha256 {
         "sha256"
@@ -842,7 +434,7 @@ fn segment_conflict(stored: &Segment, offered: &Segment) -> (String, Value) {
 /// Moves each camera's last footage time (or, with `statuses`, its last
 /// heartbeat's time and status) forward to the batch's latest: one
 /// statement for the whole batch.
-async fn mark_cameras(
+pub(super) async fn mark_cameras(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
     latest: &[(i64, i64)],
@@ -882,7 +474,7 @@ async fn mark_cameras(
 
 /// Audits the batch (and each integrity conflict), notes the client's use,
 /// and commits it all together.
-async fn finish<A: WriteAction>(
+pub(super) async fn finish<A: WriteAction>(
     mut tx: AuditedTx,
     sender: &Sender<'_, A>,
     action: AuditAction,
@@ -1033,151 +625,4 @@ pub async fn ingest_heartbeats(
     )
     .await?;
     Ok(answer)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn footage(body: &str, framing: Framing) -> Result<Parsed<FootageSegmentIn>, BatchError> {
-        parse_batch(body.as_bytes(), framing, diagnose_footage)
-    }
-
-    const GOOD: &str = r#"{"segment":"S1","vehicle":"PNC-0451","camera":"forward","start":"2013-04-16T14:00:00Z","end":"2013-04-16T14:05:00Z","uri":"s3://x","sha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","bytes":187654321}"#;
-
-    #[test]
-    fn ndjson_positions_count_blank_lines_and_bad_lines_are_records() {
-        let body = format!("{GOOD}\n\n{{not json\n{GOOD}\r\n");
-        let records = footage(&body, Framing::Ndjson).unwrap();
-        let positions: Vec<usize> = records.iter().map(|(i, _)| *i).collect();
-        assert_eq!(positions, vec![0, 2, 3]);
-        assert!(records[1]
-            .1
-            .as_ref()
-            .unwrap_err()
-            .starts_with("not valid JSON"));
-        assert!(records[2].1.is_ok());
-    }
-
-    #[test]
-    fn a_body_with_nothing_json_is_refused_whole() {
-        assert!(matches!(
-            footage("hello\nworld", Framing::Ndjson),
-            Err(BatchError::BadBody(_))
-        ));
-        assert!(matches!(
-            footage("", Framing::Ndjson),
-            Err(BatchError::BadBody(_))
-        ));
-        assert!(matches!(
-            footage("[{\"a\":", Framing::JsonArray),
-            Err(BatchError::BadBody(_))
-        ));
-        // NaN is not JSON: a rejected record, while the rest of the batch stands.
-        let records = footage(&format!("{GOOD}\n{{\"bytes\": NaN}}"), Framing::Ndjson).unwrap();
-        assert!(records[1]
-            .1
-            .as_ref()
-            .unwrap_err()
-            .starts_with("not valid JSON"));
-    }
-
-    #[test]
-    fn wrong_fields_are_named() {
-        let missing = footage(r#"[{"segment":"S1"}]"#, Framing::JsonArray).unwrap();
-        assert_eq!(missing[0].1.as_ref().unwrap_err(), "vehicle: missing");
-        let bad_camera = GOOD.replace("\"forward\"", "\"roof\"");
-        let r = footage(&format!("[{bad_camera}]"), Framing::JsonArray).unwrap();
-        assert_eq!(
-            r[0].1.as_ref().unwrap_err(),
-            "camera: \"roof\" is not one of cabin, forward"
-        );
-        let negative = GOOD.replace("187654321", "-5");
-        let r = footage(&negative, Framing::Ndjson).unwrap();
-        assert_eq!(
-            r[0].1.as_ref().unwrap_err(),
-            "bytes: -5 is not a whole number >= 0"
-        );
-        let r = footage("[3]", Framing::JsonArray).unwrap();
-        assert_eq!(
-            r[0].1.as_ref().unwrap_err(),
-            "the record must be a JSON object"
-        );
-    }
-
-    #[test]
-    fn segment_checks_name_the_field_and_reason() {
-        let now = parse_time("t", "2013-04-16T15:00:00Z").unwrap();
-        let base: FootageSegmentIn = serde_json::from_str(GOOD).unwrap();
-        assert!(check_segment(base.clone(), now).is_ok());
-        let cases = [
-            (
-                FootageSegmentIn {
-                    end: "2013-04-16T13:00:00Z".into(),
-                    ..base.clone()
-                },
-                "end: must be after start",
-            ),
-            (
-                FootageSegmentIn {
-                    end: "2013-04-17T14:00:01Z".into(),
-                    ..base.clone()
-                },
-                "end: more than 24 hours after start",
-            ),
-            (
-                FootageSegmentIn {
-                    sha256: "abc".into(),
-                    ..base.clone()
-                },
-                "sha256: must be 64 hexadecimal characters",
-            ),
-            (
-                FootageSegmentIn {
-                    segment: " ".into(),
-                    ..base.clone()
-                },
-                "segment: must not be empty",
-            ),
-            (
-                FootageSegmentIn {
-                    end: "2013-04-16T15:06:00Z".into(),
-                    ..base.clone()
-                },
-                "end: is more than 5 minutes ahead of the server clock",
-            ),
-        ];
-        for (record, expected) in cases {
-            assert_eq!(check_segment(record, now).unwrap_err(), expected);
-        }
-        let no_offset = FootageSegmentIn {
-            start: "2013-04-16T14:00:00".into(),
-            ..base
-        };
-        assert!(check_segment(no_offset, now)
-            .unwrap_err()
-            .starts_with("start: \"2013-04-16T14:00:00\" is not an RFC 3339 time"));
-    }
-
-    #[test]
-    fn times_with_offsets_are_stored_in_utc() {
-        assert_eq!(
-            parse_time("ts", "2013-04-16T08:03:12-06:00").unwrap(),
-            parse_time("ts", "2013-04-16T14:03:12Z").unwrap()
-        );
-    }
-
-    #[test]
-    fn framing_follows_the_content_type_then_the_body() {
-        assert_eq!(
-            Framing::of(Some("application/x-ndjson"), b"["),
-            Framing::Ndjson
-        );
-        assert_eq!(
-            Framing::of(Some("application/json; charset=utf-8"), b"{}"),
-            Framing::JsonArray
-        );
-        assert_eq!(Framing::of(None, b"  [{}]"), Framing::JsonArray);
-        assert_eq!(Framing::of(Some("text/plain"), b"{}\n{}"), Framing::Ndjson);
-    }
 }
