@@ -28,4 +28,6 @@ ids! {
     VehicleId,
     /// `units.id`.
     UnitId,
+    /// `cameras.id`.
+    CameraId,
 }

@@ -522,6 +522,7 @@ fn demo_loader_allows(action: Action) -> bool {
     matches!(
         action,
         Action::LoadDemoData
+            | Action::ManageApiClients
             | Action::WriteOfficers
             | Action::ImportRecords
             | Action::WriteConfidenceTests

@@ -87,6 +87,7 @@ problems! {
     NotABadgeNumber { given: String } => problem_not_a_badge_number,
     NotAChipId => problem_not_a_chip_id,
     NotAPlate { given: String } => problem_not_a_plate,
+    OutsideRange { given: String, range: String } => problem_outside_range,
     NameCharacter { character: String } => problem_name_character,
     BeforePncFounded { given: String } => problem_before_pnc_founded,
     NotANationalId => problem_not_a_national_id,
@@ -275,6 +276,7 @@ fields! {
     Unit = "unit" => field_unit,
     Status = "status" => field_status,
     HireDate = "hire_date" => field_hire_date,
+    StatusSince = "status_since" => field_status_since,
     NationalId = "national_id" => field_national_id,
     EffectiveOn = "effective_on" => field_effective_on,
     Reason = "reason" => field_reason,
@@ -299,6 +301,8 @@ fields! {
     Month = "month" => field_month,
     Name = "name" => field_name,
     Scopes = "scopes" => field_scopes,
+    Lat = "lat" => field_lat,
+    Lon = "lon" => field_lon,
 }
 
 impl fmt::Display for Field {

@@ -1,5 +1,5 @@
 //! Values that can only be built valid (parse, don't validate): a badge
-//! number, a vehicle's plate, a badge chip's id. Each `parse` cleans what
+//! number, a vehicle's plate, a badge chip's id, a position on the earth. Each `parse` cleans what
 //! was typed (spaces, case) and says why it refuses; the value then goes
 //! through the store and the pages as its own type, so a plate cannot be
 //! passed where a badge number is wanted. On the wire and in the database
@@ -125,9 +125,86 @@ impl ChipId {
     }
 }
 
+/// A position on the earth, WGS 84 degrees: `lat` in -90..90, `lon` in
+/// -180..180, both finite (API.md, pings). Built only by [`Position::new`];
+/// on the wire `{"lat": …, "lon": …}`, checked again when read back.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Position {
+    lat: f64,
+    lon: f64,
+}
+
+impl Position {
+    pub fn new(lat: f64, lon: f64) -> Result<Position, (crate::problem::Field, Problem)> {
+        use crate::problem::Field;
+        if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
+            return Err((
+                Field::Lat,
+                Problem::OutsideRange {
+                    given: lat.to_string(),
+                    range: "-90..90".into(),
+                },
+            ));
+        }
+        if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
+            return Err((
+                Field::Lon,
+                Problem::OutsideRange {
+                    given: lon.to_string(),
+                    range: "-180..180".into(),
+                },
+            ));
+        }
+        Ok(Position { lat, lon })
+    }
+
+    pub fn lat(self) -> f64 {
+        self.lat
+    }
+
+    pub fn lon(self) -> f64 {
+        self.lon
+    }
+}
+
+impl<'de> Deserialize<'de> for Position {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Raw {
+            lat: f64,
+            lon: f64,
+        }
+        let raw = Raw::deserialize(d)?;
+        Position::new(raw.lat, raw.lon)
+            .map_err(|(field, p)| serde::de::Error::custom(format!("{field}: {}", p.english())))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_position_is_on_the_earth_or_refused_naming_the_coordinate() {
+        use crate::problem::Field;
+        let p = Position::new(14.6349, -90.5069).unwrap();
+        assert_eq!((p.lat(), p.lon()), (14.6349, -90.5069));
+        assert!(Position::new(90.0, 180.0).is_ok() && Position::new(-90.0, -180.0).is_ok());
+        let (field, problem) = Position::new(123.4, 0.0).unwrap_err();
+        assert_eq!(field, Field::Lat);
+        assert_eq!(problem.english(), "123.4 is outside -90..90");
+        assert_eq!(Position::new(0.0, f64::NAN).unwrap_err().0, Field::Lon);
+        assert_eq!(Position::new(0.0, -180.5).unwrap_err().0, Field::Lon);
+        assert_eq!(Position::new(f64::INFINITY, 0.0).unwrap_err().0, Field::Lat);
+        let wire = serde_json::to_string(&p).unwrap();
+        assert_eq!(wire, r#"{"lat":14.6349,"lon":-90.5069}"#);
+        assert_eq!(serde_json::from_str::<Position>(&wire).unwrap(), p);
+        let refused = serde_json::from_str::<Position>(r#"{"lat":91,"lon":0}"#).unwrap_err();
+        assert!(
+            refused.to_string().contains("lat: 91 is outside -90..90"),
+            "{refused}"
+        );
+    }
 
     #[test]
     fn values_are_cleaned_or_refused_with_the_reason() {

@@ -233,12 +233,15 @@ on_both_backends! {
         assert_eq!(client.get::<String, _>(4), "footage:write,health:write");
         assert_eq!(client.get::<String, _>(5), "demo-data");
         assert_eq!(client.get::<i64, _>(6), 0);
+        // The demo loader sent the cameras' records, not the client: the
+        // rows name no client, and the client has never been used.
         for table in ["footage_segments", "camera_heartbeats"] {
             assert_eq!(
-                n(format!("SELECT COUNT(*) FROM {table} WHERE client_id IS NULL OR client_id <> {client_id}")).await,
+                n(format!("SELECT COUNT(*) FROM {table} WHERE client_id IS NOT NULL")).await,
                 0
             );
         }
+        assert_eq!(n(format!("SELECT COUNT(*) FROM api_clients WHERE id = {client_id} AND last_used_at IS NULL")).await, 1);
 
         // A stored segment: its id, file and checksum.
         let row = sqlx::query("SELECT f.segment, f.uri, f.sha256, f.bytes, f.starts_at, v.plate, c.placement \
@@ -262,12 +265,24 @@ on_both_backends! {
                  AND a.details LIKE '%\"stored_sha256\":\"' || f.sha256 || '\"%' \
                  AND a.details LIKE '%\"offered_sha256\":%' AND a.details LIKE '%\"index\":%'".into()).await;
         assert!(audited >= 3, "{audited} integrity conflicts audited");
-        // …and the one record of the load itself, by the demo loader too.
-        assert_eq!(n("SELECT COUNT(*) FROM audit_log".into()).await, audited + 1);
-        assert_eq!(n("SELECT COUNT(*) FROM audit_log WHERE action = 'demo_data.loaded' AND actor_label = 'demo-data'".into()).await, 1);
+        assert_eq!(audited, 6, "every re-send refused, and audited once");
+        // The load went through the services, each leaving its own record,
+        // and every record names the demo loader, who did all of it.
+        let actions = |action: &str| n(format!("SELECT COUNT(*) FROM audit_log WHERE action = '{action}'"));
+        assert_eq!(actions("records.imported").await, 3, "officers, shifts, tests");
+        assert_eq!(actions("api_client.created").await, 1);
+        let batches = actions("footage.ingested").await + actions("heartbeats.ingested").await;
+        assert!(batches >= 2, "{batches} ingest batches");
+        assert_eq!(actions("demo_data.loaded").await, 1);
+        let total = n("SELECT COUNT(*) FROM audit_log".into()).await;
+        assert_eq!(total, audited + 3 + 1 + batches + 1);
+        assert_eq!(
+            n("SELECT COUNT(*) FROM audit_log WHERE actor_kind = 'demo' AND actor_id IS NULL AND actor_label = 'demo-data'".into()).await,
+            total
+        );
         assert_eq!(
             app::audit::verify(&t.db).await.unwrap(),
-            app::audit::Verification::Intact { records: audited + 1 }
+            app::audit::Verification::Intact { records: total }
         );
     }
 }

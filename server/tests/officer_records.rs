@@ -307,7 +307,7 @@ on_both_backends! {
         let again = run_import(&t, ImportKind::Officers, OFFICERS_CSV).await;
         assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 3));
         assert_eq!(again.sha256, r.sha256);
-        let audit: Vec<String> = sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'records.imported' ORDER BY seq")
+        let audit: Vec<String> = sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'records.imported' AND actor_label = 'operator' ORDER BY seq")
             .fetch_all(t.db.pool_for_tests()).await.unwrap();
         assert_eq!(audit.len(), 2);
         assert!(audit[0].contains(&r.sha256) && audit[0].contains("\"rows\":3"), "{}", audit[0]);
@@ -319,6 +319,53 @@ on_both_backends! {
             .fetch_one(t.db.pool_for_tests()).await.unwrap();
         assert_eq!((rank.as_str(), status.as_str()), ("subinspector", "suspended"));
         assert_eq!(count(&t, "SELECT COUNT(*) FROM officer_status_history h JOIN officers o ON o.id = h.officer_id WHERE o.badge_number = '880001'").await, 1);
+    }
+}
+
+on_both_backends! {
+    /// A register moved into Vigía knows since when each officer holds
+    /// their status: the optional `status_since` column keeps it, and is
+    /// refused in the future or before the hire date.
+    async fn the_status_since_column_keeps_when_a_status_took_effect(t: TestDb) {
+        server::demo::load(&t.db, server::demo::Scale::Small, 2013).await.unwrap();
+        let file = "\
+badge_number,given_names,family_names,rank,unit,status,status_since,hire_date,national_id
+880101,Luis Fernando,Ajú Cux,agente,13-02,dismissed,2021-03-04,2012-05-02,
+880102,Rosa Elvira,Tum Batz,agente,13-02,active,,2015-01-10,
+";
+        let r = run_import(&t, ImportKind::Officers, file).await;
+        assert!(r.imported(), "{:?}", r.problems);
+        let since = |badge: &'static str| {
+            let t = &t;
+            async move {
+                sqlx::query_scalar::<_, Option<String>>("SELECT status_changed_on FROM officers WHERE badge_number = $1")
+                    .bind(badge).fetch_one(t.db.pool_for_tests()).await.unwrap()
+            }
+        };
+        assert_eq!(since("880101").await.as_deref(), Some("2021-03-04"));
+        assert_eq!(since("880102").await, None);
+
+        // A change of status takes effect on the file's date, not today's.
+        let retired = file.replace("880102,Rosa Elvira,Tum Batz,agente,13-02,active,,", "880102,Rosa Elvira,Tum Batz,agente,13-02,suspended,2024-06-30,");
+        let r = run_import(&t, ImportKind::Officers, &retired).await;
+        assert_eq!((r.updated, r.unchanged), (1, 1), "{:?}", r.problems);
+        assert_eq!(since("880102").await.as_deref(), Some("2024-06-30"));
+
+        let bad = "\
+badge_number,given_names,family_names,rank,unit,status,status_since,hire_date,national_id
+880103,Ana,Xol Caal,agente,13-02,dismissed,2999-01-01,2012-05-02,
+880104,Juan,Coc Pop,agente,13-02,retired,2010-01-01,2012-05-02,
+";
+        let r = run_import(&t, ImportKind::Officers, bad).await;
+        let found: Vec<(u64, &str, String)> = r.problems.iter()
+            .map(|p| (p.line, p.column.as_str(), p.problem.message(app::i18n::Locale::es)))
+            .collect();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!((found[0].0, found[0].1), (2, "status_since"));
+        assert!(found[0].2.contains("futur"), "{found:?}");
+        assert_eq!((found[1].0, found[1].1), (3, "status_since"));
+        assert!(found[1].2.contains("2012-05-02"), "{found:?}");
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM officers WHERE badge_number IN ('880103', '880104')").await, 0);
     }
 }
 

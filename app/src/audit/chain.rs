@@ -7,7 +7,7 @@ use sqlx::{AnyConnection, Row};
 use super::AuditAction;
 use crate::error::AppError;
 use crate::policy::{ActionKind, Permit, Principal, ReadAction, WriteAction};
-use crate::store::Db;
+use crate::store::{Backend, Db};
 
 /// The hash before the first record.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -151,6 +151,7 @@ async fn append(
 /// its records name that permit's principal.
 pub struct AuditedTx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
     who: Principal,
     audited: bool,
 }
@@ -181,9 +182,15 @@ impl AuditedTx {
     pub(crate) async fn begin_as(db: &Db, who: &Principal) -> Result<AuditedTx, sqlx::Error> {
         Ok(AuditedTx {
             tx: db.begin_write().await?,
+            backend: db.backend(),
             who: who.clone(),
             audited: false,
         })
+    }
+
+    /// Which database the transaction is on, for SQL that differs.
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// The connection, for the change's own statements.

@@ -76,6 +76,17 @@ impl ImportKind {
         }
     }
 
+    /// Columns a file may add (in any order). `status_since`: the date the
+    /// officer's status took effect (a dismissal, a retirement), which a
+    /// register being moved into Vigía knows; without it a change of status
+    /// takes effect on the day of the import.
+    pub fn optional_columns(self) -> &'static [&'static str] {
+        match self {
+            ImportKind::Officers => &["status_since"],
+            ImportKind::Assignments | ImportKind::Tests => &[],
+        }
+    }
+
     /// What the policy must allow: officers and assignments are officer
     /// records (which an administrator may import); tests are confidence
     /// tests.
@@ -224,6 +235,12 @@ pub fn ImportPage() -> impl IntoView {
                 </select>
                 <p class="hint">{t!(i18n, import_columns)} " "
                     <code data-testid="import-columns">{move || ImportKind::parse(&kind.get()).map(|k| k.columns().join(",")).unwrap_or_default()}</code>
+                    {move || {
+                        let optional = ImportKind::parse(&kind.get()).map(|k| k.optional_columns().join(",")).unwrap_or_default();
+                        (!optional.is_empty()).then(|| view! {
+                            " " {t!(i18n, import_optional_columns)} " " <code data-testid="import-optional-columns">{optional}</code>
+                        })
+                    }}
                 </p>
                 <label for="import-file">{t!(i18n, import_file)}</label>
                 <input id="import-file" name="file" type="file" accept=".csv,text/csv" required/>

@@ -16,12 +16,13 @@ use super::write::{clean_assignment, clean_officer, clean_test, today, CleanOffi
 use super::{AssignmentInput, OfficerInput, TestInput};
 use crate::audit::{AuditAction, AuditEntry, AuditedTx};
 use crate::codes::{AssignmentRole, TestResult};
-use crate::error::{AppError, Problem};
-use crate::ids::OfficerId;
+use crate::error::{AppError, Field, Problem};
+use crate::ids::{OfficerId, UnitId, VehicleId};
 use crate::policy::{act, Permit};
 use crate::store::batch::{insert_many, Value};
 use crate::store::Db;
 use crate::time::now_ms;
+use chrono::NaiveDate;
 
 /// Where an import has got to, for a progress display.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,9 +92,14 @@ fn parse(
         }
     };
     let expected = kind.columns();
+    let known: Vec<&'static str> = expected
+        .iter()
+        .chain(kind.optional_columns())
+        .copied()
+        .collect();
     let mut positions: Vec<(&'static str, usize)> = Vec::new();
     for (i, name) in header.iter().enumerate() {
-        match expected.iter().find(|c| **c == name) {
+        match known.iter().find(|c| **c == name) {
             Some(c) if positions.iter().any(|(p, _)| p == c) => {
                 problems.push(problem(1, name, Problem::ColumnTwice));
             }
@@ -103,7 +109,7 @@ fn parse(
                 name,
                 Problem::NotAColumn {
                     kind: kind.as_str().to_string(),
-                    columns: expected.join(","),
+                    columns: known.join(","),
                 },
             )),
         }
@@ -178,11 +184,27 @@ fn parse(
     Some(Parsed { rows })
 }
 
+/// The optional `status_since` column: empty, or a past date not before
+/// the officer's hire date.
+fn status_since(s: &str, hire_date: &str, today: NaiveDate) -> Result<Option<String>, Problem> {
+    if s.trim().is_empty() {
+        return Ok(None);
+    }
+    let since = super::rules::past_date(s, today)?;
+    if since.as_str() < hire_date {
+        return Err(Problem::BeforeHired {
+            hire_date: hire_date.to_string(),
+        });
+    }
+    Ok(Some(since))
+}
+
 fn get(fields: &HashMap<&'static str, String>, name: &str) -> String {
     fields.get(name).cloned().unwrap_or_default()
 }
 
-/// Checks and (if every row is good) imports `bytes` as a `kind` file.
+/// Checks and (if every row is good) imports `bytes` as a `kind` file, in
+/// a transaction of its own.
 #[tracing::instrument(skip_all, fields(actor = actor.label(), kind = kind.as_str()))]
 pub async fn import(
     db: &Db,
@@ -192,46 +214,14 @@ pub async fn import(
     bytes: &[u8],
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<ImportReport, AppError> {
-    let sha256 = hex::encode(Sha256::digest(bytes));
-    let mut report = ImportReport {
-        kind: kind.as_str().to_string(),
-        sha256,
-        ..ImportReport::default()
-    };
-    let Some(parsed) = parse(kind, bytes, &mut report.problems, progress) else {
-        return Ok(report);
-    };
-    report.rows = parsed.rows.len() as u64;
     // Check against what the database holds, then write, in one write
     // transaction: nothing can change between the check and the write.
     let mut tx = AuditedTx::begin(db, actor).await?;
-    match kind {
-        ImportKind::Officers => officers(&mut tx, actor, &parsed, &mut report, progress).await?,
-        ImportKind::Assignments => {
-            assignments(&mut tx, actor, &parsed, &mut report, progress).await?
-        }
-        ImportKind::Tests => tests(&mut tx, actor, &parsed, &mut report, progress).await?,
-    }
-    if !report.problems.is_empty() {
-        report.problems.sort_by_key(|p| p.line);
-        report.inserted = 0;
-        report.updated = 0;
-        report.unchanged = 0;
+    let report = import_in(&mut tx, actor, ip, kind, bytes, progress).await?;
+    if !report.imported() {
         // Dropping the transaction rolls it back: nothing was written.
         return Ok(report);
     }
-    tx.audit(&AuditEntry {
-        action: AuditAction::RecordsImported,
-        object_type: "import",
-        object_id: kind.as_str().to_string(),
-        outcome: "ok",
-        ip: ip.to_string(),
-        details: json!({
-            "sha256": report.sha256, "rows": report.rows, "inserted": report.inserted,
-            "updated": report.updated, "unchanged": report.unchanged,
-        }),
-    })
-    .await?;
     tx.commit().await?;
     if report.inserted + report.updated >= 1_000 {
         // A large import changes the tables' shape: refresh the planners'
@@ -248,8 +238,59 @@ pub async fn import(
     Ok(report)
 }
 
+/// Checks and imports `bytes` as a `kind` file in `tx`, a transaction of
+/// the caller's, with the import's audit record. When the report holds
+/// problems, `tx` may hold part of the file: the caller must roll it back
+/// (drop it), not commit it.
+pub async fn import_in(
+    tx: &mut AuditedTx,
+    actor: &Permit<act::ImportRecords>,
+    ip: &str,
+    kind: ImportKind,
+    bytes: &[u8],
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<ImportReport, AppError> {
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    let mut report = ImportReport {
+        kind: kind.as_str().to_string(),
+        sha256,
+        ..ImportReport::default()
+    };
+    let Some(parsed) = parse(kind, bytes, &mut report.problems, progress) else {
+        return Ok(report);
+    };
+    report.rows = parsed.rows.len() as u64;
+    match kind {
+        ImportKind::Officers => officers(tx, actor, &parsed, &mut report, progress).await?,
+        ImportKind::Assignments => assignments(tx, actor, &parsed, &mut report, progress).await?,
+        ImportKind::Tests => tests(tx, actor, &parsed, &mut report, progress).await?,
+    }
+    if !report.problems.is_empty() {
+        report.problems.sort_by_key(|p| p.line);
+        report.inserted = 0;
+        report.updated = 0;
+        report.unchanged = 0;
+        return Ok(report);
+    }
+    tx.audit(&AuditEntry {
+        action: AuditAction::RecordsImported,
+        object_type: "import",
+        object_id: kind.as_str().to_string(),
+        outcome: "ok",
+        ip: ip.to_string(),
+        details: json!({
+            "sha256": report.sha256, "rows": report.rows, "inserted": report.inserted,
+            "updated": report.updated, "unchanged": report.unchanged,
+        }),
+    })
+    .await?;
+    Ok(report)
+}
+
 /// Badge number → (officer id, hire date), for every officer.
-async fn officer_index(tx: &mut AuditedTx) -> Result<HashMap<String, (i64, String)>, AppError> {
+async fn officer_index(
+    tx: &mut AuditedTx,
+) -> Result<HashMap<String, (OfficerId, String)>, AppError> {
     let rows = sqlx::query("SELECT badge_number, id, hire_date FROM officers")
         .fetch_all(tx.conn())
         .await?;
@@ -284,7 +325,7 @@ async fn officers(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<(), AppError> {
     let today = today();
-    let units: HashMap<String, i64> = sqlx::query("SELECT code, id FROM units")
+    let units: HashMap<String, UnitId> = sqlx::query("SELECT code, id FROM units")
         .fetch_all(tx.conn())
         .await?
         .iter()
@@ -322,7 +363,8 @@ async fn officers(
     .collect::<Result<_, sqlx::Error>>()?;
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut new_rows = Vec::new();
-    let mut changed: Vec<(OfficerId, CleanOfficer, bool)> = Vec::new();
+    // (id, the row, when its new status took effect if the file says, whether it changed)
+    let mut changed: Vec<(OfficerId, CleanOfficer, Option<String>, bool)> = Vec::new();
     for (line, f) in &parsed.rows {
         let input = OfficerInput {
             badge_number: get(f, "badge_number"),
@@ -340,6 +382,15 @@ async fn officers(
                 report
                     .problems
                     .push(problem(*line, column.as_str(), reason));
+                continue;
+            }
+        };
+        let since = match status_since(&get(f, "status_since"), &o.hire_date, today) {
+            Ok(since) => since,
+            Err(reason) => {
+                report
+                    .problems
+                    .push(problem(*line, Field::StatusSince.as_str(), reason));
                 continue;
             }
         };
@@ -365,7 +416,7 @@ async fn officers(
             continue;
         };
         match existing.get(o.badge_number.as_str()) {
-            None => new_rows.push((o, unit_id)),
+            None => new_rows.push((o, unit_id, since)),
             Some(e) => {
                 let now = [
                     o.given_names.as_str(),
@@ -382,7 +433,12 @@ async fn officers(
                     report.unchanged += 1;
                 } else {
                     let status_changed = e.fields[4] != o.status.as_str();
-                    changed.push((e.id, o, status_changed));
+                    changed.push((
+                        e.id,
+                        o,
+                        status_changed.then_some(since).flatten(),
+                        status_changed,
+                    ));
                 }
             }
         }
@@ -393,7 +449,7 @@ async fn officers(
     let now = now_ms();
     let rows: Vec<Vec<Value>> = new_rows
         .iter()
-        .map(|(o, unit_id)| {
+        .map(|(o, unit_id, since)| {
             vec![
                 o.badge_number.as_str().into(),
                 o.given_names.as_str().into(),
@@ -401,7 +457,7 @@ async fn officers(
                 o.rank.as_str().into(),
                 (*unit_id).into(),
                 o.status.as_str().into(),
-                None::<String>.into(),
+                since.clone().into(),
                 o.hire_date.as_str().into(),
                 o.national_id.clone().into(),
                 crate::search::officer_key(&o.badge_number, &o.given_names, &o.family_names).into(),
@@ -420,7 +476,7 @@ async fn officers(
     .await?;
     report.inserted = rows.len() as u64;
     let effective = today.format("%Y-%m-%d").to_string();
-    for (id, o, status_changed) in &changed {
+    for (id, o, since, status_changed) in &changed {
         let unit_id = units[&o.unit];
         sqlx::query(
             "UPDATE officers SET given_names = $1, family_names = $2, rank = $3, unit_id = $4, \
@@ -448,7 +504,7 @@ async fn officers(
                 tx.conn(),
                 *id,
                 o.status,
-                &effective,
+                since.as_deref().unwrap_or(&effective),
                 &reason,
                 actor.label(),
                 now,
@@ -468,14 +524,14 @@ async fn assignments(
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<(), AppError> {
     let officers = officer_index(tx).await?;
-    let vehicles: HashMap<String, i64> = sqlx::query("SELECT plate, id FROM vehicles")
+    let vehicles: HashMap<String, VehicleId> = sqlx::query("SELECT plate, id FROM vehicles")
         .fetch_all(tx.conn())
         .await?
         .iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
         .collect::<Result<_, sqlx::Error>>()?;
     // (officer, vehicle, from, to, role, line)
-    let mut good: Vec<(i64, i64, i64, i64, AssignmentRole, u64)> = Vec::new();
+    let mut good: Vec<(OfficerId, VehicleId, i64, i64, AssignmentRole, u64)> = Vec::new();
     for (line, f) in &parsed.rows {
         let input = AssignmentInput {
             badge_number: get(f, "badge_number"),
@@ -521,8 +577,8 @@ async fn assignments(
     // What the database holds in the file's time span, for these officers.
     let span_from = good.iter().map(|g| g.2).min().unwrap_or(0);
     let span_to = good.iter().map(|g| g.3).max().unwrap_or(0);
-    let in_file: HashSet<i64> = good.iter().map(|g| g.0).collect();
-    let mut held: HashMap<i64, Vec<(i64, i64, i64, String)>> = HashMap::new();
+    let in_file: HashSet<OfficerId> = good.iter().map(|g| g.0).collect();
+    let mut held: HashMap<OfficerId, Vec<(VehicleId, i64, i64, String)>> = HashMap::new();
     for r in sqlx::query(
         "SELECT officer_id, vehicle_id, starts_at, ends_at, role FROM vehicle_assignments \
          WHERE starts_at < $2 AND ends_at > $1",
@@ -532,7 +588,7 @@ async fn assignments(
     .fetch_all(tx.conn())
     .await?
     {
-        let officer: i64 = r.try_get(0)?;
+        let officer: OfficerId = r.try_get(0)?;
         if in_file.contains(&officer) {
             held.entry(officer).or_default().push((
                 r.try_get(1)?,
@@ -542,13 +598,14 @@ async fn assignments(
             ));
         }
     }
-    let plate_of: HashMap<i64, &str> = vehicles.iter().map(|(p, id)| (*id, p.as_str())).collect();
+    let plate_of: HashMap<VehicleId, &str> =
+        vehicles.iter().map(|(p, id)| (*id, p.as_str())).collect();
     // Per officer, the file's shifts in time order: each must not overlap
     // the one before it in the file, nor any held one (unless it is that
     // same held assignment, which makes it a no-op).
     good.sort_by_key(|g| (g.0, g.2, g.5));
     let mut new_rows = Vec::new();
-    let mut previous: Option<&(i64, i64, i64, i64, AssignmentRole, u64)> = None;
+    let mut previous: Option<&(OfficerId, VehicleId, i64, i64, AssignmentRole, u64)> = None;
     for g in &good {
         let (officer, vehicle, from, to, role, line) = g;
         if let Some(p) = previous.filter(|p| p.0 == *officer && p.3 > *from) {
@@ -625,7 +682,7 @@ async fn tests(
 ) -> Result<(), AppError> {
     let today = today();
     let officers = officer_index(tx).await?;
-    let held: HashMap<(i64, String, String), (String, String, String)> = sqlx::query(
+    let held: HashMap<(OfficerId, String, String), (String, String, String)> = sqlx::query(
         "SELECT officer_id, kind, taken_on, result, examiner, notes FROM confidence_tests",
     )
     .fetch_all(tx.conn())
@@ -638,7 +695,7 @@ async fn tests(
         ))
     })
     .collect::<Result<_, sqlx::Error>>()?;
-    let mut seen: HashMap<(i64, String, String), u64> = HashMap::new();
+    let mut seen: HashMap<(OfficerId, String, String), u64> = HashMap::new();
     let mut new_rows = Vec::new();
     for (line, f) in &parsed.rows {
         let input = TestInput {

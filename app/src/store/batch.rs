@@ -10,6 +10,24 @@ pub enum Value {
     NullableText(Option<String>),
 }
 
+/// A typed id goes in as its number.
+macro_rules! id_values {
+    ($($id:ty),+) => {$(
+        impl From<$id> for Value {
+            fn from(id: $id) -> Value {
+                id.0.into()
+            }
+        }
+    )+};
+}
+
+id_values!(
+    crate::ids::OfficerId,
+    crate::ids::VehicleId,
+    crate::ids::UnitId,
+    crate::ids::CameraId
+);
+
 impl From<i64> for Value {
     fn from(v: i64) -> Self {
         Value::Int(v)

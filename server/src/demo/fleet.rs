@@ -12,13 +12,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use app::audit::{AuditAction, AuditEntry, AuditedTx};
-use app::store::batch::{insert_many, Value};
+use app::audit::AuditedTx;
+use app::fleet::ingest::{ingest_footage_in, ingest_heartbeats_in, BatchError, Framing, Sender};
+use app::policy::{act, authorize, Object};
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 use super::duty::ShiftRow;
-use super::{dates, Dataset, Rng, Scale};
+use super::{dates, Dataset, DemoError, Rng, Scale};
 
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
@@ -180,10 +180,14 @@ impl CameraFeed {
 /// A segment sent again with another SHA-256: refused, nothing stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conflict {
+    /// The camera (index into [`Fleet::cameras`]) and its segment (index
+    /// into that camera's segments) sent again.
+    pub camera: usize,
+    pub at: usize,
     pub segment: String,
     pub stored_sha256: String,
     pub offered_sha256: String,
-    /// Its place in the refused batch.
+    /// Its place in the batch of re-sends (refused).
     pub index: u64,
 }
 
@@ -426,16 +430,18 @@ pub fn generate(
         if with_footage.is_empty() || conflicts.len() == CONFLICTS {
             break;
         }
-        let camera = rng.pick(&with_footage);
-        let segment = rng.pick(&camera.segments);
-        let id = camera.segment_id(segment.starts_at);
+        let camera = with_footage[rng.below(with_footage.len() as u64) as usize];
+        let at = rng.below(camera.segments.len() as u64) as usize;
+        let id = camera.segment_id(camera.segments[at].starts_at);
         if conflicts.iter().any(|c| c.segment == id) {
             continue;
         }
         conflicts.push(Conflict {
+            camera: camera_index(&cameras, camera),
+            at,
             stored_sha256: sha256_hex(&id),
             offered_sha256: sha256_hex(&format!("{id}#resent")),
-            index: rng.below(500),
+            index: conflicts.len() as u64,
             segment: id,
         });
     }
@@ -445,6 +451,15 @@ pub fn generate(
         conflicts,
         silent_plates: chosen.iter().map(|&i| plates[i].to_string()).collect(),
     }
+}
+
+/// The position of `camera` in `cameras` (a feed is unique by plate and
+/// placement).
+fn camera_index(cameras: &[CameraFeed], camera: &CameraFeed) -> usize {
+    cameras
+        .iter()
+        .position(|c| c.plate == camera.plate && c.placement == camera.placement)
+        .expect("the camera is one of the fleet's")
 }
 
 /// One camera's troubles in `window`: offline gaps (about one every two
@@ -579,98 +594,161 @@ pub struct Loaded {
 }
 app::debug_redacted!(Loaded { heartbeats, segments, conflicts } hide { token });
 
-/// Rows go to the database in batches of about this many, built on another
-/// thread while the previous batch is written (hashing and formatting half
-/// a million rows is a good part of the small demo's load time).
-const BATCH_ROWS: usize = 20_000;
+/// Records a batch of the control center holds at most (the demo's
+/// batches are far below the ingest's 16 MiB limit: about 6 MiB).
+const BATCH_RECORDS: usize = 20_000;
 
-const SEGMENT_COLUMNS: &[&str] = &[
-    "segment",
-    "camera_id",
-    "starts_at",
-    "ends_at",
-    "uri",
-    "sha256",
-    "bytes",
-    "received_at",
-    "client_id",
-];
-const HEARTBEAT_COLUMNS: &[&str] = &["camera_id", "ts", "status", "received_at", "client_id"];
-
+/// A batch as the ingest endpoint receives it: its JSON body, and when it
+/// arrived (the latest arrival of its records).
 enum Batch {
-    Heartbeats(Vec<Vec<Value>>),
-    Segments(Vec<Vec<Value>>),
+    Heartbeats { body: Vec<u8>, at: i64 },
+    Segments { body: Vec<u8>, at: i64 },
 }
 
-/// The rows of every camera's heartbeats and segments, sent in batches;
-/// stops early when nobody receives them any more.
-fn build_rows(
-    fleet: &Fleet,
-    camera_ids: &[i64],
-    client_id: i64,
-    out: &tokio::sync::mpsc::Sender<Batch>,
-) {
-    let mut heartbeats: Vec<Vec<Value>> = Vec::with_capacity(BATCH_ROWS);
-    let mut segments: Vec<Vec<Value>> = Vec::with_capacity(BATCH_ROWS);
-    for (camera, &id) in fleet.cameras.iter().zip(camera_ids) {
-        let plate = camera.plate.replace('-', "");
-        let code = camera.placement.code();
-        for h in &camera.heartbeats {
-            heartbeats.push(vec![
-                id.into(),
-                h.ts.into(),
-                h.status.into(),
-                h.received_at.into(),
-                client_id.into(),
-            ]);
+#[derive(serde::Serialize)]
+struct SegmentJson<'a> {
+    segment: &'a str,
+    vehicle: &'a str,
+    camera: &'a str,
+    start: String,
+    end: String,
+    uri: &'a str,
+    sha256: &'a str,
+    bytes: i64,
+}
+
+#[derive(serde::Serialize)]
+struct HeartbeatJson<'a> {
+    vehicle: &'a str,
+    camera: &'a str,
+    ts: String,
+    status: &'a str,
+}
+
+/// `2026-11-21T14:00:00Z` (with milliseconds when there are any).
+pub(super) fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .expect("the demo's times are in range")
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+fn segment_json(camera: &CameraFeed, s: &Segment, sha256: Option<&str>) -> Vec<u8> {
+    let segment = camera.segment_id(s.starts_at);
+    let own = sha256_hex(&segment);
+    let record = SegmentJson {
+        segment: &segment,
+        vehicle: &camera.plate,
+        camera: camera.placement.as_str(),
+        start: rfc3339(s.starts_at),
+        end: rfc3339(s.ends_at),
+        uri: &camera.uri(s.starts_at),
+        sha256: sha256.unwrap_or(&own),
+        bytes: s.bytes,
+    };
+    serde_json::to_vec(&record).expect("plain values always serialize")
+}
+
+fn heartbeat_json(camera: &CameraFeed, h: &Heartbeat) -> Vec<u8> {
+    let record = HeartbeatJson {
+        vehicle: &camera.plate,
+        camera: camera.placement.as_str(),
+        ts: rfc3339(h.ts),
+        status: h.status,
+    };
+    serde_json::to_vec(&record).expect("plain values always serialize")
+}
+
+/// Every camera's heartbeats and segments as the control center sends
+/// them: in order of arrival, in batches of up to [`BATCH_RECORDS`]; then
+/// the re-sent segments, in a batch of their own. Stops early when nobody
+/// receives them any more.
+fn build_batches(fleet: &Fleet, now: i64, out: &tokio::sync::mpsc::Sender<Batch>) {
+    // (arrival, camera, record) of each kind, in order of arrival.
+    let mut beats: Vec<(i64, u32, u32)> = Vec::new();
+    let mut segments: Vec<(i64, u32, u32)> = Vec::new();
+    for (c, camera) in fleet.cameras.iter().enumerate() {
+        for (i, h) in camera.heartbeats.iter().enumerate() {
+            beats.push((h.received_at, c as u32, i as u32));
         }
-        for s in &camera.segments {
-            let time = compact_utc(s.starts_at);
-            let segment = format!("GC-{plate}-{code}-{time}");
-            let uri = format!(
-                "s3://pnc-footage/{}/{}/{}/{}/{code}/{time}.mp4",
-                &time[0..4],
-                &time[4..6],
-                &time[6..8],
-                camera.plate
-            );
-            let sha256 = sha256_hex(&segment);
-            segments.push(vec![
-                segment.into(),
-                id.into(),
-                s.starts_at.into(),
-                s.ends_at.into(),
-                uri.into(),
-                sha256.into(),
-                s.bytes.into(),
-                s.received_at.into(),
-                client_id.into(),
-            ]);
-        }
-        if heartbeats.len() >= BATCH_ROWS {
-            let batch = std::mem::replace(&mut heartbeats, Vec::with_capacity(BATCH_ROWS));
-            if out.blocking_send(Batch::Heartbeats(batch)).is_err() {
-                return;
-            }
-        }
-        if segments.len() >= BATCH_ROWS {
-            let batch = std::mem::replace(&mut segments, Vec::with_capacity(BATCH_ROWS));
-            if out.blocking_send(Batch::Segments(batch)).is_err() {
-                return;
-            }
+        for (i, s) in camera.segments.iter().enumerate() {
+            segments.push((s.received_at, c as u32, i as u32));
         }
     }
-    for batch in [Batch::Heartbeats(heartbeats), Batch::Segments(segments)] {
+    beats.sort_unstable();
+    segments.sort_unstable();
+    let (mut b, mut s) = (beats.chunks(BATCH_RECORDS), segments.chunks(BATCH_RECORDS));
+    let (mut next_b, mut next_s) = (b.next(), s.next());
+    loop {
+        // The batch that arrived first goes first.
+        let batch = match (next_b, next_s) {
+            (Some(hb), Some(sg)) if hb[hb.len() - 1].0 <= sg[sg.len() - 1].0 => {
+                next_b = b.next();
+                heartbeat_batch(fleet, hb)
+            }
+            (Some(hb), None) => {
+                next_b = b.next();
+                heartbeat_batch(fleet, hb)
+            }
+            (_, Some(sg)) => {
+                next_s = s.next();
+                let body = json_array(sg.iter().map(|&(_, c, i)| {
+                    let camera = &fleet.cameras[c as usize];
+                    segment_json(camera, &camera.segments[i as usize], None)
+                }));
+                Batch::Segments {
+                    body,
+                    at: sg[sg.len() - 1].0,
+                }
+            }
+            (None, None) => break,
+        };
         if out.blocking_send(batch).is_err() {
             return;
         }
     }
+    let resent = json_array(fleet.conflicts.iter().map(|c| {
+        let camera = &fleet.cameras[c.camera];
+        segment_json(camera, &camera.segments[c.at], Some(&c.offered_sha256))
+    }));
+    if !fleet.conflicts.is_empty() {
+        // The receiver is gone only when the load failed already.
+        out.blocking_send(Batch::Segments {
+            body: resent,
+            at: now,
+        })
+        .ok();
+    }
 }
 
-/// Writes the control center's client, its cameras' records for the window
-/// ending at `now`, each camera's current state and the audit records of the
-/// refused segments, on `conn` (the demo's transaction). The cameras and
-/// `shifts` must be loaded already.
+/// The JSON array of `records` (each one serialized already).
+fn json_array(records: impl Iterator<Item = Vec<u8>>) -> Vec<u8> {
+    let mut body = vec![b'['];
+    for (i, r) in records.enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(&r);
+    }
+    body.push(b']');
+    body
+}
+
+fn heartbeat_batch(fleet: &Fleet, chunk: &[(i64, u32, u32)]) -> Batch {
+    let body = json_array(chunk.iter().map(|&(_, c, i)| {
+        let camera = &fleet.cameras[c as usize];
+        heartbeat_json(camera, &camera.heartbeats[i as usize])
+    }));
+    Batch::Heartbeats {
+        body,
+        at: chunk[chunk.len() - 1].0,
+    }
+}
+
+/// Registers the control center's client, then sends its cameras' records
+/// for the window ending at `now` through the ingest, in the demo's
+/// transaction `tx` and in the demo loader's name (no client sent them, so
+/// the stored rows name none). The cameras and `shifts` must be loaded
+/// already.
 pub async fn load(
     tx: &mut AuditedTx,
     data: &Dataset,
@@ -678,39 +756,20 @@ pub async fn load(
     scale: Scale,
     seed: u64,
     now: i64,
-) -> Result<Loaded, sqlx::Error> {
+) -> Result<Loaded, DemoError> {
     let fleet = generate(data, shifts, seed, now, full_history_vehicles(scale));
-    let conn = tx.conn();
+    let who = app::identity::demo_loader();
 
     // Made as `vigia api-client create` makes one: only the hash is kept.
-    let token = app::admin::clients::store::Token::generate()
-        .reveal()
-        .to_string();
-    insert_many(
-        conn,
-        "api_clients",
-        &[
-            "name",
-            "token_hash",
-            "token_hint",
-            "scopes",
-            "created_at",
-            "created_by",
-        ],
-        &[vec![
-            CLIENT_NAME.into(),
-            app::admin::clients::store::token_hash(&token).into(),
-            app::admin::clients::store::token_hint(&token).into(),
-            CLIENT_SCOPES.into(),
-            now.into(),
-            "demo-data".into(),
-        ]],
+    let manage = authorize(&who, act::ManageApiClients, Object::Any)?;
+    let token = app::admin::clients::store::create_client_in(
+        tx,
+        &manage,
+        "demo",
+        CLIENT_NAME,
+        CLIENT_SCOPES,
     )
     .await?;
-    let client_id: i64 = sqlx::query_scalar("SELECT id FROM api_clients WHERE name = $1")
-        .bind(CLIENT_NAME)
-        .fetch_one(&mut *conn)
-        .await?;
     // When each camera was registered (footage coverage is counted from
     // then): the full-history cars' cameras before the week began, the
     // others' when their 2 hours of data begin (connected this morning).
@@ -725,82 +784,61 @@ pub async fn load(
         ))
         .bind(registered)
         .bind(&last_full)
-        .execute(&mut *conn)
+        .execute(tx.conn())
         .await?;
     }
 
-    let mut ids: HashMap<(String, String), i64> = HashMap::new();
-    for row in sqlx::query(
-        "SELECT c.id, v.plate, c.placement FROM cameras c JOIN vehicles v ON v.id = c.vehicle_id",
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    {
-        ids.insert((row.try_get(1)?, row.try_get(2)?), row.try_get(0)?);
-    }
-    let camera_ids: Vec<i64> = fleet
-        .cameras
-        .iter()
-        .map(|c| ids[&(c.plate.clone(), c.placement.as_str().to_string())])
-        .collect();
-
-    // Build the rows on a blocking thread while this task writes them.
+    let footage = authorize(&who, act::IngestFootage, Object::Any)?;
+    let health = authorize(&who, act::IngestHeartbeats, Object::Any)?;
+    let (footage, health) = (
+        Sender {
+            actor: &footage,
+            ip: "demo",
+        },
+        Sender {
+            actor: &health,
+            ip: "demo",
+        },
+    );
+    // Build the bodies on a blocking thread while this task sends them.
     let (sender, mut batches) = tokio::sync::mpsc::channel(2);
-    let builder = tokio::task::spawn_blocking(move || {
-        build_rows(&fleet, &camera_ids, client_id, &sender);
-        (fleet, camera_ids)
-    });
-    let (mut heartbeats, mut segments) = (0, 0);
+    let fleet = std::sync::Arc::new(fleet);
+    let builder = {
+        let fleet = fleet.clone();
+        tokio::task::spawn_blocking(move || build_batches(&fleet, now, &sender))
+    };
+    let (mut heartbeats, mut segments, mut refused) = (0, 0, 0);
     while let Some(batch) = batches.recv().await {
-        match batch {
-            Batch::Heartbeats(rows) => {
-                heartbeats +=
-                    insert_many(conn, "camera_heartbeats", HEARTBEAT_COLUMNS, &rows).await?
+        let answer = match batch {
+            Batch::Heartbeats { body, at } => {
+                let a = ingest_heartbeats_in(tx, &health, &body, Framing::JsonArray, at).await;
+                let a = a.map_err(DemoError::Ingest)?;
+                heartbeats += a.accepted;
+                a
             }
-            Batch::Segments(rows) => {
-                segments += insert_many(conn, "footage_segments", SEGMENT_COLUMNS, &rows).await?
+            Batch::Segments { body, at } => {
+                let a = ingest_footage_in(tx, &footage, &body, Framing::JsonArray, at).await;
+                let a = a.map_err(DemoError::Ingest)?;
+                segments += a.accepted;
+                a
             }
-        }
+        };
+        refused += answer.rejected.len();
     }
-    let (fleet, camera_ids) = builder.await.expect("building the rows does not panic");
-
-    for (camera, id) in fleet.cameras.iter().zip(camera_ids) {
-        let (status, at) = camera.last_status().unzip();
-        sqlx::query(
-            "UPDATE cameras SET last_status = $1, last_status_at = $2, last_footage_at = $3 \
-             WHERE id = $4",
-        )
-        .bind(status)
-        .bind(at)
-        .bind(camera.last_footage_at())
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    builder.await.expect("building the batches does not panic");
+    // Only the re-sent segments may be refused: anything else is a bug of
+    // the generator's, which the load must not hide.
+    if refused != fleet.conflicts.len() {
+        return Err(DemoError::Ingest(BatchError::BadBody(format!(
+            "the ingest refused {refused} demo records; {} re-sends were meant",
+            fleet.conflicts.len()
+        ))));
     }
-
-    // The re-sent segments the ingest would have refused: recorded in the
-    // demo loader's name (no API client sent them).
-    for c in &fleet.conflicts {
-        tx.audit(&AuditEntry {
-            action: AuditAction::IntegrityConflict,
-            object_type: "footage_segment",
-            object_id: c.segment.clone(),
-            outcome: "denied",
-            ip: "demo".into(),
-            details: serde_json::json!({
-                "stored_sha256": c.stored_sha256,
-                "offered_sha256": c.offered_sha256,
-                "index": c.index,
-            }),
-        })
-        .await?;
-    }
-
     Ok(Loaded {
         heartbeats: heartbeats as usize,
         segments: segments as usize,
         conflicts: fleet.conflicts.len(),
-        token,
+        token: token.reveal().to_string(),
     })
 }
 

@@ -7,7 +7,9 @@
 use std::collections::HashMap;
 
 use app::audit::{AuditAction, AuditEntry, AuditedTx};
-use app::policy::{act, authorize, Object};
+use app::officers::import::ImportKind;
+use app::officers::importer::import_in;
+use app::policy::{act, authorize, Object, Permit};
 use app::store::batch::{insert_many, Value};
 use app::store::Db;
 use sqlx::Row;
@@ -144,6 +146,10 @@ pub enum DemoError {
     Database(#[from] sqlx::Error),
     #[error("loading the demo data failed, nothing was written: {0}")]
     Refused(#[from] app::error::AppError),
+    #[error("the demo data failed the import's checks, nothing was written: {0}")]
+    Imported(String),
+    #[error("the demo data failed the ingest, nothing was written: {0:?}")]
+    Ingest(app::fleet::ingest::BatchError),
 }
 
 /// A small, fast generator whose sequence never changes with crate versions
@@ -424,17 +430,18 @@ fn national_id(position: u64, offset: u64, rng: &mut Rng) -> String {
 }
 
 /// Loads the dataset for `scale` and `seed` into an empty database, all of
-/// it in one transaction.
+/// it in one transaction, as the demo loader (a principal of its own: its
+/// records name it). Officers, shifts and tests go through the CSV import,
+/// the control center's client through the client service, and the
+/// cameras' records through the ingest, so that the demo data passes the
+/// same checks and leaves the same audit records as real data; units,
+/// vehicles, cameras and badge chips (which no service creates in bulk)
+/// are written directly, under the load's own record.
 pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError> {
     let data = generate(scale, seed);
     let now = dates::now_ms();
-    // The demo loader is a principal of its own: its records name it, and
-    // the transaction cannot commit without the record that says so.
-    let loader = authorize(
-        &app::identity::demo_loader(),
-        act::LoadDemoData,
-        Object::Any,
-    )?;
+    let who = app::identity::demo_loader();
+    let loader = authorize(&who, act::LoadDemoData, Object::Any)?;
     let mut tx = AuditedTx::begin(db, &loader).await?;
     // Checked inside the write transaction: nothing can arrive in between.
     let held = existing_records(tx.conn()).await?;
@@ -469,33 +476,8 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
     }
     let unit_ids = code_ids(tx.conn(), "SELECT id, code FROM units").await?;
 
-    let rows: Vec<Vec<Value>> = data
-        .officers
-        .iter()
-        .map(|o| {
-            vec![
-                o.badge_number.as_str().into(),
-                o.given_names.as_str().into(),
-                o.family_names.as_str().into(),
-                o.rank.into(),
-                unit_ids[&o.unit_code].into(),
-                o.status.into(),
-                o.status_changed_on.clone().into(),
-                o.hire_date.as_str().into(),
-                Some(o.national_id.clone()).into(),
-                app::search::officer_key(&o.badge_number, &o.given_names, &o.family_names).into(),
-                now.into(),
-                now.into(),
-            ]
-        })
-        .collect();
-    insert_many(
-        tx.conn(),
-        "officers",
-        app::officers::write::OFFICER_COLUMNS,
-        &rows,
-    )
-    .await?;
+    let import = authorize(&who, act::ImportRecords, Object::Any)?;
+    import_csv(&mut tx, &import, ImportKind::Officers, officers_csv(&data)).await?;
     let officer_ids = code_ids(tx.conn(), "SELECT id, badge_number FROM officers").await?;
 
     let rows: Vec<Vec<Value>> = data
@@ -576,53 +558,25 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
     // The last seven days of shifts (today's included), and the tests.
     let today = (now / 1_000 - 6 * 3_600).div_euclid(86_400);
     let shifts = duty::shifts(&data, seed, today - 6, 7);
-    let rows: Vec<Vec<Value>> = shifts
-        .iter()
-        .map(|a| {
-            vec![
-                officer_ids[&a.badge_number].into(),
-                vehicle_ids[&a.plate].into(),
-                a.from.into(),
-                a.to.into(),
-                a.role.into(),
-                "demo-data".into(),
-                now.into(),
-            ]
-        })
-        .collect();
-    insert_many(
-        tx.conn(),
-        "vehicle_assignments",
-        app::officers::write::ASSIGNMENT_COLUMNS,
-        &rows,
+    import_csv(
+        &mut tx,
+        &import,
+        ImportKind::Assignments,
+        shifts_csv(&shifts),
     )
     .await?;
     // What the cameras sent while (and between) those shifts.
+    let started = std::time::Instant::now();
     let fleet = fleet::load(&mut tx, &data, &shifts, scale, seed, now).await?;
+    tracing::info!(
+        segments = fleet.segments,
+        heartbeats = fleet.heartbeats,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "demo camera records ingested"
+    );
     let reference = dates::days_from_civil(REFERENCE_DAY.0, REFERENCE_DAY.1, REFERENCE_DAY.2);
     let tests = duty::tests(&data, seed, reference);
-    let rows: Vec<Vec<Value>> = tests
-        .iter()
-        .map(|t| {
-            vec![
-                officer_ids[&t.badge_number].into(),
-                t.kind.into(),
-                t.date.as_str().into(),
-                t.result.into(),
-                t.examiner.as_str().into(),
-                t.notes.as_str().into(),
-                "demo-data".into(),
-                now.into(),
-            ]
-        })
-        .collect();
-    insert_many(
-        tx.conn(),
-        "confidence_tests",
-        app::officers::write::TEST_COLUMNS,
-        &rows,
-    )
-    .await?;
+    import_csv(&mut tx, &import, ImportKind::Tests, tests_csv(&tests)).await?;
 
     tx.audit(&AuditEntry {
         action: AuditAction::DemoDataLoaded,
@@ -632,8 +586,10 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
         ip: "local".into(),
         details: serde_json::json!({
             "seed": seed,
+            "units": data.units.len(),
             "officers": data.officers.len(),
             "vehicles": data.vehicles.len(),
+            "badges": data.officers.len(),
             "assignments": shifts.len(),
             "tests": tests.len(),
             "segments": fleet.segments,
@@ -652,6 +608,106 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
         api_token: fleet.token,
         ..data.summary()
     })
+}
+
+/// Imports `csv` in the demo's transaction; a row the import refuses is a
+/// bug of the generator's, and fails the load.
+async fn import_csv(
+    tx: &mut AuditedTx,
+    permit: &Permit<act::ImportRecords>,
+    kind: ImportKind,
+    csv: Vec<u8>,
+) -> Result<(), DemoError> {
+    let started = std::time::Instant::now();
+    let report = import_in(tx, permit, "local", kind, &csv, &|_| {}).await?;
+    tracing::info!(
+        kind = kind.as_str(),
+        rows = report.rows,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "demo data imported"
+    );
+    if report.imported() {
+        Ok(())
+    } else {
+        Err(DemoError::Imported(format!(
+            "{} file: {}",
+            kind.as_str(),
+            report.problems_text()
+        )))
+    }
+}
+
+/// A CSV file of `kind` (its columns, then `optional` ones) and `rows`, as
+/// a spreadsheet would write it.
+fn csv_file<const N: usize>(
+    kind: ImportKind,
+    optional: &[&str],
+    rows: impl Iterator<Item = [String; N]>,
+) -> Vec<u8> {
+    let header: Vec<&str> = kind.columns().iter().chain(optional).copied().collect();
+    assert_eq!(header.len(), N, "a field for every column");
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(&header).expect("writing to memory");
+    for row in rows {
+        out.write_record(&row).expect("writing to memory");
+    }
+    out.into_inner().expect("writing to memory")
+}
+
+/// The officers as the register's export would list them.
+fn officers_csv(data: &Dataset) -> Vec<u8> {
+    csv_file(
+        ImportKind::Officers,
+        &["status_since"],
+        data.officers.iter().map(|o| {
+            [
+                o.badge_number.clone(),
+                o.given_names.clone(),
+                o.family_names.clone(),
+                o.rank.to_string(),
+                o.unit_code.clone(),
+                o.status.to_string(),
+                o.hire_date.clone(),
+                o.national_id.clone(),
+                o.status_changed_on.clone().unwrap_or_default(),
+            ]
+        }),
+    )
+}
+
+/// The shifts, with their times in UTC (RFC 3339).
+fn shifts_csv(shifts: &[duty::ShiftRow]) -> Vec<u8> {
+    let time = fleet::rfc3339;
+    csv_file(
+        ImportKind::Assignments,
+        &[],
+        shifts.iter().map(|a| {
+            [
+                a.badge_number.clone(),
+                a.plate.clone(),
+                time(a.from),
+                time(a.to),
+                a.role.to_string(),
+            ]
+        }),
+    )
+}
+
+fn tests_csv(tests: &[duty::TestRow]) -> Vec<u8> {
+    csv_file(
+        ImportKind::Tests,
+        &[],
+        tests.iter().map(|t| {
+            [
+                t.badge_number.clone(),
+                t.kind.to_string(),
+                t.date.clone(),
+                t.result.to_string(),
+                t.examiner.clone(),
+                t.notes.clone(),
+            ]
+        }),
+    )
 }
 
 /// What the database already holds, as a phrase, or "" when empty.

@@ -94,10 +94,26 @@ pub async fn create_client(
     scopes: &str,
 ) -> Result<(ApiClientView, Token), AppError> {
     let name = parse_name(name)?;
+    let mut tx = AuditedTx::begin(db, actor).await?;
+    let token = create_client_in(&mut tx, actor, ip, &name, scopes).await?;
+    tx.commit().await?;
+    let view = find_client(db, &name).await?.ok_or(AppError::Internal)?;
+    Ok((view, token))
+}
+
+/// Creates a client in `tx`, a transaction of the caller's (the demo
+/// loader's), with its audit record; the caller commits.
+pub async fn create_client_in(
+    tx: &mut AuditedTx,
+    actor: &Permit<act::ManageApiClients>,
+    ip: &str,
+    name: &str,
+    scopes: &str,
+) -> Result<Token, AppError> {
+    let name = parse_name(name)?;
     let scopes = Scope::parse_list(scopes)?;
     let token = Token::generate();
     let now = crate::time::now_ms();
-    let mut tx = AuditedTx::begin(db, actor).await?;
     let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM api_clients WHERE name = $1")
         .bind(&name)
         .fetch_optional(tx.conn())
@@ -129,9 +145,7 @@ pub async fn create_client(
         json!({ "scopes": Scope::join(&scopes), "token_hint": token_hint(token.reveal()) }),
     ))
     .await?;
-    tx.commit().await?;
-    let view = find_client(db, &name).await?.ok_or(AppError::Internal)?;
-    Ok((view, token))
+    Ok(token)
 }
 
 const CLIENT_COLUMNS: &str =

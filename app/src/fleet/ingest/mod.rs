@@ -163,7 +163,9 @@ impl Framing {
 mod check;
 mod store;
 pub use check::parse_time;
-pub use store::{ingest_footage, ingest_heartbeats, Sender};
+pub use store::{
+    ingest_footage, ingest_footage_in, ingest_heartbeats, ingest_heartbeats_in, Sender,
+};
 
 #[cfg(test)]
 mod tests {

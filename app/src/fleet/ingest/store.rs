@@ -11,6 +11,7 @@ use sqlx::Row;
 use super::check::*;
 use super::*;
 use crate::audit::{AuditAction, AuditEntry, AuditedTx};
+use crate::ids::CameraId;
 use crate::policy::WriteAction;
 use crate::store::batch::{json_rows, JsonCol};
 use crate::store::{Backend, Db};
@@ -18,7 +19,7 @@ use crate::store::{Backend, Db};
 /// The cameras of the plates a batch names: each plate's cabin and
 /// forward camera ids, looked up without allocating.
 #[derive(Default)]
-pub(super) struct Cameras(HashMap<String, [Option<i64>; 2]>);
+pub(super) struct Cameras(HashMap<String, [Option<CameraId>; 2]>);
 
 impl Cameras {
     /// The plates' cameras, read in one statement.
@@ -57,7 +58,7 @@ impl Cameras {
         &self,
         records: &'r [(usize, T)],
         rejected: &mut Vec<Rejection>,
-    ) -> Vec<(usize, i64, &'r T)> {
+    ) -> Vec<(usize, CameraId, &'r T)> {
         let mut resolved = Vec::with_capacity(records.len());
         for (index, record) in records {
             let (plate, camera) = record.camera();
@@ -73,7 +74,7 @@ impl Cameras {
     }
 
     /// The id of a plate's camera, or the record's rejection.
-    fn resolve(&self, plate: &str, camera: CameraPlacement) -> Result<i64, String> {
+    fn resolve(&self, plate: &str, camera: CameraPlacement) -> Result<CameraId, String> {
         let slot = match camera {
             CameraPlacement::Cabin => 0,
             CameraPlacement::Forward => 1,
@@ -159,51 +160,51 @@ impl OnCamera for Heartbeat {
     }
 }
 
-/// A batch's transaction, once it holds the ingest lock, and its records
-/// with their cameras' ids.
-pub(super) struct OpenBatch<'r, T> {
-    pub(super) tx: AuditedTx,
-    pub(super) backend: Backend,
-    pub(super) resolved: Vec<(usize, i64, &'r T)>,
-}
-
-/// Begins a batch's transaction, takes the ingest lock and finds the
-/// cameras of `checked`; the records whose camera is unknown go to
-/// `rejected`.
-pub(super) async fn open_batch<'r, T: OnCamera, A: WriteAction>(
-    db: &Db,
-    sender: &Sender<'_, A>,
+/// Takes the ingest lock in the batch's transaction and finds the cameras
+/// of `checked`; the records whose camera is unknown go to `rejected`.
+pub(super) async fn lock_and_resolve<'r, T: OnCamera>(
+    tx: &mut AuditedTx,
     checked: &'r [(usize, T)],
     rejected: &mut Vec<Rejection>,
-) -> Result<OpenBatch<'r, T>, BatchError> {
+) -> Result<Vec<(usize, CameraId, &'r T)>, sqlx::Error> {
     let plates: HashSet<&str> = checked.iter().map(|(_, r)| r.camera().0).collect();
-    let backend = db.backend();
-    let mut tx = AuditedTx::begin(db, sender.actor)
-        .await
-        .map_err(unavailable)?;
+    let backend = tx.backend();
     // Serialises batches: two carrying the same new identity must not both
     // take it for new (SQLite's write lock does this already).
     sqlx::query("UPDATE change_counters SET version = version + 1 WHERE name = 'fleet_ingest'")
         .execute(tx.conn())
-        .await
-        .map_err(unavailable)?;
-    let cameras = Cameras::of(tx.conn(), backend, &plates)
-        .await
-        .map_err(unavailable)?;
-    Ok(OpenBatch {
-        tx,
-        backend,
-        resolved: cameras.resolve_all(checked, rejected),
-    })
+        .await?;
+    let cameras = Cameras::of(tx.conn(), backend, &plates).await?;
+    Ok(cameras.resolve_all(checked, rejected))
 }
 
-/// Stores a batch of footage-segment references. `sender.actor` is an API
-/// client the policy allowed `IngestFootage`.
-///
-/// The common batch is all new: its rows go straight in with `ON CONFLICT
-/// DO NOTHING`, and if every one of them went in, that was the whole work.
-/// Only when some identity is stored already is that attempt rolled back to
-/// a savepoint and the batch judged against what is stored.
+/// What storing a batch came to: the answer, and whether anything changed
+/// (new records or audited conflicts), so that there is something to commit.
+pub(super) struct Stored {
+    answer: BatchAnswer,
+    changed: bool,
+}
+
+/// Begins a batch's own transaction (the ingest endpoints' way).
+async fn begin<A: WriteAction>(db: &Db, sender: &Sender<'_, A>) -> Result<AuditedTx, BatchError> {
+    AuditedTx::begin(db, sender.actor)
+        .await
+        .map_err(unavailable)
+}
+
+/// Commits a batch's own transaction when it changed something.
+async fn commit(tx: AuditedTx, stored: Stored) -> Result<BatchAnswer, BatchError> {
+    if stored.changed {
+        tx.commit().await.map_err(|e| {
+            tracing::error!(error = %e, "ingest batch did not commit");
+            BatchError::Unavailable
+        })?;
+    }
+    Ok(stored.answer)
+}
+
+/// Stores a batch of footage-segment references in a transaction of its
+/// own. `sender.actor` is an API client the policy allowed `IngestFootage`.
 #[tracing::instrument(skip_all, fields(actor = %sender.actor.label(), bytes = body.len()))]
 pub async fn ingest_footage(
     db: &Db,
@@ -212,12 +213,43 @@ pub async fn ingest_footage(
     framing: Framing,
 ) -> Result<BatchAnswer, BatchError> {
     let now = crate::time::now_ms();
-    let (mut answer, checked) = check_all(body, framing, diagnose_footage, check_segment, now)?;
-    let OpenBatch {
-        mut tx,
-        backend,
-        resolved,
-    } = open_batch(db, sender, &checked, &mut answer.rejected).await?;
+    let (answer, checked) = check_all(body, framing, diagnose_footage, check_segment, now)?;
+    let mut tx = begin(db, sender).await?;
+    let stored = store_footage(&mut tx, sender, answer, &checked, now).await?;
+    commit(tx, stored).await
+}
+
+/// Stores a batch of footage-segment references in `tx`, a transaction of
+/// the caller's (the demo loader's), as having arrived at `now`; the caller
+/// commits.
+pub async fn ingest_footage_in(
+    tx: &mut AuditedTx,
+    sender: &Sender<'_, act::IngestFootage>,
+    body: &[u8],
+    framing: Framing,
+    now: i64,
+) -> Result<BatchAnswer, BatchError> {
+    let (answer, checked) = check_all(body, framing, diagnose_footage, check_segment, now)?;
+    Ok(store_footage(tx, sender, answer, &checked, now)
+        .await?
+        .answer)
+}
+
+/// The common batch is all new: its rows go straight in with `ON CONFLICT
+/// DO NOTHING`, and if every one of them went in, that was the whole work.
+/// Only when some identity is stored already is that attempt rolled back to
+/// a savepoint and the batch judged against what is stored.
+async fn store_footage(
+    tx: &mut AuditedTx,
+    sender: &Sender<'_, act::IngestFootage>,
+    mut answer: BatchAnswer,
+    checked: &[(usize, Segment)],
+    now: i64,
+) -> Result<Stored, BatchError> {
+    let backend = tx.backend();
+    let resolved = lock_and_resolve(tx, checked, &mut answer.rejected)
+        .await
+        .map_err(unavailable)?;
     let client_id = sender.actor.api_client_id();
     let insert = format!(
         "INSERT INTO footage_segments \
@@ -271,7 +303,8 @@ pub async fn ingest_footage(
                         .await?;
                 }
             }
-            let latest: Vec<(i64, i64)> = judged.latest.iter().map(|(c, t)| (*c, *t)).collect();
+            let latest: Vec<(CameraId, i64)> =
+                judged.latest.iter().map(|(c, t)| (*c, *t)).collect();
             mark_cameras(tx.conn(), backend, &latest, None).await?;
         }
         Ok::<_, sqlx::Error>(judged)
@@ -283,29 +316,36 @@ pub async fn ingest_footage(
     answer.rejected.sort_by_key(|r| r.index);
     if judged.rows.is_empty() && judged.conflicts.is_empty() {
         // Nothing changed: nothing to commit, nothing to audit.
-        return Ok(answer);
+        return Ok(Stored {
+            answer,
+            changed: false,
+        });
     }
-    finish(
+    record_batch(
         tx,
         sender,
         AuditAction::FootageIngested,
         &answer,
         judged.conflicts,
+        now,
     )
     .await?;
-    Ok(answer)
+    Ok(Stored {
+        answer,
+        changed: true,
+    })
 }
 
 /// A footage row as [`json_rows`] reads it: segment, camera id, start,
 /// end, URI, SHA-256, bytes.
-pub(super) type SegmentRow<'a> = (&'a str, i64, i64, i64, &'a str, &'a str, i64);
+pub(super) type SegmentRow<'a> = (&'a str, CameraId, i64, i64, &'a str, &'a str, i64);
 
 /// What a batch's segments come to against what is stored.
 pub(super) struct Judged<'a> {
     /// The new rows to insert.
     pub(super) rows: Vec<SegmentRow<'a>>,
     /// Each camera's latest new footage end.
-    pub(super) latest: HashMap<i64, i64>,
+    pub(super) latest: HashMap<CameraId, i64>,
     pub(super) duplicates: u64,
     pub(super) rejected: Vec<Rejection>,
     pub(super) conflicts: Vec<AuditEntry>,
@@ -315,7 +355,7 @@ pub(super) struct Judged<'a> {
 /// of an earlier record of the batch) and integrity conflicts.
 pub(super) fn judge_segments<'a>(
     sender: &Sender<'_, act::IngestFootage>,
-    resolved: &[(usize, i64, &'a Segment)],
+    resolved: &[(usize, CameraId, &'a Segment)],
     stored: &HashMap<String, Segment>,
 ) -> Judged<'a> {
     let mut judged = Judged {
@@ -437,7 +477,7 @@ pub(super) fn segment_conflict(stored: &Segment, offered: &Segment) -> (String, 
 pub(super) async fn mark_cameras(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
-    latest: &[(i64, i64)],
+    latest: &[(CameraId, i64)],
     statuses: Option<&[&str]>,
 ) -> Result<(), sqlx::Error> {
     if latest.is_empty() {
@@ -472,14 +512,15 @@ pub(super) async fn mark_cameras(
     Ok(())
 }
 
-/// Audits the batch (and each integrity conflict), notes the client's use,
-/// and commits it all together.
-pub(super) async fn finish<A: WriteAction>(
-    mut tx: AuditedTx,
+/// Audits the batch (and each integrity conflict) and notes the client's
+/// use, in the batch's transaction.
+pub(super) async fn record_batch<A: WriteAction>(
+    tx: &mut AuditedTx,
     sender: &Sender<'_, A>,
     action: AuditAction,
     answer: &BatchAnswer,
     conflicts: Vec<AuditEntry>,
+    now: i64,
 ) -> Result<(), BatchError> {
     let store = async {
         for entry in &conflicts {
@@ -502,22 +543,18 @@ pub(super) async fn finish<A: WriteAction>(
         }
         if let Some(id) = sender.actor.api_client_id() {
             sqlx::query("UPDATE api_clients SET last_used_at = $1 WHERE id = $2")
-                .bind(crate::time::now_ms())
+                .bind(now)
                 .bind(id)
                 .execute(tx.conn())
                 .await?;
         }
         Ok::<_, sqlx::Error>(())
     };
-    store.await.map_err(unavailable)?;
-    tx.commit().await.map_err(|e| {
-        tracing::error!(error = %e, "ingest batch did not commit");
-        BatchError::Unavailable
-    })
+    store.await.map_err(unavailable)
 }
 
-/// Stores a batch of camera heartbeats. `sender.actor` is an API client the
-/// policy allowed `IngestHeartbeats`.
+/// Stores a batch of camera heartbeats in a transaction of its own.
+/// `sender.actor` is an API client the policy allowed `IngestHeartbeats`.
 #[tracing::instrument(skip_all, fields(actor = %sender.actor.label(), bytes = body.len()))]
 pub async fn ingest_heartbeats(
     db: &Db,
@@ -526,15 +563,42 @@ pub async fn ingest_heartbeats(
     framing: Framing,
 ) -> Result<BatchAnswer, BatchError> {
     let now = crate::time::now_ms();
-    let (mut answer, checked) = check_all(body, framing, diagnose_heartbeat, check_heartbeat, now)?;
-    let OpenBatch {
-        mut tx,
-        backend,
-        resolved,
-    } = open_batch(db, sender, &checked, &mut answer.rejected).await?;
-    let mut stored: HashMap<(i64, i64), String> = HashMap::new();
+    let (answer, checked) = check_all(body, framing, diagnose_heartbeat, check_heartbeat, now)?;
+    let mut tx = begin(db, sender).await?;
+    let stored = store_heartbeats(&mut tx, sender, answer, &checked, now).await?;
+    commit(tx, stored).await
+}
+
+/// Stores a batch of camera heartbeats in `tx`, a transaction of the
+/// caller's (the demo loader's), as having arrived at `now`; the caller
+/// commits.
+pub async fn ingest_heartbeats_in(
+    tx: &mut AuditedTx,
+    sender: &Sender<'_, act::IngestHeartbeats>,
+    body: &[u8],
+    framing: Framing,
+    now: i64,
+) -> Result<BatchAnswer, BatchError> {
+    let (answer, checked) = check_all(body, framing, diagnose_heartbeat, check_heartbeat, now)?;
+    Ok(store_heartbeats(tx, sender, answer, &checked, now)
+        .await?
+        .answer)
+}
+
+async fn store_heartbeats(
+    tx: &mut AuditedTx,
+    sender: &Sender<'_, act::IngestHeartbeats>,
+    mut answer: BatchAnswer,
+    checked: &[(usize, Heartbeat)],
+    now: i64,
+) -> Result<Stored, BatchError> {
+    let backend = tx.backend();
+    let resolved = lock_and_resolve(tx, checked, &mut answer.rejected)
+        .await
+        .map_err(unavailable)?;
+    let mut stored: HashMap<(CameraId, i64), String> = HashMap::new();
     if !resolved.is_empty() {
-        let keys: Vec<(i64, i64)> = resolved.iter().map(|(_, c, h)| (*c, h.ts)).collect();
+        let keys: Vec<(CameraId, i64)> = resolved.iter().map(|(_, c, h)| (*c, h.ts)).collect();
         let sql = format!(
             "SELECT camera_id, ts, status FROM camera_heartbeats \
              WHERE (camera_id, ts) IN (SELECT c0, c1 FROM ({}) AS k)",
@@ -555,8 +619,8 @@ pub async fn ingest_heartbeats(
     }
 
     let client_id = sender.actor.api_client_id();
-    let mut rows: Vec<(i64, i64, &str)> = Vec::new();
-    let mut latest: HashMap<i64, (i64, &'static str)> = HashMap::new();
+    let mut rows: Vec<(CameraId, i64, &str)> = Vec::new();
+    let mut latest: HashMap<CameraId, (i64, &'static str)> = HashMap::new();
     let mut conflicts = Vec::new();
     for (index, camera_id, h) in resolved {
         let key = (camera_id, h.ts);
@@ -594,7 +658,10 @@ pub async fn ingest_heartbeats(
     answer.accepted = rows.len() as u64;
     answer.rejected.sort_by_key(|r| r.index);
     if rows.is_empty() && conflicts.is_empty() {
-        return Ok(answer);
+        return Ok(Stored {
+            answer,
+            changed: false,
+        });
     }
     if !rows.is_empty() {
         use JsonCol::{Int, Text};
@@ -610,19 +677,23 @@ pub async fn ingest_heartbeats(
             .execute(tx.conn())
             .await
             .map_err(unavailable)?;
-        let (latest, statuses): (Vec<(i64, i64)>, Vec<&str>) =
+        let (latest, statuses): (Vec<(CameraId, i64)>, Vec<&str>) =
             latest.into_iter().map(|(c, (t, s))| ((c, t), s)).unzip();
         mark_cameras(tx.conn(), backend, &latest, Some(&statuses))
             .await
             .map_err(unavailable)?;
     }
-    finish(
+    record_batch(
         tx,
         sender,
         AuditAction::HeartbeatsIngested,
         &answer,
         conflicts,
+        now,
     )
     .await?;
-    Ok(answer)
+    Ok(Stored {
+        answer,
+        changed: true,
+    })
 }
