@@ -9,7 +9,7 @@ use app::error::{AppError, Field, Problem};
 use app::identity::require_for_session;
 use app::policy::{act, Object};
 use app::state::AppState;
-use app::trail::query::{to_csv, Query as AuditQuery};
+use app::trail::store::{to_csv, Query as AuditQuery};
 use app::trail::AuditSearch;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};

@@ -1,13 +1,17 @@
 //! The system status page: what the database holds, which database it is.
 
-use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-
 use crate::error::AppError;
 use crate::i18n::*;
-
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 pub mod store;
+
+mod api;
+pub use api::*;
+
+mod views;
+pub use views::*;
 
 /// Counts of the core records and where they live.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,72 +28,4 @@ pub struct SystemStatus {
     pub backend_version: String,
     /// Vigía's own version.
     pub app_version: String,
-}
-
-/// Reads the system status: any signed-in user may.
-#[server(prefix = "/rpc", endpoint = "get_status")]
-pub async fn get_status() -> Result<SystemStatus, AppError> {
-    crate::rpc::call(crate::policy::act::ReadSystemStatus, |cx| async move {
-        store::system_status(&cx.state.db, &cx.permit).await
-    })
-    .await
-}
-
-#[component]
-pub fn StatusPage() -> impl IntoView {
-    let i18n = use_i18n();
-    let status = Resource::new(|| (), |_| get_status());
-
-    view! {
-        <section class="page" aria-labelledby="status-title">
-            <h1 id="status-title">{t!(i18n, status_title)}</h1>
-            <p class="lede">{t!(i18n, status_intro)}</p>
-            <Suspense fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
-                {move || Suspend::new(async move {
-                    match status.await {
-                        Ok(s) => view! { <StatusBody status=s/> }.into_any(),
-                        Err(AppError::Unauthenticated) => view! {
-                            <p class="notice" role="status">
-                                {t!(i18n, sign_in_needed)} " "
-                                <a href="/sign-in">{t!(i18n, sign_in_link)}</a>
-                            </p>
-                        }.into_any(),
-                        Err(e) => view! {
-                            <p class="error" role="alert">{t!(i18n, status_error)} " " {move || e.message(i18n.get_locale())}</p>
-                        }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
-    }
-}
-
-#[component]
-fn StatusBody(status: SystemStatus) -> impl IntoView {
-    let i18n = use_i18n();
-    let card = move |key: &'static str, label: AnyView, n: i64| {
-        view! {
-            <div class="stat" data-count=key>
-                <dt>{label}</dt>
-                <dd class="stat-value">{crate::format::format_count(n)}</dd>
-            </div>
-        }
-    };
-    view! {
-        <dl class="stats">
-            {card("regions", t!(i18n, count_regions).into_any(), status.regions)}
-            {card("stations", t!(i18n, count_stations).into_any(), status.stations)}
-            {card("officers", t!(i18n, count_officers).into_any(), status.officers)}
-            {card("vehicles", t!(i18n, count_vehicles).into_any(), status.vehicles)}
-            {card("cameras", t!(i18n, count_cameras).into_any(), status.cameras)}
-            {card("badges", t!(i18n, count_badges).into_any(), status.badges)}
-        </dl>
-        <h2>{t!(i18n, system_heading)}</h2>
-        <dl class="facts">
-            <dt>{t!(i18n, database_label)}</dt>
-            <dd data-testid="backend">{status.backend.clone()} " " {status.backend_version.clone()}</dd>
-            <dt>{t!(i18n, version_label)}</dt>
-            <dd data-testid="app-version">{status.app_version.clone()}</dd>
-        </dl>
-    }
 }

@@ -1,0 +1,90 @@
+use sqlx::Row;
+
+use super::{camera_state, CameraHealth, VehicleHealth};
+use crate::error::AppError;
+use crate::policy::Permit;
+use crate::store::Db;
+
+/// Every region, and every vehicle with its cameras' states, by plate.
+/// Takes the reader's [`Actor`] (`ReadFleet`).
+pub async fn read_board<A: crate::fleet::ReadsCoverage>(
+    db: &Db,
+    _reader: &Permit<A>,
+    now: i64,
+    silent_after_ms: i64,
+) -> Result<(Vec<(String, String)>, Vec<VehicleHealth>), AppError> {
+    let regions = sqlx::query("SELECT code, name FROM units WHERE kind = 'region' ORDER BY code")
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let vehicles = read_vehicles(db, _reader, None, now, silent_after_ms).await?;
+    Ok((regions, vehicles))
+}
+
+/// Every vehicle (or the one of `plate`) with its cameras' states, by
+/// plate. Takes the reader's [`Actor`] (`ReadFleet`).
+pub async fn read_vehicles<A: crate::fleet::ReadsCoverage>(
+    db: &Db,
+    _reader: &Permit<A>,
+    plate: Option<&str>,
+    now: i64,
+    silent_after_ms: i64,
+) -> Result<Vec<VehicleHealth>, AppError> {
+    // A car belongs to a station (its region is the station's parent)
+    // or straight to a region. It is on shift while an assignment
+    // holds now (shifts last at most a day, which bounds the look-up).
+    let sql = format!(
+        "SELECT v.plate, u.name, CASE WHEN u.kind = 'region' THEN u.code ELSE COALESCE(r.code, '') END, \
+                c.placement, c.last_status, c.last_status_at, c.last_footage_at, \
+                CAST(CASE WHEN EXISTS (SELECT 1 FROM vehicle_assignments a WHERE a.vehicle_id = v.id \
+                    AND a.starts_at <= $1 AND a.starts_at > $1 - 86400000 AND a.ends_at > $1) \
+                    THEN 1 ELSE 0 END AS BIGINT) \
+         FROM vehicles v JOIN units u ON u.id = v.unit_id LEFT JOIN units r ON r.id = u.parent_id \
+         LEFT JOIN cameras c ON c.vehicle_id = v.id {} \
+         ORDER BY v.plate",
+        if plate.is_some() { "WHERE v.plate = $2" } else { "" }
+    );
+    let mut query = sqlx::query(&sql).bind(now);
+    if let Some(plate) = plate {
+        query = query.bind(plate);
+    }
+    let rows = query.fetch_all(db.pool()).await?;
+    let mut vehicles: Vec<VehicleHealth> = Vec::new();
+    for row in &rows {
+        let plate: String = row.try_get(0)?;
+        if vehicles.last().is_none_or(|v| v.plate != plate) {
+            vehicles.push(VehicleHealth {
+                plate: plate.clone(),
+                station: row.try_get(1)?,
+                region: row.try_get(2)?,
+                cabin: None,
+                forward: None,
+                on_shift: row.try_get::<i64, _>(7)? == 1,
+            });
+        }
+        let placement: Option<String> = row.try_get(3)?;
+        let Some(placement) = placement else { continue };
+        let status: Option<String> = row.try_get(4)?;
+        let status_at: Option<i64> = row.try_get(5)?;
+        let footage_at: Option<i64> = row.try_get(6)?;
+        let health = CameraHealth {
+            state: camera_state(
+                status.as_deref(),
+                status_at,
+                footage_at,
+                now,
+                silent_after_ms,
+            ),
+            last_heard_at: status_at.max(footage_at),
+        };
+        let v = vehicles.last_mut().expect("pushed above");
+        if placement == "cabin" {
+            v.cabin = Some(health);
+        } else {
+            v.forward = Some(health);
+        }
+    }
+    Ok(vehicles)
+}

@@ -1,0 +1,192 @@
+use std::collections::HashMap;
+
+use sqlx::Row;
+
+use super::{camera_gaps, total, AssignmentRole, CameraCoverage, ShiftCoverage, Span, Whose};
+use crate::error::AppError;
+use crate::policy::Permit;
+use crate::store::batch::{json_rows, JsonCol};
+use crate::store::Db;
+
+const DAY: i64 = 86_400_000;
+
+/// The assignments of `whose` that overlap `window` (cut at its ends),
+/// each with its vehicle's cameras' coverage: footage segments and
+/// heartbeats read once for the window, each shift then a slice of
+/// them. Takes a permit that reads coverage (fleet, SLA or officer
+/// records: [`super::super::ReadsCoverage`]).
+pub async fn shift_coverage<A: crate::fleet::ReadsCoverage>(
+    db: &Db,
+    _reader: &Permit<A>,
+    whose: Whose<'_>,
+    window: Span,
+) -> Result<Vec<ShiftCoverage>, AppError> {
+    let backend = db.backend();
+    let (filter, key) = match whose {
+        Whose::Vehicle(plate) => ("AND v.plate = $3", Some(plate)),
+        Whose::Officer(badge) => ("AND o.badge_number = $3", Some(badge)),
+        Whose::Fleet => ("", None),
+    };
+    let sql = format!(
+        "SELECT v.id, v.plate, o.badge_number, o.given_names || ' ' || o.family_names, a.role, a.starts_at, a.ends_at \
+         FROM vehicle_assignments a JOIN vehicles v ON v.id = a.vehicle_id JOIN officers o ON o.id = a.officer_id \
+         WHERE a.starts_at < $2 AND a.ends_at > $1 {filter} ORDER BY a.starts_at DESC, v.plate, a.role DESC"
+    );
+    let mut q = sqlx::query(&sql).bind(window.from).bind(window.to);
+    if let Some(key) = key {
+        q = q.bind(key);
+    }
+    let rows = q.fetch_all(db.pool()).await?;
+    struct Assignment {
+        vehicle: i64,
+        plate: String,
+        badge: String,
+        officer: String,
+        role: AssignmentRole,
+        shift: Span,
+    }
+    let mut assignments = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let from: i64 = r.try_get(5)?;
+        let to: i64 = r.try_get(6)?;
+        assignments.push(Assignment {
+            vehicle: r.try_get(0)?,
+            plate: r.try_get(1)?,
+            badge: r.try_get(2)?,
+            officer: r.try_get(3)?,
+            role: AssignmentRole::from_stored(&r.try_get::<String, _>(4)?)?,
+            shift: Span {
+                from: from.max(window.from),
+                to: to.min(window.to),
+            },
+        });
+    }
+    if assignments.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut vehicles: Vec<[i64; 1]> = assignments.iter().map(|a| [a.vehicle]).collect();
+    vehicles.sort();
+    vehicles.dedup();
+    let vehicles_json = serde_json::to_string(&vehicles).map_err(|_| AppError::Internal)?;
+    let in_vehicles = format!(
+        "SELECT c0 FROM ({}) AS k",
+        json_rows(backend, 1, &[JsonCol::Int])
+    );
+
+    // The cameras of those vehicles, by vehicle.
+    let mut cameras: HashMap<i64, Vec<(i64, String, i64)>> = HashMap::new();
+    for r in sqlx::query(&format!(
+        "SELECT vehicle_id, id, placement, created_at FROM cameras WHERE vehicle_id IN ({in_vehicles}) ORDER BY vehicle_id, placement"
+    ))
+    .bind(&vehicles_json)
+    .fetch_all(db.pool())
+    .await?
+    {
+        cameras
+            .entry(r.try_get(0)?)
+            .or_default()
+            .push((r.try_get(1)?, r.try_get(2)?, r.try_get(3)?));
+    }
+    let in_cameras =
+        format!("camera_id IN (SELECT id FROM cameras WHERE vehicle_id IN ({in_vehicles}))");
+
+    // Their footage and heartbeats in the window (segments last at most
+    // a day; a day of heartbeats before it gives each camera's state
+    // at its start). The database merges each camera's touching
+    // segments into runs of recording and keeps only the heartbeats
+    // that change between online and not, so what travels is a row per
+    // run and per change, not one per segment and heartbeat: the same
+    // spans, a hundred times fewer rows.
+    let mut segments: HashMap<i64, Vec<Span>> = HashMap::new();
+    for r in sqlx::query(&format!(
+        "SELECT camera_id, MIN(starts_at), MAX(ends_at) FROM ( \
+           SELECT camera_id, starts_at, ends_at, \
+             SUM(CASE WHEN prev_end IS NULL OR starts_at > prev_end THEN 1 ELSE 0 END) \
+               OVER (PARTITION BY camera_id ORDER BY starts_at, ends_at ROWS UNBOUNDED PRECEDING) AS run \
+           FROM ( \
+             SELECT camera_id, starts_at, ends_at, \
+               MAX(ends_at) OVER (PARTITION BY camera_id ORDER BY starts_at, ends_at \
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end \
+             FROM footage_segments \
+             WHERE {in_cameras} AND starts_at >= $2 AND starts_at < $3) AS s) AS r \
+         GROUP BY camera_id, run ORDER BY camera_id, 2"
+    ))
+    .bind(&vehicles_json)
+    .bind(window.from - DAY)
+    .bind(window.to)
+    .fetch_all(db.pool())
+    .await?
+    {
+        segments.entry(r.try_get(0)?).or_default().push(Span {
+            from: r.try_get(1)?,
+            to: r.try_get(2)?,
+        });
+    }
+    let mut beats: HashMap<i64, Vec<(i64, bool)>> = HashMap::new();
+    for r in sqlx::query(&format!(
+        "SELECT camera_id, ts, status FROM ( \
+           SELECT camera_id, ts, status, \
+             CASE WHEN status = 'online' THEN 1 ELSE 0 END AS online, \
+             LAG(CASE WHEN status = 'online' THEN 1 ELSE 0 END) \
+               OVER (PARTITION BY camera_id ORDER BY ts) AS was_online \
+           FROM camera_heartbeats \
+           WHERE {in_cameras} AND ts >= $2 AND ts < $3) AS h \
+         WHERE was_online IS NULL OR was_online <> online ORDER BY camera_id, ts"
+    ))
+    .bind(&vehicles_json)
+    .bind(window.from - DAY)
+    .bind(window.to)
+    .fetch_all(db.pool())
+    .await?
+    {
+        let status: String = r.try_get(2)?;
+        beats
+            .entry(r.try_get(0)?)
+            .or_default()
+            .push((r.try_get(1)?, status == "online"));
+    }
+
+    let none_s: Vec<Span> = Vec::new();
+    let none_b: Vec<(i64, bool)> = Vec::new();
+    let mut out = Vec::with_capacity(assignments.len());
+    for a in assignments {
+        let mut cams = Vec::new();
+        for (camera, placement, registered) in
+            cameras.get(&a.vehicle).map(Vec::as_slice).unwrap_or(&[])
+        {
+            // No footage is expected of a camera before it was registered.
+            let shift = Span {
+                from: a.shift.from.max(*registered),
+                to: a.shift.to,
+            };
+            if shift.is_empty() {
+                continue;
+            }
+            let runs = segments.get(camera).unwrap_or(&none_s);
+            // Only the runs that touch the shift (sorted, apart, so
+            // their ends are sorted too).
+            let lo = runs.partition_point(|r| r.to <= shift.from);
+            let hi = runs.partition_point(|r| r.from < shift.to);
+            let hb = beats.get(camera).unwrap_or(&none_b);
+            // From the last heartbeat at or before the shift's start.
+            let first = hb.partition_point(|b| b.0 <= shift.from).saturating_sub(1);
+            let last = hb.partition_point(|b| b.0 < shift.to);
+            let gaps = camera_gaps(shift, &runs[lo..hi.max(lo)], &hb[first.min(last)..last]);
+            cams.push(CameraCoverage {
+                placement: placement.clone(),
+                expected_ms: shift.len(),
+                covered_ms: shift.len() - total(&gaps),
+                gaps,
+            });
+        }
+        out.push(ShiftCoverage {
+            plate: a.plate,
+            badge: a.badge,
+            officer: a.officer,
+            role: a.role,
+            shift: a.shift,
+            cameras: cams,
+        });
+    }
+    Ok(out)
+}
