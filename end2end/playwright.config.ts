@@ -38,6 +38,9 @@ export default defineConfig({
       LEPTOS_SITE_ROOT: '../target/site',
       // The server's own files (its secret key) stay out of the source tree.
       VIGIA_DATA_DIR: process.env.VIGIA_E2E_DATA_DIR ?? '../target/e2e-data',
+      // The browser tests set up a second factor for the roles that have
+      // one here; the Rust tests check that every role needs one by default.
+      VIGIA_TOTP_REQUIRED_ROLES: 'admin,supervisor',
     },
   },
 });

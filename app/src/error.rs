@@ -31,6 +31,11 @@ pub enum AppError {
         problem: Problem,
     },
     Conflict(Problem),
+    /// Too many failed sign-ins from this address: try again after
+    /// `retry_after_s` seconds (`429`, with `Retry-After`).
+    TooManyAttempts {
+        retry_after_s: i64,
+    },
     Unavailable(Problem),
     Internal,
     /// The server-function machinery itself failed (network, encoding).
@@ -68,6 +73,9 @@ impl AppError {
             | AppError::Conflict(p)
             | AppError::Unavailable(p)
             | AppError::Validation { problem: p, .. } => p.clone(),
+            AppError::TooManyAttempts { retry_after_s } => Problem::TooManyAttempts {
+                minutes: (retry_after_s + 59) / 60,
+            },
             AppError::Internal => Problem::Internal,
             AppError::Request(detail) => Problem::RequestFailed {
                 detail: detail.clone(),
@@ -97,6 +105,7 @@ impl AppError {
             AppError::NotFound(_) => S::NOT_FOUND,
             AppError::Validation { .. } => S::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => S::CONFLICT,
+            AppError::TooManyAttempts { .. } => S::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => S::SERVICE_UNAVAILABLE,
             AppError::Internal | AppError::Request(_) => S::INTERNAL_SERVER_ERROR,
         }
@@ -108,6 +117,9 @@ impl AppError {
     pub fn respond(self) -> Self {
         if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             opts.set_status(self.status());
+            if let AppError::TooManyAttempts { retry_after_s } = &self {
+                opts.insert_header(http::header::RETRY_AFTER, (*retry_after_s).into());
+            }
         }
         self
     }

@@ -1,5 +1,5 @@
-//! How numbers are written on the pages and in messages, in one place.
-//! (Times and dates: [`crate::time`].)
+//! How numbers are written on the pages and in messages, and fields in the
+//! CSV exports, in one place. (Times and dates: [`crate::time`].)
 
 /// Formats a count with thousands separators (Guatemala writes 40,000 in
 /// Spanish as in English).
@@ -18,9 +18,54 @@ pub fn format_count(n: i64) -> String {
     out
 }
 
+/// A field of a CSV export: quoted when it must be, and defused when a
+/// spreadsheet would take it for a formula (a leading `=`, `+`, `-`, `@`,
+/// tab or carriage return gets a `'` before it; OWASP's CSV injection).
+/// Every export writes its fields through this.
+pub fn csv_field(f: &str) -> String {
+    let f = if f.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{f}")
+    } else {
+        f.to_string()
+    };
+    if f.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", f.replace('"', "\"\""))
+    } else {
+        f
+    }
+}
+
+/// A line of a CSV export (CRLF, as RFC 4180 says).
+pub fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
+    let mut line = fields
+        .iter()
+        .map(|f| csv_field(f.as_ref()))
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push_str("\r\n");
+    line
+}
+
 #[cfg(test)]
 mod tests {
-    use super::format_count;
+    use super::{csv_field, csv_line, format_count};
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        for formula in ["=cmd()", "+1", "-1+2", "@SUM(A1)", "\t=1", "\r=1"] {
+            let written = csv_field(formula);
+            assert!(
+                written.trim_start_matches('"').starts_with('\''),
+                "{formula:?} → {written:?}"
+            );
+        }
+        assert_eq!(csv_field("\t=1"), "'\t=1");
+        assert_eq!(csv_field("\r=1"), "\"'\r=1\"");
+        assert_eq!(csv_line(&["a", "=b"]), "a,'=b\r\n");
+    }
 
     #[test]
     fn counts_get_thousands_separators() {

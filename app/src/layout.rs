@@ -165,7 +165,7 @@ fn Frame(children: Children) -> impl IntoView {
             <LanguageSwitch/>
             <Account/>
         </header>
-        <main id="main" tabindex="-1">{children()}</main>
+        <main id="main" tabindex="-1"><AccountNotices/>{children()}</main>
         <footer class="footer">
             <span>{t!(i18n, footer_text)}</span>
         </footer>
@@ -186,6 +186,28 @@ fn Account() -> impl IntoView {
                         <a class="account-link" href="/sign-in" data-testid="sign-in-link">{t!(i18n, sign_in_link)}</a>
                     }.into_any(),
                 }
+            })}
+        </Transition>
+    }
+}
+
+/// What an administrator did to the signed-in account (a reset), until its
+/// owner sets a new password or second factor.
+#[component]
+fn AccountNotices() -> impl IntoView {
+    let i18n = use_i18n();
+    let me = expect_context::<Resource<Result<Option<CurrentUser>, crate::error::AppError>>>();
+    view! {
+        <Transition fallback=|| ()>
+            {move || me.get().and_then(Result::ok).flatten().map(|user| {
+                user.notices.into_iter().map(|n| {
+                    let (by, at) = (n.by.clone(), n.at.clone());
+                    let text = match n.what {
+                        crate::identity::ResetKind::Password => t!(i18n, notice_password_reset, by = move || by.clone(), at = move || at.clone()).into_any(),
+                        crate::identity::ResetKind::SecondFactor => t!(i18n, notice_totp_reset, by = move || by.clone(), at = move || at.clone()).into_any(),
+                    };
+                    view! { <p class="notice warn" role="status" data-testid="account-notice">{text}</p> }
+                }).collect_view()
             })}
         </Transition>
     }

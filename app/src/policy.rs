@@ -568,6 +568,12 @@ pub fn allows(principal: &Principal, action: Action, object: &Object<'_>) -> boo
     }
 }
 
+/// Whether `principal` is shown software versions (the database engine's):
+/// administrators and auditors, who keep and check the system.
+pub fn sees_versions(principal: &Principal) -> bool {
+    principal.has_role(Role::Admin) || principal.has_role(Role::Auditor)
+}
+
 /// The error a refusal answers with.
 pub fn refusal(principal: &Principal, action: Action) -> AppError {
     if principal.is_anonymous() {

@@ -77,6 +77,7 @@ problems! {
     DisplayNameLength => problem_display_name_length,
     NoRoles => problem_no_roles,
     CannotDisableSelf => problem_cannot_disable_self,
+    CannotChangeOwnRoles => problem_cannot_change_own_roles,
     PasswordTooShort { min: usize, length: usize } => problem_password_too_short,
     CommonPassword => problem_common_password,
     NotCurrentPassword => problem_not_current_password,
@@ -106,6 +107,7 @@ problems! {
     TestRecordedBy { kind: TestKind, date: String, result: TestResult, by: String } => problem_test_recorded_by,
     SayWhy => problem_say_why,
     AlreadyInStatus { status: OfficerStatus } => problem_already_in_status,
+    StatusByDecisionOnly { status: OfficerStatus } => problem_status_by_decision_only,
     // --- CSV import --------------------------------------------------------
     NotUtf8 => problem_not_utf8,
     FileEmpty => problem_file_empty,
@@ -136,6 +138,8 @@ problems! {
     // --- refusals, conflicts, outages --------------------------------------
     SignInFirst => problem_sign_in_first,
     SignInRefused => problem_sign_in_refused,
+    TooManyAttempts { minutes: i64 } => problem_too_many_attempts,
+    PasswordChecksBusy => problem_password_checks_busy,
     SecondFactorNeeded => problem_second_factor_needed,
     ChangePasswordFirst => problem_change_password_first,
     MayNotChange => problem_may_not_change,

@@ -15,7 +15,7 @@ use app::fleet::ingest::{
 };
 use app::policy::{act, authorize, ActionKind, Object, Permit};
 use app::state::AppState;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -98,6 +98,18 @@ fn content_type(headers: &HeaderMap) -> Option<&str> {
         .and_then(|v| v.to_str().ok())
 }
 
+/// The batch's body, read once the sender is known to be allowed.
+async fn read_body(body: Body) -> Result<Bytes, Response> {
+    axum::body::to_bytes(body, ingest::MAX_BATCH_BYTES)
+        .await
+        .map_err(|_| {
+            refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the body is over 16 MiB, or was cut off",
+            )
+        })
+}
+
 fn answer(result: Result<BatchAnswer, BatchError>) -> Response {
     match result {
         Ok(answer) => (StatusCode::OK, Json(answer)).into_response(),
@@ -132,11 +144,16 @@ pub async fn ingest_footage(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let ip = peer.ip().to_string();
+    // The token first: the body of a request that may not send is never read.
     match authorized(&state, &headers, &ip, act::IngestFootage).await {
         Ok(permit) => {
+            let body = match read_body(body).await {
+                Ok(body) => body,
+                Err(refusal) => return refusal,
+            };
             let sender = Sender {
                 actor: &permit,
                 ip: &ip,
@@ -171,11 +188,16 @@ pub async fn ingest_heartbeats(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let ip = peer.ip().to_string();
+    // The token first: the body of a request that may not send is never read.
     match authorized(&state, &headers, &ip, act::IngestHeartbeats).await {
         Ok(permit) => {
+            let body = match read_body(body).await {
+                Ok(body) => body,
+                Err(refusal) => return refusal,
+            };
             let sender = Sender {
                 actor: &permit,
                 ip: &ip,

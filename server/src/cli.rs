@@ -71,7 +71,7 @@ pub struct Cli {
     session_max_hours: Option<String>,
 
     /// Roles whose holders must sign in with an authenticator code (TOTP),
-    /// separated by commas; empty for none. Default: admin,supervisor
+    /// separated by commas; empty for none. Default: every role
     #[arg(
         long,
         env = "VIGIA_TOTP_REQUIRED_ROLES",
@@ -206,6 +206,11 @@ enum UserCommand {
         /// Read the password from standard input (one line) instead.
         #[arg(long)]
         password_stdin: bool,
+        /// Do not ask for a new password at the first sign-in: for the
+        /// operator's own account, or a demo's. Without it the account's
+        /// owner sets their own (whoever made the account saw this one).
+        #[arg(long)]
+        keep_password: bool,
     },
     /// Lift the lock that repeated failed sign-ins put on an account.
     Unlock {
@@ -564,6 +569,7 @@ async fn user(settings: &Settings, command: UserCommand) -> Result<(), String> {
             roles,
             display_name,
             password_stdin,
+            keep_password,
         } => {
             let roles = roles
                 .split(',')
@@ -589,6 +595,7 @@ async fn user(settings: &Settings, command: UserCommand) -> Result<(), String> {
                     display_name: display_name.unwrap_or_else(|| username.clone()),
                     roles: roles.clone(),
                     password: password.clone(),
+                    must_change_password: !keep_password,
                 },
             )
             .await

@@ -214,20 +214,23 @@ impl RawSettings {
             }
         };
 
-        let totp_required_roles = app::identity::parse_roles(
-            self.totp_required_roles
-                .as_deref()
-                .unwrap_or("admin,supervisor"),
-        )
-        .map_err(|e| {
-            err(
-                "VIGIA_TOTP_REQUIRED_ROLES (--totp-required-roles)",
-                match e {
-                    app::error::AppError::Validation { problem, .. } => problem.english(),
-                    other => other.to_string(),
-                },
-            )
-        })?;
+        // Every role by default (CJIS IA-2): a deployment may relax it.
+        let every_role = app::identity::Role::ALL
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        let totp_required_roles =
+            app::identity::parse_roles(self.totp_required_roles.as_deref().unwrap_or(&every_role))
+                .map_err(|e| {
+                    err(
+                        "VIGIA_TOTP_REQUIRED_ROLES (--totp-required-roles)",
+                        match e {
+                            app::error::AppError::Validation { problem, .. } => problem.english(),
+                            other => other.to_string(),
+                        },
+                    )
+                })?;
 
         Ok(Settings {
             totp_required_roles,
@@ -349,6 +352,11 @@ mod tests {
         assert_eq!(s.bind.to_string(), "127.0.0.1:3000");
         assert_eq!(s.timezone, "America/Guatemala");
         assert_eq!(s.camera_silent, Duration::from_secs(600));
+        assert_eq!(
+            s.totp_required_roles,
+            app::identity::Role::ALL.to_vec(),
+            "a second factor for every role"
+        );
     }
 
     #[test]

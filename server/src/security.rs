@@ -11,6 +11,9 @@ use axum::response::{IntoResponse, Response};
 pub struct SecurityConfig {
     /// The public address (scheme://host[:port]), when behind a proxy.
     pub public_origin: Option<String>,
+    /// Served over https: every answer says so (HSTS), and browsers keep
+    /// to https for a year.
+    pub https: bool,
 }
 
 /// Request bodies larger than this are refused (`413`) outside the
@@ -54,6 +57,12 @@ pub async fn middleware(
         HeaderValue::from_static("same-origin"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if config.https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,

@@ -53,10 +53,18 @@ impl Sessions {
     }
 
     /// The layer that gives each request its session: cookie HttpOnly,
-    /// SameSite=Strict, Secure behind HTTPS, ended after the idle time.
+    /// SameSite=Strict, ended after the idle time; served over https (the
+    /// public address says so, also behind a TLS proxy) `Secure` and named
+    /// `__Host-…`, which a browser keeps only from this very host over https.
     pub fn layer(self, settings: &Settings) -> SessionManagerLayer<Sessions> {
+        let name = if settings.secure_cookies() {
+            "__Host-vigia_session"
+        } else {
+            "vigia_session"
+        };
         SessionManagerLayer::new(self)
-            .with_name("vigia_session")
+            .with_name(name)
+            .with_path("/")
             .with_http_only(true)
             .with_same_site(SameSite::Strict)
             .with_secure(settings.secure_cookies())

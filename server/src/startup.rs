@@ -65,8 +65,8 @@ impl Application {
                 .clone()
                 .delete_expired_every(std::time::Duration::from_secs(600)),
         );
-        // Closed minutes of refused machine-API requests become audit
-        // records, one per client, address and reason.
+        // Closed minutes of refused machine-API requests and of failed
+        // sign-ins become audit records, one per sender and reason.
         let refusals_db = state.db.clone();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -77,11 +77,29 @@ impl Application {
                 {
                     tracing::warn!(error = %e, "cannot record refused API requests yet");
                 }
+                if let Err(e) = app::identity::lockout::record_failure_windows(&refusals_db).await {
+                    tracing::warn!(error = %e, "cannot record failed sign-ins yet");
+                }
             }
         });
         let security = crate::security::SecurityConfig {
             public_origin: settings.public_url.clone(),
+            https: settings.secure_cookies(),
         };
+        // CJIS 5.5.5 and 5.6.2: sessions idle at most 30 minutes, 12 hours
+        // in all. Longer ones are the deployment's choice, said in the log.
+        if settings.session_idle > std::time::Duration::from_secs(30 * 60) {
+            tracing::warn!(
+                minutes = settings.session_idle.as_secs() / 60,
+                "VIGIA_SESSION_IDLE_MINUTES is over CJIS's 30 minutes"
+            );
+        }
+        if settings.session_max > std::time::Duration::from_secs(12 * 3600) {
+            tracing::warn!(
+                hours = settings.session_max.as_secs() / 3600,
+                "VIGIA_SESSION_MAX_HOURS is over CJIS's 12 hours"
+            );
+        }
         // The machine API is outside the session layer: a session cookie
         // never authorizes it, and its requests never touch the session store.
         let router = router(state.clone())

@@ -164,7 +164,7 @@ on_both_backends! {
         let actor = app::policy::authorize(&app::identity::console_operator(), app::policy::act::ManageUsers, app::policy::Object::Any).unwrap();
         let result = app::identity::store::create_user(&t.db, &actor, "test", app::identity::store::NewUser {
             username: "ghost".into(), display_name: "Ghost".into(), roles: vec![Role::Auditor],
-            password: "una frase larga y única".into(),
+            password: "una frase larga y única".into(), must_change_password: true,
         }).await;
         assert!(result.is_err(), "the write must fail with its audit record");
         let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(t.db.pool_for_tests()).await.unwrap();

@@ -345,8 +345,8 @@ on_both_backends! {
         assert_eq!(csv.status(), 200);
         assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
         let body = csv.text().await.unwrap();
-        assert!(body.starts_with("month,level,key,name,expected_hours,covered_hours,uptime_percent,target_percent,below_target\n"), "{body}");
-        assert!(body.contains(&format!("{month},fleet,,\"\",2.50,1.25,50.0,98.0,yes")), "{body}");
+        assert!(body.starts_with("month,level,key,name,expected_hours,covered_hours,uptime_percent,target_percent,below_target\r\n"), "{body}");
+        assert!(body.contains(&format!("{month},fleet,,,2.50,1.25,50.0,98.0,yes\r\n")), "{body}");
         assert!(body.contains("camera_below_target,PNC-0452 forward"), "{body}");
         let exported: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'report.exported' AND object_id = $1")
             .bind(&month).fetch_one(t.db.pool_for_tests()).await.unwrap();

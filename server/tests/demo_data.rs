@@ -274,8 +274,14 @@ on_both_backends! {
         let batches = actions("footage.ingested").await + actions("heartbeats.ingested").await;
         assert!(batches >= 2, "{batches} ingest batches");
         assert_eq!(actions("demo_data.loaded").await, 1);
+        // Dismissals and suspensions are recorded status changes, each with
+        // its history row, not lines of the import.
+        let decided = n("SELECT COUNT(*) FROM officers WHERE status IN ('dismissed', 'suspended')".into()).await;
+        assert!(decided > 100, "{decided}");
+        assert_eq!(actions("officer.status_changed").await, decided);
+        assert_eq!(n("SELECT COUNT(*) FROM officer_status_history WHERE reason LIKE '%datos de demostración%'".into()).await, decided);
         let total = n("SELECT COUNT(*) FROM audit_log".into()).await;
-        assert_eq!(total, audited + 3 + 1 + batches + 1);
+        assert_eq!(total, audited + 3 + 1 + batches + decided + 1);
         assert_eq!(
             n("SELECT COUNT(*) FROM audit_log WHERE actor_kind = 'demo' AND actor_id IS NULL AND actor_label = 'demo-data'".into()).await,
             total

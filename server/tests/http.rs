@@ -74,6 +74,13 @@ on_both_backends! {
         assert_eq!(status.cameras, 2_600);
         assert_eq!(status.badges, 4_000);
         assert_eq!(status.backend, t.backend().name());
+        assert_eq!(status.backend_version, None, "the database's version is not a monitor's to know");
+
+        // Administrators and auditors, who keep and check the system, see it.
+        let auditor = create_user(&t.db, "aud", &[Role::Auditor]).await;
+        let client = app.signed_in("aud", &auditor).await;
+        let status: app::status::SystemStatus = app.call(&client, "get_status", &[]).await.json().await.unwrap();
+        assert_eq!(status.backend_version, Some(t.db.server_version().await.unwrap()));
     }
 }
 

@@ -222,6 +222,30 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    /// The token is checked before the body is read: a sender without one
+    /// is answered at once, even while its (announced) megabyte of body has
+    /// not arrived, so no one can make the server hold bodies it will refuse.
+    async fn the_token_is_checked_before_the_body_is_read(t: TestDb) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let app = spawn_app(&t).await;
+        let address = app.address.trim_start_matches("http://").to_string();
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        let head = format!(
+            "POST /api/v1/ingest/footage HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer vgt_nobody\r\n\
+             Content-Type: application/json\r\nContent-Length: 1000000\r\n\r\n[{{\"segment\":"
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = vec![0u8; 512];
+        let read = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut answer))
+            .await
+            .expect("answered before the body came")
+            .unwrap();
+        let answer = String::from_utf8_lossy(&answer[..read]);
+        assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    }
+}
+
+on_both_backends! {
     /// Missing or unknown token: 401. Known token without the scope, or a
     /// disabled client: 403. A signed-in browser session is no token.
     /// Every refusal is counted.

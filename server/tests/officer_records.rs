@@ -312,12 +312,20 @@ on_both_backends! {
         assert_eq!(audit.len(), 2);
         assert!(audit[0].contains(&r.sha256) && audit[0].contains("\"rows\":3"), "{}", audit[0]);
 
-        let promoted = OFFICERS_CSV.replace("880001,José Ángel,Ixcoy Tzunún,agente,13-02,active", "880001,José Ángel,Ixcoy Tzunún,subinspector,13-02,suspended");
+        let promoted = OFFICERS_CSV.replace("880001,José Ángel,Ixcoy Tzunún,agente,13-02,active", "880001,José Ángel,Ixcoy Tzunún,subinspector,13-02,retired");
         let r = run_import(&t, ImportKind::Officers, &promoted).await;
         assert_eq!((r.inserted, r.updated, r.unchanged), (0, 1, 2));
         let (rank, status): (String, String) = sqlx::query_as("SELECT rank, status FROM officers WHERE badge_number = '880001'")
             .fetch_one(t.db.pool_for_tests()).await.unwrap();
-        assert_eq!((rank.as_str(), status.as_str()), ("subinspector", "suspended"));
+        assert_eq!((rank.as_str(), status.as_str()), ("subinspector", "retired"));
+
+        // A file cannot dismiss or suspend anyone: those are decisions,
+        // recorded as status changes with their reason.
+        let suspended = OFFICERS_CSV.replace("880002,\"María de los Ángeles\",Pérez Xicará,subinspector,07-01,active", "880002,\"María de los Ángeles\",Pérez Xicará,subinspector,07-01,suspended");
+        let r = run_import(&t, ImportKind::Officers, &suspended).await;
+        assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+        assert_eq!((r.problems[0].line, r.problems[0].column.as_str()), (3, "status"));
+        assert!(r.problems[0].problem.message(app::i18n::Locale::es).contains("suspendid"), "{:?}", r.problems);
         assert_eq!(count(&t, "SELECT COUNT(*) FROM officer_status_history h JOIN officers o ON o.id = h.officer_id WHERE o.badge_number = '880001'").await, 1);
     }
 }
@@ -330,7 +338,7 @@ on_both_backends! {
         server::demo::load(&t.db, server::demo::Scale::Small, 2013).await.unwrap();
         let file = "\
 badge_number,given_names,family_names,rank,unit,status,status_since,hire_date,national_id
-880101,Luis Fernando,Ajú Cux,agente,13-02,dismissed,2021-03-04,2012-05-02,
+880101,Luis Fernando,Ajú Cux,agente,13-02,retired,2021-03-04,2012-05-02,
 880102,Rosa Elvira,Tum Batz,agente,13-02,active,,2015-01-10,
 ";
         let r = run_import(&t, ImportKind::Officers, file).await;
@@ -346,14 +354,14 @@ badge_number,given_names,family_names,rank,unit,status,status_since,hire_date,na
         assert_eq!(since("880102").await, None);
 
         // A change of status takes effect on the file's date, not today's.
-        let retired = file.replace("880102,Rosa Elvira,Tum Batz,agente,13-02,active,,", "880102,Rosa Elvira,Tum Batz,agente,13-02,suspended,2024-06-30,");
+        let retired = file.replace("880102,Rosa Elvira,Tum Batz,agente,13-02,active,,", "880102,Rosa Elvira,Tum Batz,agente,13-02,retired,2024-06-30,");
         let r = run_import(&t, ImportKind::Officers, &retired).await;
         assert_eq!((r.updated, r.unchanged), (1, 1), "{:?}", r.problems);
         assert_eq!(since("880102").await.as_deref(), Some("2024-06-30"));
 
         let bad = "\
 badge_number,given_names,family_names,rank,unit,status,status_since,hire_date,national_id
-880103,Ana,Xol Caal,agente,13-02,dismissed,2999-01-01,2012-05-02,
+880103,Ana,Xol Caal,agente,13-02,retired,2999-01-01,2012-05-02,
 880104,Juan,Coc Pop,agente,13-02,retired,2010-01-01,2012-05-02,
 ";
         let r = run_import(&t, ImportKind::Officers, bad).await;

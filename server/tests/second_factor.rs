@@ -44,6 +44,10 @@ on_both_backends! {
         let next = app.call(&other, "sign_in", &[("username", "root"), ("password", &password), ("code", &code_now(&enrolment.secret, 1))]).await;
         assert_eq!(next.status(), 200);
 
+        // Failures reach the trail a minute at a time.
+        let clock = app::time::TestClock::now();
+        clock.advance(60_000);
+        app::identity::lockout::record_failure_windows(&t.db).await.unwrap();
         let reasons: Vec<String> = sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'sign_in.failed' ORDER BY seq")
             .fetch_all(t.db.pool_for_tests()).await.unwrap();
         assert!(reasons.iter().any(|r| r.contains("wrong second-factor code")), "{reasons:?}");

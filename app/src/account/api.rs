@@ -48,7 +48,9 @@ pub async fn sign_in(
             &cx.state.totp_required_roles,
         )
         .await?;
-        // A new session id at sign-in: a planted id is worth nothing.
+        // A new session id at sign-in, holding nothing of the session
+        // before: a planted id is worth nothing, and nothing carries over.
+        session.clear().await;
         session.cycle_id().await.map_err(|_| AppError::Internal)?;
         session
             .insert(SESSION_USER, user.id)
@@ -90,23 +92,45 @@ pub async fn change_password(
     new_password: String,
 ) -> Result<(), AppError> {
     crate::rpc::call(act::ManageOwnAccount, |cx| async move {
-        store::change_own_password(
+        let changed = store::change_own_password(
             &cx.state.db,
             &cx.permit,
             &cx.ip,
             &current_password,
             &new_password,
         )
-        .await
+        .await?;
+        // The account's other sessions ended; this one goes on, under a new
+        // id, valid from the change.
+        let session = session().await?;
+        session.cycle_id().await.map_err(|_| AppError::Internal)?;
+        session
+            .insert(SESSION_VALID_FROM, changed)
+            .await
+            .map_err(|_| AppError::Internal)?;
+        Ok(())
     })
     .await
 }
 
 /// Starts setting up an authenticator app: a new secret, kept in the
-/// session until a code from the app confirms it.
+/// session until a code from the app confirms it. Replacing one already
+/// set up asks for the password and a code of the current one: a session
+/// left open is not enough to take the account's second factor over.
 #[server(prefix = "/rpc", endpoint = "begin_totp")]
-pub async fn begin_totp() -> Result<TotpEnrolment, AppError> {
+pub async fn begin_totp(
+    password: Option<String>,
+    current_code: Option<String>,
+) -> Result<TotpEnrolment, AppError> {
     crate::rpc::call(act::ManageOwnAccount, |cx| async move {
+        store::prove_for_new_factor(
+            &cx.state.db,
+            &cx.permit,
+            &cx.state.secret_key,
+            password.as_deref().unwrap_or(""),
+            current_code.as_deref().unwrap_or(""),
+        )
+        .await?;
         let secret = totp::base32_encode(&totp::new_secret());
         // Sealed in the session store too: a copy of the sessions table
         // gives no one the factor being set up.

@@ -9,6 +9,7 @@ use crate::i18n::*;
 #[cfg(feature = "ssr")]
 use crate::identity::{
     current_user, store, totp, SESSION_SINCE, SESSION_TOTP_PENDING, SESSION_USER,
+    SESSION_VALID_FROM,
 };
 use crate::identity::{CurrentUser, TotpEnrolment};
 #[cfg(feature = "ssr")]

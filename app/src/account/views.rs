@@ -16,38 +16,61 @@ pub fn TotpPage() -> impl IntoView {
             .is_some_and(|u| u.totp_enabled)
             || matches!(confirm.value().get(), Some(Ok(())))
     };
+    let setup = move |e: TotpEnrolment| {
+        view! {
+            <div class="totp-setup">
+                <div class="qr" inner_html=e.qr_svg.clone()></div>
+                <p>{t!(i18n, totp_secret_label)} " " <code data-testid="totp-secret">{e.secret.clone()}</code></p>
+                <ActionForm action=confirm attr:class="form">
+                    <label for="totp-code">{t!(i18n, totp_code_label)}</label>
+                    <input id="totp-code" name="code" inputmode="numeric" autocomplete="one-time-code" required/>
+                    {move || match confirm.value().get() {
+                        Some(Err(AppError::Validation { problem, .. })) => Some(view! { <p class="field-error" role="alert">{problem.message(i18n.get_locale())}</p> }),
+                        _ => None,
+                    }}
+                    <button type="submit" class="primary">{t!(i18n, totp_confirm_button)}</button>
+                </ActionForm>
+            </div>
+        }
+    };
+    let begun = move || match begin.value().get() {
+        Some(Ok(e)) if !matches!(confirm.value().get(), Some(Ok(()))) => Some(e),
+        _ => None,
+    };
+    let begin_error = move |field: Field| {
+        move || match begin.value().get() {
+            Some(Err(AppError::Validation { field: f, problem })) if f == field => Some(
+                view! { <p class="field-error" role="alert">{problem.message(i18n.get_locale())}</p> },
+            ),
+            _ => None,
+        }
+    };
     view! {
         <section class="page narrow" aria-labelledby="totp-title">
             <h1 id="totp-title">{t!(i18n, totp_title)}</h1>
             <Transition fallback=|| ()>
-                {move || if enabled() {
-                    view! { <p class="notice" role="status" data-testid="totp-enabled">{t!(i18n, totp_enabled)}</p> }.into_any()
-                } else {
-                    view! {
+                {move || match (begun(), enabled()) {
+                    (Some(e), _) => setup(e).into_any(),
+                    (None, true) => view! {
+                        <p class="notice" role="status" data-testid="totp-enabled">{t!(i18n, totp_enabled)}</p>
+                        // Replacing the app: the password and a code of the current one.
+                        <h2>{t!(i18n, totp_replace_title)}</h2>
+                        <ActionForm action=begin attr:class="form" attr:data-testid="totp-replace">
+                            <label for="totp-password">{t!(i18n, field_password)}</label>
+                            <input id="totp-password" name="password" type="password" autocomplete="current-password" required/>
+                            {begin_error(Field::Password)}
+                            <label for="totp-current">{t!(i18n, totp_current_code_label)}</label>
+                            <input id="totp-current" name="current_code" inputmode="numeric" autocomplete="one-time-code" required/>
+                            {begin_error(Field::Code)}
+                            <button type="submit">{t!(i18n, totp_replace_button)}</button>
+                        </ActionForm>
+                    }.into_any(),
+                    (None, false) => view! {
                         <p class="lede">{t!(i18n, totp_intro)}</p>
-                        {move || match begin.value().get() {
-                            Some(Ok(e)) => view! {
-                                <div class="totp-setup">
-                                    <div class="qr" inner_html=e.qr_svg.clone()></div>
-                                    <p>{t!(i18n, totp_secret_label)} " " <code data-testid="totp-secret">{e.secret.clone()}</code></p>
-                                    <ActionForm action=confirm attr:class="form">
-                                        <label for="totp-code">{t!(i18n, totp_code_label)}</label>
-                                        <input id="totp-code" name="code" inputmode="numeric" autocomplete="one-time-code" required/>
-                                        {move || match confirm.value().get() {
-                                            Some(Err(AppError::Validation { problem, .. })) => Some(view! { <p class="field-error" role="alert">{problem.message(i18n.get_locale())}</p> }),
-                                            _ => None,
-                                        }}
-                                        <button type="submit" class="primary">{t!(i18n, totp_confirm_button)}</button>
-                                    </ActionForm>
-                                </div>
-                            }.into_any(),
-                            _ => view! {
-                                <button type="button" class="primary" on:click=move |_| { begin.dispatch(BeginTotp {}); }>
-                                    {t!(i18n, totp_begin_button)}
-                                </button>
-                            }.into_any(),
-                        }}
-                    }.into_any()
+                        <button type="button" class="primary" on:click=move |_| { begin.dispatch(BeginTotp { password: None, current_code: None }); }>
+                            {t!(i18n, totp_begin_button)}
+                        </button>
+                    }.into_any(),
                 }}
             </Transition>
         </section>

@@ -27,6 +27,8 @@ pub async fn create_account(
             display_name,
             roles,
             password: password.clone(),
+            // The administrator saw it: its owner sets their own.
+            must_change_password: true,
         };
         store::create_user(&cx.state.db, &cx.permit, &cx.ip, new).await?;
         Ok(IssuedPassword {

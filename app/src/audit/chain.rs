@@ -205,19 +205,6 @@ impl AuditedTx {
         Ok(seq)
     }
 
-    /// Appends a record in the name of another principal than the one the
-    /// transaction was opened with (the identity module: a lock the system
-    /// sets in the transaction of the failed sign-in that triggered it).
-    pub(crate) async fn audit_as(
-        &mut self,
-        who: &Principal,
-        entry: &AuditEntry,
-    ) -> Result<i64, sqlx::Error> {
-        let seq = append(&mut self.tx, who, entry).await?;
-        self.audited = true;
-        Ok(seq)
-    }
-
     /// Commits the change and its audit record together. Refuses (and rolls
     /// back) a transaction that recorded nothing.
     pub async fn commit(self) -> Result<(), AppError> {

@@ -42,6 +42,7 @@ audit_actions! {
     AccountUnlocked => "account.unlocked",
     UserCreated => "user.created",
     RolesChanged => "user.roles_changed",
+    PrivilegedRoleGranted => "user.privileged_role_granted",
     PasswordReset => "user.password_reset",
     PasswordChanged => "user.password_changed",
     UserDisabled => "user.disabled",
@@ -88,6 +89,7 @@ impl AuditAction {
                 | AuditAction::AccountUnlocked
                 | AuditAction::UserCreated
                 | AuditAction::RolesChanged
+                | AuditAction::PrivilegedRoleGranted
                 | AuditAction::PasswordReset
                 | AuditAction::PasswordChanged
                 | AuditAction::UserDisabled
@@ -122,6 +124,7 @@ mod tests {
             | RolesChanged
             | PasswordReset
             | PasswordChanged
+            | PrivilegedRoleGranted
             | UserDisabled
             | UserEnabled
             | TotpEnabled

@@ -5,6 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
+pub mod lockout;
+#[cfg(feature = "ssr")]
 pub mod password;
 #[cfg(feature = "ssr")]
 mod session;
@@ -16,6 +18,7 @@ pub mod totp;
 #[cfg(feature = "ssr")]
 pub use session::{
     client_ip, require_for_session, RequestMemo, SESSION_SINCE, SESSION_TOTP_PENDING, SESSION_USER,
+    SESSION_VALID_FROM,
 };
 #[cfg(feature = "ssr")]
 pub(crate) use session::{current_user, require};
@@ -59,6 +62,25 @@ pub struct CurrentUser {
     /// Holds a role that requires a second factor but has none yet: may do
     /// nothing but set it up.
     pub must_enroll_totp: bool,
+    /// What an administrator did to this account that its owner must know
+    /// (shown until the owner sets a new password or second factor).
+    pub notices: Vec<AccountNotice>,
+}
+
+/// A reset of the account by someone else, as its owner is told of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountNotice {
+    pub what: ResetKind,
+    /// The administrator's username (or `operator`, from the command line).
+    pub by: String,
+    /// When, in the configured zone.
+    pub at: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ResetKind {
+    Password,
+    SecondFactor,
 }
 
 /// What an authenticator app needs to be set up.

@@ -54,8 +54,38 @@ pub fn check_new(field: Field, password: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Passwords hashed or checked at once, at most: each takes 19 MiB, so this
+/// bounds argon2's memory (76 MiB). A request beyond waits up to
+/// [`CHECK_WAIT`] for its turn, then is answered 503.
+pub const CONCURRENT_CHECKS: usize = 4;
+/// How long a password check waits for its turn.
+pub const CHECK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+static CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_CHECKS);
+
+/// A turn to run argon2, or 503 after [`CHECK_WAIT`].
+async fn turn() -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
+    match tokio::time::timeout(CHECK_WAIT, CHECKS.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => {
+            tracing::warn!("password checks are all busy: a request was turned away");
+            Err(AppError::Unavailable(Problem::PasswordChecksBusy))
+        }
+    }
+}
+
+/// Takes every turn, for a test of what a busy server answers.
+#[cfg(feature = "test-support")]
+pub async fn hold_every_check() -> tokio::sync::SemaphorePermit<'static> {
+    CHECKS
+        .acquire_many(CONCURRENT_CHECKS as u32)
+        .await
+        .expect("the semaphore is never closed")
+}
+
 /// Hashes a password, off the async runtime (it takes tens of ms of CPU).
 pub async fn hash(password: String) -> Result<String, AppError> {
+    let _turn = turn().await?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         argon2()
@@ -81,9 +111,10 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// Whether `password` matches `stored` (or, with no stored hash, spends the
-/// same time and answers no).
-pub async fn verify(password: String, stored: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
+/// same time and answers no); 503 when every turn is taken too long.
+pub async fn verify(password: String, stored: Option<String>) -> Result<bool, AppError> {
+    let _turn = turn().await?;
+    Ok(tokio::task::spawn_blocking(move || {
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| DUMMY_HASH.clone());
         let Ok(parsed) = PasswordHash::new(&stored) else {
@@ -95,7 +126,7 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
             && known
     })
     .await
-    .unwrap_or(false)
+    .unwrap_or(false))
 }
 
 /// A random password for a new account: 20 characters from an alphabet
@@ -129,9 +160,13 @@ mod tests {
     async fn hashes_verify_and_are_argon2id() {
         let h = hash("caballo batería grapa".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
-        assert!(verify("caballo batería grapa".into(), Some(h.clone())).await);
-        assert!(!verify("caballo bateria grapa".into(), Some(h)).await);
-        assert!(!verify("anything".into(), None).await);
+        assert!(verify("caballo batería grapa".into(), Some(h.clone()))
+            .await
+            .unwrap());
+        assert!(!verify("caballo bateria grapa".into(), Some(h))
+            .await
+            .unwrap());
+        assert!(!verify("anything".into(), None).await.unwrap());
     }
 
     #[test]

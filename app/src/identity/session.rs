@@ -16,6 +16,10 @@ use crate::state::AppState;
 pub const SESSION_USER: &str = "uid";
 /// Session key of the moment of sign-in (ms), for the absolute expiry.
 pub const SESSION_SINCE: &str = "since";
+/// Session key of the moment (ms) from which the session counts as signed
+/// in for [`UserRecord::sessions_after`] (the sign-in, or a change of the
+/// password made in this session).
+pub const SESSION_VALID_FROM: &str = "valid_from";
 /// Session key of a TOTP secret being set up, until a code confirms it.
 pub const SESSION_TOTP_PENDING: &str = "totp_pending";
 
@@ -65,7 +69,8 @@ fn principal_for(user: Option<&UserRecord>, state: &AppState) -> (Principal, boo
 }
 
 /// The usable account a session belongs to. Ends the session if it has
-/// outlived its absolute lifetime or the account is locked or disabled;
+/// outlived its absolute lifetime, the account is disabled, or its sessions
+/// were ended after this one signed in;
 /// otherwise pushes its idle expiry forward (in the store at most every
 /// thirtieth of the idle time, a minute for the usual 30: not a write on
 /// every request).
@@ -88,7 +93,11 @@ async fn user_of(session: &Session, state: &AppState) -> Result<Option<Arc<UserR
         return Ok(None);
     }
     match store::load_user(&state.db, uid).await? {
-        Some(user) if !user.disabled && user.locked_at.is_none() => {
+        // A failure lock does not end sessions already open (else anyone
+        // who knows a username could sign its owner out): only disabling.
+        Some(user)
+            if !user.disabled && !ended_by_reset(session, since, user.sessions_after).await? =>
+        {
             let seen = session
                 .get::<i64>(SESSION_SEEN)
                 .await
@@ -109,6 +118,24 @@ async fn user_of(session: &Session, state: &AppState) -> Result<Option<Arc<UserR
             Ok(None)
         }
     }
+}
+
+/// Whether the account's sessions were ended (a reset, a change of the
+/// password elsewhere) after this one was signed in.
+async fn ended_by_reset(
+    session: &Session,
+    since: i64,
+    sessions_after: Option<i64>,
+) -> Result<bool, AppError> {
+    let Some(after) = sessions_after else {
+        return Ok(false);
+    };
+    let valid_from = session
+        .get::<i64>(SESSION_VALID_FROM)
+        .await
+        .map_err(session_error)?
+        .unwrap_or(since);
+    Ok(valid_from < after)
 }
 
 /// Resolves who is asking and asks the policy, inside a server function

@@ -15,7 +15,7 @@ use super::import::{ImportKind, ImportReport, RowProblem};
 use super::write::{clean_assignment, clean_officer, clean_test, today, CleanOfficer};
 use super::{AssignmentInput, OfficerInput, TestInput};
 use crate::audit::{AuditAction, AuditEntry, AuditedTx};
-use crate::codes::{AssignmentRole, TestResult};
+use crate::codes::{AssignmentRole, OfficerStatus, TestResult};
 use crate::error::{AppError, Field, Problem};
 use crate::ids::{OfficerId, UnitId, VehicleId};
 use crate::policy::{act, Permit};
@@ -385,6 +385,22 @@ async fn officers(
                 continue;
             }
         };
+        // A dismissal or a suspension is a recorded decision, with its
+        // reason (a status change, soon the ministry's): a file cannot make
+        // one, only keep one already recorded.
+        let held = existing.get(o.badge_number.as_str());
+        let by_decision = matches!(
+            o.status,
+            OfficerStatus::Dismissed | OfficerStatus::Suspended
+        );
+        if by_decision && held.is_none_or(|e| e.fields[4] != o.status.as_str()) {
+            report.problems.push(problem(
+                *line,
+                Field::Status.as_str(),
+                Problem::StatusByDecisionOnly { status: o.status },
+            ));
+            continue;
+        }
         let since = match status_since(&get(f, "status_since"), &o.hire_date, today) {
             Ok(since) => since,
             Err(reason) => {

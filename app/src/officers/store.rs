@@ -216,7 +216,20 @@ pub async fn change_status(
     ip: &str,
     change: &super::StatusChange,
 ) -> Result<(), AppError> {
-    use crate::audit::{AuditAction, AuditEntry, AuditedTx};
+    let mut tx = crate::audit::AuditedTx::begin(db, actor).await?;
+    change_status_in(&mut tx, actor, ip, change).await?;
+    tx.commit().await
+}
+
+/// [`change_status`] in `tx`, a transaction of the caller's (the demo
+/// loader's), with its audit record; the caller commits.
+pub async fn change_status_in(
+    tx: &mut crate::audit::AuditedTx,
+    actor: &Permit<act::WriteOfficers>,
+    ip: &str,
+    change: &super::StatusChange,
+) -> Result<(), AppError> {
+    use crate::audit::{AuditAction, AuditEntry};
 
     let status =
         super::rules::status(&change.status).map_err(|p| AppError::validation(Field::Status, p))?;
@@ -241,7 +254,6 @@ pub async fn change_status(
             },
         ));
     }
-    let mut tx = AuditedTx::begin(db, actor).await?;
     let row = sqlx::query("SELECT id, status, hire_date FROM officers WHERE badge_number = $1")
         .bind(change.badge_number.trim())
         .fetch_optional(tx.conn())
@@ -293,7 +305,7 @@ pub async fn change_status(
         details: serde_json::json!({ "from": from, "to": status, "effective_on": effective, "reason": reason }),
     })
     .await?;
-    tx.commit().await
+    Ok(())
 }
 
 /// Sets an officer's status from a date and adds the history row (the

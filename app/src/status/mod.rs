@@ -24,8 +24,9 @@ pub struct SystemStatus {
     pub badges: i64,
     /// `SQLite` or `PostgreSQL`.
     pub backend: String,
-    /// The database engine's version.
-    pub backend_version: String,
+    /// The database engine's version: for administrators and auditors only
+    /// (to anyone else it says which attacks might work).
+    pub backend_version: Option<String>,
     /// Vigía's own version.
     pub app_version: String,
 }

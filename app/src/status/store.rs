@@ -32,7 +32,11 @@ pub async fn system_status(
         cameras: row.try_get(4)?,
         badges: row.try_get(5)?,
         backend: db.backend().name().to_string(),
-        backend_version: db.server_version().await?,
+        backend_version: if crate::policy::sees_versions(actor.principal()) {
+            Some(db.server_version().await?)
+        } else {
+            None
+        },
         app_version: env!("CARGO_PKG_VERSION").to_string(),
     })
 }

@@ -54,7 +54,7 @@ fn StatusBody(status: SystemStatus) -> impl IntoView {
         <h2>{t!(i18n, system_heading)}</h2>
         <dl class="facts">
             <dt>{t!(i18n, database_label)}</dt>
-            <dd data-testid="backend">{status.backend.clone()} " " {status.backend_version.clone()}</dd>
+            <dd data-testid="backend">{status.backend.clone()} {status.backend_version.clone().map(|v| format!(" {v}"))}</dd>
             <dt>{t!(i18n, version_label)}</dt>
             <dd data-testid="app-version">{status.app_version.clone()}</dd>
         </dl>

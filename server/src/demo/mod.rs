@@ -478,6 +478,22 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
 
     let import = authorize(&who, act::ImportRecords, Object::Any)?;
     import_csv(&mut tx, &import, ImportKind::Officers, officers_csv(&data)).await?;
+    // Dismissals and suspensions are decisions recorded with their reason,
+    // not lines of a file: each goes through the officers' status change.
+    let write = authorize(&who, act::WriteOfficers, Object::Any)?;
+    for o in data.officers.iter().filter(|o| by_decision(o.status)) {
+        let change = app::officers::StatusChange {
+            badge_number: o.badge_number.clone(),
+            status: o.status.to_string(),
+            effective_on: o.status_changed_on.clone().unwrap_or_default(),
+            reason: match o.status {
+                "dismissed" => "Destitución por resolución disciplinaria (datos de demostración)",
+                _ => "Suspensión preventiva durante una investigación (datos de demostración)",
+            }
+            .to_string(),
+        };
+        app::officers::store::change_status_in(&mut tx, &write, "local", &change).await?;
+    }
     let officer_ids = code_ids(tx.conn(), "SELECT id, badge_number FROM officers").await?;
 
     let rows: Vec<Vec<Value>> = data
@@ -654,22 +670,35 @@ fn csv_file<const N: usize>(
     out.into_inner().expect("writing to memory")
 }
 
+/// Whether a status comes from a recorded decision (a dismissal, a
+/// suspension), never from an import.
+fn by_decision(status: &str) -> bool {
+    matches!(status, "dismissed" | "suspended")
+}
+
 /// The officers as the register's export would list them.
 fn officers_csv(data: &Dataset) -> Vec<u8> {
     csv_file(
         ImportKind::Officers,
         &["status_since"],
         data.officers.iter().map(|o| {
+            // Dismissed and suspended officers come in active; their status
+            // changes are recorded after (see `load`).
+            let (status, since) = if by_decision(o.status) {
+                ("active", String::new())
+            } else {
+                (o.status, o.status_changed_on.clone().unwrap_or_default())
+            };
             [
                 o.badge_number.clone(),
                 o.given_names.clone(),
                 o.family_names.clone(),
                 o.rank.to_string(),
                 o.unit_code.clone(),
-                o.status.to_string(),
+                status.to_string(),
                 o.hire_date.clone(),
                 o.national_id.clone(),
-                o.status_changed_on.clone().unwrap_or_default(),
+                since,
             ]
         }),
     )

@@ -343,6 +343,8 @@ pub async fn create_user_without_totp(
             display_name: username.into(),
             roles: roles.to_vec(),
             password: password.clone(),
+            // As the console operator makes one for a test or a demo.
+            must_change_password: false,
         },
     )
     .await
@@ -362,6 +364,9 @@ pub async fn spawn_app_with(test_db: &TestDb, adjust: impl FnOnce(&mut Settings)
         database_url: Some(test_db.url.clone()),
         bind: Some("127.0.0.1:0".into()),
         secret_key_file: Some(test_key_file().display().to_string()),
+        // The tests of other things than the second factor sign in without
+        // one where the default (every role) would ask for it.
+        totp_required_roles: Some("admin,supervisor".into()),
         ..Default::default()
     }
     .check()

@@ -154,21 +154,32 @@ pub async fn report(
     })
 }
 
-/// The report as CSV: every camera, vehicle and region line.
+/// The report as CSV: every camera, vehicle and region line, each field
+/// through the formula guard ([`crate::format::csv_field`]).
 pub fn to_csv(r: &SlaView) -> String {
-    let mut out = String::from("month,level,key,name,expected_hours,covered_hours,uptime_percent,target_percent,below_target\n");
+    let mut out = crate::format::csv_line(&[
+        "month",
+        "level",
+        "key",
+        "name",
+        "expected_hours",
+        "covered_hours",
+        "uptime_percent",
+        "target_percent",
+        "below_target",
+    ]);
     let mut line = |level: &str, l: &UptimeLine| {
-        let name = l.label.replace('"', "\"\"");
-        out.push_str(&format!(
-            "{},{level},{},\"{name}\",{:.2},{:.2},{:.1},{:.1},{}\n",
-            r.month,
-            l.key,
-            l.expected_ms as f64 / 3_600_000.0,
-            l.covered_ms as f64 / 3_600_000.0,
-            l.percent,
-            r.target,
-            if l.percent < r.target { "yes" } else { "no" }
-        ));
+        out.push_str(&crate::format::csv_line(&[
+            r.month.clone(),
+            level.to_string(),
+            l.key.clone(),
+            l.label.clone(),
+            format!("{:.2}", l.expected_ms as f64 / 3_600_000.0),
+            format!("{:.2}", l.covered_ms as f64 / 3_600_000.0),
+            format!("{:.1}", l.percent),
+            format!("{:.1}", r.target),
+            if l.percent < r.target { "yes" } else { "no" }.to_string(),
+        ]));
     };
     line("fleet", &r.fleet);
     for l in &r.regions {
