@@ -6,20 +6,20 @@
 //! authorizes these routes (they never read it), and a token never
 //! authorizes a page (pages read only the session).
 
-use std::net::SocketAddr;
-
 use app::admin::clients::store::{self as clients, Refusal};
 use app::fleet::ingest::{
     self, BatchAnswer, BatchError, CameraPlacement, FootageSegmentIn, Framing, HeartbeatIn,
     HeartbeatStatus, Rejection, Sender,
 };
+use app::identity::ClientAddr;
 use app::policy::{act, authorize, ActionKind, Object, Permit};
 use app::state::AppState;
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::Extension;
 use axum::{Json, Router};
 use serde::Serialize;
 use utoipa::OpenApi;
@@ -142,11 +142,11 @@ fn answer(result: Result<BatchAnswer, BatchError>) -> Response {
 )]
 pub async fn ingest_footage(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(ClientAddr(client)): Extension<ClientAddr>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let ip = peer.ip().to_string();
+    let ip = client.to_string();
     // The token first: the body of a request that may not send is never read.
     match authorized(&state, &headers, &ip, act::IngestFootage).await {
         Ok(permit) => {
@@ -186,11 +186,11 @@ pub async fn ingest_footage(
 )]
 pub async fn ingest_heartbeats(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(ClientAddr(client)): Extension<ClientAddr>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let ip = peer.ip().to_string();
+    let ip = client.to_string();
     // The token first: the body of a request that may not send is never read.
     match authorized(&state, &headers, &ip, act::IngestHeartbeats).await {
         Ok(permit) => {

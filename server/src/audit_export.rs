@@ -2,18 +2,18 @@
 //! CSV. A plain route (not a server function) so the browser downloads it;
 //! it asks the policy like every handler, and the export is itself audited.
 
-use std::net::SocketAddr;
-
 use app::audit::{self, AuditAction, AuditEntry};
 use app::error::{AppError, Field, Problem};
 use app::identity::require_for_session;
+use app::identity::ClientAddr;
 use app::policy::{act, Object};
 use app::state::AppState;
 use app::trail::store::{to_csv, Query as AuditQuery};
 use app::trail::AuditSearch;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use tower_sessions::Session;
 
 /// The most records one export holds; narrow the dates for more.
@@ -21,12 +21,12 @@ pub const MAX_EXPORT_ROWS: i64 = 100_000;
 
 pub async fn export_audit(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Extension(ClientAddr(client)): Extension<ClientAddr>,
     headers: HeaderMap,
     session: Session,
     Query(search): Query<AuditSearch>,
 ) -> Response {
-    match export(&state, addr, &session, search).await {
+    match export(&state, client, &session, search).await {
         Ok(response) => response,
         Err(e) => refused(&headers, e),
     }
@@ -46,11 +46,11 @@ pub fn refused(headers: &HeaderMap, e: AppError) -> Response {
 
 async fn export(
     state: &AppState,
-    addr: SocketAddr,
+    client: std::net::IpAddr,
     session: &Session,
     search: AuditSearch,
 ) -> Result<Response, AppError> {
-    let ip = addr.ip().to_string();
+    let ip = client.to_string();
     let reader = require_for_session(session, state, &ip, act::ReadAuditTrail, Object::Any).await?;
     let q = AuditQuery::new(&search, &reader)?;
     let total = q.count(&state.db).await?;
@@ -96,13 +96,13 @@ async fn export(
 /// (fleet, regions, vehicles, cameras below target). Audited as an export.
 pub async fn export_sla(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Extension(ClientAddr(client)): Extension<ClientAddr>,
     headers: HeaderMap,
     session: Session,
     Query(params): Query<std::collections::HashMap<String, String>>,
 ) -> Response {
     let result = async {
-        let ip = addr.ip().to_string();
+        let ip = client.to_string();
         let reader =
             require_for_session(&session, &state, &ip, act::ReadSlaReports, Object::Any).await?;
         let report = app::fleet::sla::store::report(

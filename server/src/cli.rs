@@ -52,6 +52,26 @@ pub struct Cli {
     #[arg(long, env = "VIGIA_PUBLIC_URL", global = true, value_name = "URL")]
     public_url: Option<String>,
 
+    /// Proxies (networks or addresses, separated by commas) whose
+    /// X-Forwarded-For names the client. Default: none
+    #[arg(
+        long,
+        env = "VIGIA_TRUSTED_PROXIES",
+        global = true,
+        value_name = "NET[,NET]"
+    )]
+    trusted_proxies: Option<String>,
+
+    /// Host names besides loopback, the bind address and the public URL's
+    /// host that forms may be sent to, separated by commas
+    #[arg(
+        long,
+        env = "VIGIA_ALLOWED_HOSTS",
+        global = true,
+        value_name = "HOST[,HOST]"
+    )]
+    allowed_hosts: Option<String>,
+
     /// Minutes without a request after which a session ends. Default: 30
     #[arg(
         long,
@@ -299,6 +319,8 @@ pub fn main() -> ExitCode {
         footage_root: cli.footage_root.clone(),
         sla_target_percent: cli.sla_target_percent.clone(),
         secret_key_file: cli.secret_key_file.clone(),
+        trusted_proxies: cli.trusted_proxies.clone(),
+        allowed_hosts: cli.allowed_hosts.clone(),
     };
     let settings = match raw.check() {
         Ok(s) => s,
@@ -484,8 +506,16 @@ async fn apply_migrations(db: &Db) -> Result<Vec<app::store::MigrationInfo>, Str
 
 async fn serve(settings: &Settings) -> Result<(), String> {
     let db = open(settings).await?;
-    for m in apply_migrations(&db).await? {
-        println!("applied migration {} {}", m.version, m.description);
+    // Only when a step is pending: a database migrated already can be
+    // served by a role that may not change its schema (README).
+    let pending = db
+        .pending_migrations()
+        .await
+        .map_err(|e| format!("cannot read the applied migrations: {e}"))?;
+    if !pending.is_empty() {
+        for m in apply_migrations(&db).await? {
+            println!("applied migration {} {}", m.version, m.description);
+        }
     }
     if app::identity::store::count_users(&db)
         .await
@@ -511,6 +541,10 @@ async fn serve(settings: &Settings) -> Result<(), String> {
 async fn migrate(settings: &Settings) -> Result<(), String> {
     let db = open(settings).await?;
     let applied = apply_migrations(&db).await?;
+    // The session store's table too, so that `vigia serve` need not make it.
+    crate::sessions::Sessions::open(&settings.database_url, settings.backend)
+        .await
+        .map_err(|e| format!("cannot prepare the session store: {e}"))?;
     if applied.is_empty() {
         println!("the database is up to date: no migration to apply");
     }

@@ -22,6 +22,8 @@ pub struct RawSettings {
     pub footage_root: Option<String>,
     pub sla_target_percent: Option<String>,
     pub secret_key_file: Option<String>,
+    pub trusted_proxies: Option<String>,
+    pub allowed_hosts: Option<String>,
 }
 
 impl std::fmt::Debug for RawSettings {
@@ -68,6 +70,14 @@ pub struct Settings {
     pub footage_root: Option<PathBuf>,
     /// The contract's uptime target for each camera, in percent.
     pub sla_target_percent: u64,
+    /// Proxies whose `X-Forwarded-For` names the client (none by default:
+    /// the peer is the client).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The host names a state-changing request may be addressed to
+    /// (lowercase, no port): loopback, the bind address, the public URL's
+    /// host and `VIGIA_ALLOWED_HOSTS`. A page on another name (DNS
+    /// rebinding) cannot drive the forms.
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Settings {
@@ -163,6 +173,54 @@ impl RawSettings {
                 ))
             }
         };
+        let trusted_proxies = self
+            .trusted_proxies
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(|n| {
+                n.parse::<ipnet::IpNet>()
+                    .or_else(|_| n.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        err(
+                            "VIGIA_TRUSTED_PROXIES (--trusted-proxies)",
+                            format!("{n:?} is not a network such as 10.0.0.0/8, nor an address"),
+                        )
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut allowed_hosts: Vec<String> =
+            vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
+        if !bind.ip().is_unspecified() {
+            allowed_hosts.push(bind.ip().to_string());
+        }
+        if let Some(host) = public_url.as_deref().and_then(host_of) {
+            allowed_hosts.push(host);
+        }
+        for h in self
+            .allowed_hosts
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+        {
+            if h.is_empty() {
+                continue;
+            }
+            let plain = h
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+            if !plain {
+                return Err(err(
+                    "VIGIA_ALLOWED_HOSTS (--allowed-hosts)",
+                    format!("{h:?} is not a host name or address"),
+                ));
+            }
+            allowed_hosts.push(h.trim_matches(['[', ']']).to_lowercase());
+        }
+        allowed_hosts.dedup();
         let session_idle = whole_number(
             "VIGIA_SESSION_IDLE_MINUTES (--session-idle-minutes)",
             self.session_idle_minutes.as_deref(),
@@ -233,6 +291,8 @@ impl RawSettings {
                 })?;
 
         Ok(Settings {
+            trusted_proxies,
+            allowed_hosts,
             totp_required_roles,
             database_url,
             backend,
@@ -340,9 +400,65 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// The host of `scheme://host[:port][/…]`, lowercase, without brackets.
+pub fn host_of(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split('/').next()?;
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next()?
+    } else {
+        authority
+            .rsplit_once(':')
+            .map(|(h, _)| h)
+            .unwrap_or(authority)
+    };
+    (!host.is_empty()).then(|| host.to_lowercase())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn proxies_and_hosts_are_checked_and_the_public_host_is_allowed() {
+        let s = RawSettings {
+            trusted_proxies: Some("10.0.0.0/8, 192.0.2.7".into()),
+            public_url: Some("https://Vigia.Example.gt/".into()),
+            allowed_hosts: Some("vigia.interno".into()),
+            ..Default::default()
+        }
+        .check()
+        .unwrap();
+        assert_eq!(s.trusted_proxies.len(), 2);
+        assert!(s.trusted_proxies[1].contains(&"192.0.2.7".parse::<std::net::IpAddr>().unwrap()));
+        for h in [
+            "localhost",
+            "127.0.0.1",
+            "vigia.example.gt",
+            "vigia.interno",
+        ] {
+            assert!(
+                s.allowed_hosts.iter().any(|a| a == h),
+                "{h}: {:?}",
+                s.allowed_hosts
+            );
+        }
+        let e = RawSettings {
+            trusted_proxies: Some("10.0.0.0/33".into()),
+            ..Default::default()
+        }
+        .check()
+        .unwrap_err();
+        assert_eq!(e.setting, "VIGIA_TRUSTED_PROXIES (--trusted-proxies)");
+        let e = RawSettings {
+            allowed_hosts: Some("evil example".into()),
+            ..Default::default()
+        }
+        .check()
+        .unwrap_err();
+        assert_eq!(e.setting, "VIGIA_ALLOWED_HOSTS (--allowed-hosts)");
+        assert_eq!(host_of("http://[::1]:3000/x").as_deref(), Some("::1"));
+    }
 
     #[test]
     fn defaults_are_sqlite_in_data_and_guatemala_time() {

@@ -11,6 +11,10 @@ use axum::response::{IntoResponse, Response};
 pub struct SecurityConfig {
     /// The public address (scheme://host[:port]), when behind a proxy.
     pub public_origin: Option<String>,
+    /// Hosts a state-changing request may be addressed to (no port).
+    pub allowed_hosts: Vec<String>,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Served over https: every answer says so (HSTS), and browsers keep
     /// to https for a year.
     pub https: bool,
@@ -29,10 +33,36 @@ pub async fn middleware(
     req: Request,
     next: Next,
 ) -> Response {
+    let mut req = req;
+    // Who is asking, as the audit trail records it.
+    if let Some(peer) = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())
+    {
+        let client = client_address(peer, req.headers(), &config.trusted_proxies);
+        req.extensions_mut()
+            .insert(app::identity::ClientAddr(client));
+    }
     let state_changing = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     // The machine API is called by machines with a bearer token, which a
     // browser never sends on its own: no cross-site forgery to stop there.
     let machine = crate::api::is_machine_api(req.uri().path());
+    if state_changing && !machine && !allowed_host(req.headers(), &config.allowed_hosts) {
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("");
+        tracing::warn!(%host, path = %req.uri().path(), "request to a host that is not Vigía's refused");
+        return (
+            StatusCode::FORBIDDEN,
+            format!(
+                "host {host:?} is not one of Vigía's addresses: the administrator can add it to VIGIA_ALLOWED_HOSTS"
+            ),
+        )
+            .into_response();
+    }
     if state_changing && !machine && !same_origin(req.headers(), config.public_origin.as_deref()) {
         tracing::warn!(path = %req.uri().path(), "cross-site request refused");
         return (
@@ -74,6 +104,42 @@ pub async fn middleware(
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     res
+}
+
+/// The client: the peer, unless the peer is a trusted proxy; then the
+/// nearest address in `X-Forwarded-For` that is not one of the trusted
+/// proxies (what a client writes further left could be anything).
+pub fn client_address(
+    peer: std::net::IpAddr,
+    headers: &HeaderMap,
+    trusted: &[ipnet::IpNet],
+) -> std::net::IpAddr {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    forwarded
+        .iter()
+        .rev()
+        .find(|ip| !is_trusted(ip))
+        .copied()
+        .unwrap_or(peer)
+}
+
+/// Whether the request's Host is one of Vigía's names (any port).
+fn allowed_host(headers: &HeaderMap, allowed: &[String]) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let name = crate::config::host_of(&format!("http://{host}")).unwrap_or_default();
+    allowed.contains(&name)
 }
 
 /// Whether the request's Origin (or, lacking it, Referer) is this server.
@@ -143,6 +209,51 @@ pub async fn limit_body(req: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_client_is_the_peer_unless_a_trusted_proxy_forwards_for_it() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let forwarded = headers(&[("x-forwarded-for", "198.51.100.1, 203.0.113.9, 10.0.0.2")]);
+        // A trusted proxy: the nearest address it did not add itself.
+        assert_eq!(
+            client_address(ip("10.0.0.5"), &forwarded, &trusted),
+            ip("203.0.113.9")
+        );
+        // Anyone else's header is ignored.
+        assert_eq!(
+            client_address(ip("192.0.2.4"), &forwarded, &trusted),
+            ip("192.0.2.4")
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.5"), &forwarded, &[]),
+            ip("10.0.0.5")
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.5"), &headers(&[]), &trusted),
+            ip("10.0.0.5")
+        );
+    }
+
+    #[test]
+    fn only_our_host_names_are_allowed() {
+        let allowed = vec![
+            "127.0.0.1".to_string(),
+            "vigia.gt".to_string(),
+            "::1".to_string(),
+        ];
+        assert!(allowed_host(
+            &headers(&[("host", "127.0.0.1:3000")]),
+            &allowed
+        ));
+        assert!(allowed_host(&headers(&[("host", "VIGIA.gt")]), &allowed));
+        assert!(allowed_host(&headers(&[("host", "[::1]:3000")]), &allowed));
+        assert!(!allowed_host(
+            &headers(&[("host", "rebound.example:3000")]),
+            &allowed
+        ));
+        assert!(!allowed_host(&headers(&[]), &allowed));
+    }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut h = HeaderMap::new();

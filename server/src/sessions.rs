@@ -45,8 +45,16 @@ impl Sessions {
                     .max_connections(8)
                     .connect(url)
                     .await?;
+                // Made once, by `vigia migrate` (or the first serve): then a
+                // role that may not create schemas can serve.
+                let made: Option<String> =
+                    sqlx::query_scalar("SELECT to_regclass('tower_sessions.session')::text")
+                        .fetch_one(&pool)
+                        .await?;
                 let store = PostgresStore::new(pool);
-                store.migrate().await?;
+                if made.is_none() {
+                    store.migrate().await?;
+                }
                 Ok(Sessions::Postgres(store))
             }
         }

@@ -84,6 +84,8 @@ impl Application {
         });
         let security = crate::security::SecurityConfig {
             public_origin: settings.public_url.clone(),
+            allowed_hosts: settings.allowed_hosts.clone(),
+            trusted_proxies: settings.trusted_proxies.clone(),
             https: settings.secure_cookies(),
         };
         // CJIS 5.5.5 and 5.6.2: sessions idle at most 30 minutes, 12 hours

@@ -171,3 +171,42 @@ on_both_backends! {
         assert_eq!(statuses, [200, 401], "one code, one session");
     }
 }
+
+on_both_backends! {
+    /// Behind a trusted proxy the trail records the client's address from
+    /// X-Forwarded-For; from anyone else the header is ignored. A form sent
+    /// to a host name that is not Vigía's (a DNS-rebinding page) is refused.
+    async fn the_client_behind_a_trusted_proxy_is_recorded_and_other_hosts_refused(t: TestDb) {
+        let password = create_user(&t.db, "ana", &[Role::Investigator]).await;
+        let form = [("username", "ana"), ("password", password.as_str())];
+        let sign_in = |app: &common::TestApp| {
+            let client = app.browser();
+            let url = app.url("/rpc/sign_in");
+            async move {
+                client.post(url).header("accept", "application/json").header("x-forwarded-for", "198.51.100.66, 203.0.113.7").form(&form).send().await.unwrap().status()
+            }
+        };
+        let direct = spawn_app(&t).await;
+        assert_eq!(sign_in(&direct).await, 200);
+        let proxied = spawn_app_with(&t, |s| s.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()]).await;
+        assert_eq!(sign_in(&proxied).await, 200);
+        let ips: Vec<String> = sqlx::query_scalar("SELECT ip FROM audit_log WHERE action = 'sign_in' ORDER BY seq")
+            .fetch_all(t.db.pool_for_tests()).await.unwrap();
+        assert_eq!(ips, vec!["127.0.0.1".to_string(), "203.0.113.7".to_string()], "the header counts only from a trusted proxy");
+
+        let port = direct.address.rsplit(':').next().unwrap().to_string();
+        let rebound = format!("rebound.example:{port}");
+        let res = direct.browser().post(direct.url("/rpc/sign_in"))
+            .header("accept", "application/json").header("host", &rebound).header("origin", format!("http://{rebound}"))
+            .form(&form).send().await.unwrap();
+        assert_eq!(res.status(), 403);
+        assert!(res.text().await.unwrap().contains("VIGIA_ALLOWED_HOSTS"));
+        let allowed = spawn_app_with(&t, |s| s.allowed_hosts.push("rebound.example".into())).await;
+        let port = allowed.address.rsplit(':').next().unwrap().to_string();
+        let named = format!("rebound.example:{port}");
+        let res = allowed.browser().post(allowed.url("/rpc/sign_in"))
+            .header("accept", "application/json").header("host", &named).header("origin", format!("http://{named}"))
+            .form(&form).send().await.unwrap();
+        assert_eq!(res.status(), 200, "a name the administrator allowed");
+    }
+}

@@ -72,6 +72,48 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    /// No statement can put a record in out of sequence, replace one, or
+    /// move the chain's head back or elsewhere: only an append gets in.
+    async fn records_go_in_only_in_sequence_and_the_head_only_forward(t: TestDb) {
+        five_records(&t).await;
+        let refused = |sql: &'static str| {
+            let t = &t;
+            async move {
+                let e = sqlx::query(sql).execute(t.db.pool_for_tests()).await.unwrap_err().to_string();
+                assert!(e.contains("in sequence") || e.contains("only moves forward") || e.contains("append-only") || e.contains("head stays"), "{sql}: {e}");
+            }
+        };
+        let insert = |seq: i64, prev: &str| format!(
+            "INSERT INTO audit_log (seq, at, actor_kind, actor_id, actor_label, action, object_type, object_id, outcome, ip, details, prev_hash, hash) \
+             VALUES ({seq}, 1, 'system', NULL, 'system', 'x', 'x', 'x', 'ok', 'x', '{{}}', '{prev}', 'h')");
+        let head_hash: String = sqlx::query_scalar("SELECT hash FROM audit_head WHERE id = 1")
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
+        // Ahead of the head, in the middle, or as a replacement.
+        for sql in [insert(9, &head_hash), insert(6, "not the hash of the head"), insert(3, &head_hash)] {
+            let e = sqlx::query(&sql).execute(t.db.pool_for_tests()).await.unwrap_err().to_string();
+            assert!(e.contains("in sequence") || e.contains("duplicate") || e.contains("UNIQUE"), "{sql}: {e}");
+        }
+        if t.backend() == app::store::Backend::Sqlite {
+            let replace = insert(3, &head_hash).replacen("INSERT", "INSERT OR REPLACE", 1);
+            let e = sqlx::query(&replace).execute(t.db.pool_for_tests()).await.unwrap_err().to_string();
+            assert!(e.contains("in sequence"), "{e}");
+        }
+        refused("UPDATE audit_head SET seq = seq - 1 WHERE id = 1").await;
+        refused("UPDATE audit_head SET seq = seq + 2 WHERE id = 1").await;
+        refused("UPDATE audit_head SET hash = 'forged' WHERE id = 1").await;
+        refused("DELETE FROM audit_head").await;
+        // The trail is as it was, and appending still works.
+        assert_eq!(audit::verify(&t.db).await.unwrap(), Verification::Intact { records: 5 });
+        let operator = app::policy::authorize(&app::identity::console_operator(), app::policy::act::ReadAuditTrail, app::policy::Object::Any).unwrap();
+        app::audit::record(&t.db, &operator, &app::audit::AuditEntry {
+            action: app::audit::AuditAction::AuditExported, object_type: "audit", object_id: String::new(),
+            outcome: "ok", ip: "test".into(), details: serde_json::json!({}),
+        }).await.unwrap();
+        assert_eq!(audit::verify(&t.db).await.unwrap(), Verification::Intact { records: 6 });
+    }
+}
+
+on_both_backends! {
     /// Altering any field of a record breaks the chain at that record.
     async fn an_altered_record_is_named(t: TestDb) {
         five_records(&t).await;

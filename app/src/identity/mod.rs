@@ -17,8 +17,8 @@ pub mod totp;
 
 #[cfg(feature = "ssr")]
 pub use session::{
-    client_ip, require_for_session, RequestMemo, SESSION_SINCE, SESSION_TOTP_PENDING, SESSION_USER,
-    SESSION_VALID_FROM,
+    client_ip, require_for_session, ClientAddr, RequestMemo, SESSION_SINCE, SESSION_TOTP_PENDING,
+    SESSION_USER, SESSION_VALID_FROM,
 };
 #[cfg(feature = "ssr")]
 pub(crate) use session::{current_user, require};

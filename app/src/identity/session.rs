@@ -211,8 +211,19 @@ async fn decide<A: ActionKind>(
     }
 }
 
+/// The client's address as the server's front door decided it (the peer,
+/// or behind a trusted proxy the address it forwarded for): put on each
+/// request by the server's middleware, read by the audit trail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub std::net::IpAddr);
+
 /// The address the request came from.
 pub async fn client_ip() -> String {
+    if let Ok(axum::Extension(ClientAddr(ip))) =
+        leptos_axum::extract::<axum::Extension<ClientAddr>>().await
+    {
+        return ip.to_string();
+    }
     leptos_axum::extract::<ConnectInfo<SocketAddr>>()
         .await
         .map(|ConnectInfo(addr)| addr.ip().to_string())

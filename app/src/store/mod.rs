@@ -15,7 +15,7 @@ use std::sync::Once;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::migrate::{Migrate, Migrator};
+use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
 pub mod batch;
@@ -222,14 +222,22 @@ impl Db {
     pub async fn pending_migrations(
         &self,
     ) -> Result<Vec<MigrationInfo>, sqlx::migrate::MigrateError> {
-        let mut conn = self.pool.acquire().await?;
-        conn.ensure_migrations_table().await?;
-        let applied: HashSet<i64> = conn
-            .list_applied_migrations()
-            .await?
-            .into_iter()
-            .map(|m| m.version)
-            .collect();
+        // Read without creating anything: `vigia serve` may run as a role
+        // that can change rows but not the schema (README, PostgreSQL).
+        let exists = match self.backend {
+            Backend::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+            Backend::Postgres => "SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE tablename = '_sqlx_migrations' AND schemaname = current_schema()",
+        };
+        let tables: i64 = sqlx::query_scalar(exists).fetch_one(&self.pool).await?;
+        let applied: HashSet<i64> = if tables == 0 {
+            HashSet::new()
+        } else {
+            sqlx::query_scalar::<_, i64>("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .collect()
+        };
         Ok(self
             .backend
             .migrator()
