@@ -128,6 +128,7 @@ problems! {
     FootageOutsideFolder { uri: String } => problem_footage_outside_folder,
     FootageNotLocal { uri: String } => problem_footage_not_local,
     FootageUnreadable { error: String } => problem_footage_unreadable,
+    FootageNotAFile { uri: String } => problem_footage_not_a_file,
     FootageFolderUnreadable { error: String } => problem_footage_folder_unreadable,
     ClientNameLength => problem_client_name_length,
     ClientNameCharacters => problem_client_name_characters,

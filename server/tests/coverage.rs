@@ -267,6 +267,9 @@ on_both_backends! {
         std::fs::create_dir_all(root.path().join("pnc")).unwrap();
         std::fs::write(root.path().join("pnc/a.mp4"), b"cabin video, 5 minutes").unwrap();
         std::fs::write(root.path().join("pnc/b.mp4"), b"a file that was altered").unwrap();
+        // A pipe where a file should be: not read (nor waited on).
+        let fifo = std::process::Command::new("mkfifo").arg(root.path().join("pnc/e.mp4")).status().unwrap();
+        assert!(fifo.success());
         let sha = |b: &[u8]| hex::encode(Sha256::digest(b));
         let operator = authorize(&app::identity::console_operator(), app::policy::act::ManageApiClients, app::policy::Object::Any).unwrap();
         let (_, token) = app::admin::clients::store::create_client(&t.db, &operator, "test", "centro", "footage:write").await.unwrap();
@@ -280,13 +283,14 @@ on_both_backends! {
             seg("B", "s3://pnc/b.mp4", sha(b"the original file"), 5),
             seg("C", "file:///etc/passwd", sha(b"x"), 10),
             seg("D", "s3://pnc/missing.mp4", sha(b"x"), 15),
+            seg("E", "s3://pnc/e.mp4", sha(b"x"), 20),
         ]);
         let res = app.client.post(app.url("/api/v1/ingest/footage")).bearer_auth(token.reveal()).json(&footage).send().await.unwrap();
         assert_eq!(res.status(), 200);
 
         let inv_password = create_user(&t.db, "inv", &[Role::Investigator]).await;
         let inv = app.signed_in("inv", &inv_password).await;
-        for (id, expected) in [("A", "match"), ("B", "mismatch"), ("C", "unreadable"), ("D", "unreadable")] {
+        for (id, expected) in [("A", "match"), ("B", "mismatch"), ("C", "unreadable"), ("D", "unreadable"), ("E", "unreadable")] {
             let v: Verification = app.call(&inv, "verify_segment", &[("segment", id)]).await.json().await.unwrap();
             assert_eq!(v.result.as_str(), expected, "{id}: {v:?}");
             let stored: Option<String> = sqlx::query_scalar("SELECT verify_result FROM footage_segments WHERE segment = $1")
@@ -295,9 +299,11 @@ on_both_backends! {
         }
         let c: Verification = app.call(&inv, "verify_segment", &[("segment", "C")]).await.json().await.unwrap();
         assert_eq!(c.detail.map(|p| p.english()).as_deref(), Some("file:///etc/passwd is outside the footage folder"));
+        let e: Verification = app.call(&inv, "verify_segment", &[("segment", "E")]).await.json().await.unwrap();
+        assert!(e.detail.map(|p| p.english()).unwrap_or_default().contains("is not a regular file"));
         let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'footage.verified'")
             .fetch_one(t.db.pool_for_tests()).await.unwrap();
-        assert_eq!(audited, 5);
+        assert_eq!(audited, 7);
         assert_eq!(app.call(&inv, "verify_segment", &[("segment", "Z")]).await.status(), 422);
 
         // Auditors change nothing, checks included.

@@ -51,6 +51,41 @@ pub fn local_path(root: &std::path::Path, uri: &str) -> Result<std::path::PathBu
     Ok(root.join(relative))
 }
 
+enum Opened {
+    NotAFile,
+    Io(std::io::Error),
+}
+
+/// Opens the file found at `real` (a canonical path, checked to be in the
+/// folder) without following a link put in its place since the check
+/// (`O_NOFOLLOW`), without waiting on a pipe (`O_NONBLOCK`), and only if
+/// it is a regular file, the very one checked (same device and inode).
+fn open_checked(real: &std::path::Path) -> Result<std::fs::File, Opened> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let checked = std::fs::symlink_metadata(real).map_err(Opened::Io)?;
+    if !checked.file_type().is_file() {
+        return Err(Opened::NotAFile);
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(real)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                Opened::NotAFile
+            } else {
+                Opened::Io(e)
+            }
+        })?;
+    let opened = file.metadata().map_err(Opened::Io)?;
+    if !opened.file_type().is_file()
+        || (opened.dev(), opened.ino()) != (checked.dev(), checked.ino())
+    {
+        return Err(Opened::NotAFile);
+    }
+    Ok(file)
+}
+
 /// The SHA-256 of a file, read in pieces (files are hundreds of MB).
 fn sha256_of(path: &std::path::Path, root: &std::path::Path) -> Result<String, Problem> {
     use sha2::{Digest, Sha256};
@@ -70,7 +105,12 @@ fn sha256_of(path: &std::path::Path, root: &std::path::Path) -> Result<String, P
             uri: path.display().to_string(),
         });
     }
-    let mut file = std::fs::File::open(&real).map_err(unreadable)?;
+    let mut file = open_checked(&real).map_err(|e| match e {
+        Opened::NotAFile => Problem::FootageNotAFile {
+            uri: path.display().to_string(),
+        },
+        Opened::Io(e) => unreadable(e),
+    })?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
