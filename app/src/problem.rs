@@ -133,6 +133,7 @@ problems! {
     ClientNameLength => problem_client_name_length,
     ClientNameCharacters => problem_client_name_characters,
     ClientExists { name: String } => problem_client_exists,
+    NoSuchClient { name: String } => problem_no_such_client,
     NoClient { name: String } => problem_no_client,
     NoScopes => problem_no_scopes,
     ExportTooLarge { total: String, max: String } => problem_export_too_large,
@@ -306,6 +307,7 @@ fields! {
     Month = "month" => field_month,
     Name = "name" => field_name,
     Scopes = "scopes" => field_scopes,
+    Camera = "camera" => field_camera,
     Lat = "lat" => field_lat,
     Lon = "lon" => field_lon,
 }

@@ -278,6 +278,22 @@ enum ApiClientCommand {
         #[arg(long, value_name = "SCOPE[,SCOPE]")]
         scopes: String,
     },
+    /// Register a camera's footage to a client (footage for it from any
+    /// other client is refused), or with --none to whichever sends next.
+    Camera {
+        /// The vehicle's plate, e.g. PNC-0451.
+        #[arg(long)]
+        vehicle: String,
+        /// cabin or forward.
+        #[arg(long)]
+        camera: String,
+        /// The client's name.
+        #[arg(long, required_unless_present = "none", conflicts_with = "none")]
+        client: Option<String>,
+        /// No client: the next one that sends for it.
+        #[arg(long)]
+        none: bool,
+    },
 }
 
 /// A client's name, as `--name N` or alone.
@@ -719,6 +735,17 @@ async fn api_client(settings: &Settings, command: ApiClientCommand) -> Result<()
                 .await
                 .map(|()| println!("set the scopes of {name}"))
         }
+        ApiClientCommand::Camera {
+            vehicle,
+            camera,
+            client,
+            none: _,
+        } => clients::set_camera_client(&db, &actor, "local", &vehicle, &camera, client.as_deref())
+            .await
+            .map(|()| match &client {
+                Some(c) => println!("the footage of {vehicle} {camera} comes through {c} only"),
+                None => println!("the footage of {vehicle} {camera} comes through the next client that sends it"),
+            }),
     };
     db.close().await;
     done.map_err(|e| e.to_string())

@@ -98,6 +98,39 @@ fn array(records: &[Value]) -> String {
 }
 
 on_both_backends! {
+    /// A camera's footage comes through the API client it is registered to:
+    /// the first that sends for it; another client's records for it are
+    /// refused (and audited) until an administrator moves it (audited).
+    async fn a_cameras_footage_comes_through_its_own_client_only(t: TestDb) {
+        fleet(&t).await;
+        let centro = token(&t, "centro", "footage:write").await;
+        let otro = token(&t, "otro", "footage:write").await;
+        let app = spawn_app(&t).await;
+        let path = "/api/v1/ingest/footage";
+        let (status, _) = post(&app, path, Some(&centro), "application/json", array(&[segment("S-1", "cabin", 0)])).await;
+        assert_eq!(status, 200);
+        let (status, answer) = post(&app, path, Some(&otro), "application/json",
+            array(&[segment("S-2", "cabin", 5), segment("S-3", "forward", 5)])).await;
+        assert_eq!(status, 200);
+        assert_eq!(answer["accepted"], 1, "the forward camera had no client yet: {answer}");
+        assert_eq!(answer["rejected"][0]["index"], 0);
+        assert_eq!(answer["rejected"][0]["error"], "camera: PNC-0451 cabin sends its footage through another API client");
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM footage_segments WHERE segment = 'S-2'").await, 0);
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM audit_log WHERE action = 'ingest.foreign_client' AND object_id = 'PNC-0451 cabin' AND actor_label = 'otro'").await, 1);
+
+        let operator = authorize(&app::identity::console_operator(), app::policy::act::ManageApiClients, app::policy::Object::Any).unwrap();
+        let refused = app::admin::clients::store::set_camera_client(&t.db, &operator, "test", "PNC-0451", "roof", Some("otro")).await.unwrap_err();
+        assert!(matches!(refused, app::error::AppError::Validation { field: app::error::Field::Camera, .. }), "{refused:?}");
+        app::admin::clients::store::set_camera_client(&t.db, &operator, "test", "pnc-0451", "cabin", Some("otro")).await.unwrap();
+        let (_, answer) = post(&app, path, Some(&otro), "application/json", array(&[segment("S-2", "cabin", 5)])).await;
+        assert_eq!(answer["accepted"], 1, "{answer}");
+        let (_, answer) = post(&app, path, Some(&centro), "application/json", array(&[segment("S-4", "cabin", 10)])).await;
+        assert_eq!(answer["accepted"], 0, "{answer}");
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM audit_log WHERE action = 'camera.client_changed' AND object_id = 'PNC-0451 cabin'").await, 1);
+    }
+}
+
+on_both_backends! {
     /// Valid records are stored; each invalid one is reported by position
     /// with the field and the reason, and nothing of it is stored.
     async fn footage_batches_are_judged_record_by_record(t: TestDb) {

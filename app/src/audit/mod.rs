@@ -68,6 +68,8 @@ audit_actions! {
     FootageIngested => "footage.ingested",
     HeartbeatsIngested => "heartbeats.ingested",
     IntegrityConflict => "ingest.integrity_conflict",
+    ForeignClient => "ingest.foreign_client",
+    CameraClientChanged => "camera.client_changed",
     FootageRead => "footage.read",
     FootageVerified => "footage.verified",
     NationalIdRead => "officer.national_id_read",
@@ -149,6 +151,8 @@ mod tests {
             | FootageIngested
             | HeartbeatsIngested
             | IntegrityConflict
+            | ForeignClient
+            | CameraClientChanged
             | FootageRead
             | FootageVerified
             | NationalIdRead

@@ -148,6 +148,80 @@ pub async fn create_client_in(
     Ok(token)
 }
 
+/// Registers a camera's footage to the client `client` (or to none: the
+/// next client that sends for it), audited. The camera is a plate's
+/// `cabin` or `forward` one.
+#[tracing::instrument(skip_all, fields(actor = %actor.label()))]
+pub async fn set_camera_client(
+    db: &Db,
+    actor: &Permit<act::ManageApiClients>,
+    ip: &str,
+    plate: &str,
+    placement: &str,
+    client: Option<&str>,
+) -> Result<(), AppError> {
+    let plate =
+        crate::values::Plate::parse(plate).map_err(|p| AppError::validation(Field::Vehicle, p))?;
+    let placement = match placement.trim() {
+        p @ ("cabin" | "forward") => p,
+        other => {
+            return Err(AppError::validation(
+                Field::Camera,
+                Problem::not_one_of(other, &["cabin", "forward"]),
+            ))
+        }
+    };
+    let mut tx = AuditedTx::begin(db, actor).await?;
+    let camera: Option<(i64, Option<i64>)> = sqlx::query_as(
+        "SELECT c.id, c.client_id FROM cameras c JOIN vehicles v ON v.id = c.vehicle_id \
+         WHERE v.plate = $1 AND c.placement = $2",
+    )
+    .bind(plate.as_str())
+    .bind(placement)
+    .fetch_optional(tx.conn())
+    .await?;
+    let Some((camera, before)) = camera else {
+        return Err(AppError::validation(
+            Field::Vehicle,
+            Problem::NoVehicle {
+                plate: plate.to_string(),
+            },
+        ));
+    };
+    let client_id = match client {
+        None => None,
+        Some(name) => Some(
+            sqlx::query_scalar::<_, i64>("SELECT id FROM api_clients WHERE name = $1")
+                .bind(name.trim())
+                .fetch_optional(tx.conn())
+                .await?
+                .ok_or_else(|| {
+                    AppError::validation(
+                        Field::Name,
+                        Problem::NoSuchClient {
+                            name: name.trim().to_string(),
+                        },
+                    )
+                })?,
+        ),
+    };
+    sqlx::query("UPDATE cameras SET client_id = $1 WHERE id = $2")
+        .bind(client_id)
+        .bind(camera)
+        .execute(tx.conn())
+        .await?;
+    tx.audit(&AuditEntry {
+        action: AuditAction::CameraClientChanged,
+        object_type: "camera",
+        object_id: format!("{plate} {placement}"),
+        outcome: "ok",
+        ip: ip.to_string(),
+        details: json!({ "from_client_id": before, "to": client.map(str::trim) }),
+    })
+    .await?;
+    tx.commit().await
+}
+
 const CLIENT_COLUMNS: &str =
     "name, token_hint, scopes, disabled, created_at, created_by, last_used_at, refused";
 

@@ -251,6 +251,10 @@ async fn store_footage(
         .await
         .map_err(unavailable)?;
     let client_id = sender.actor.api_client_id();
+    // A camera's footage comes through the client it is registered to.
+    let (resolved, foreign) = registered_client_only(tx, sender, resolved, &mut answer.rejected)
+        .await
+        .map_err(unavailable)?;
     let insert = format!(
         "INSERT INTO footage_segments \
          (segment, camera_id, starts_at, ends_at, uri, sha256, bytes, received_at, client_id) \
@@ -306,10 +310,25 @@ async fn store_footage(
             let latest: Vec<(CameraId, i64)> =
                 judged.latest.iter().map(|(c, t)| (*c, *t)).collect();
             mark_cameras(tx.conn(), backend, &latest, None).await?;
+            if let Some(client) = client_id {
+                // The first client that sends a camera's footage is the
+                // one it is registered to from then on.
+                let cameras: Vec<[CameraId; 1]> = judged.latest.keys().map(|c| [*c]).collect();
+                sqlx::query(&format!(
+                    "UPDATE cameras SET client_id = $1 WHERE client_id IS NULL \
+                     AND id IN (SELECT c0 FROM ({}) AS j)",
+                    json_rows(backend, 2, &[JsonCol::Int])
+                ))
+                .bind(client)
+                .bind(json_text(&cameras))
+                .execute(tx.conn())
+                .await?;
+            }
         }
         Ok::<_, sqlx::Error>(judged)
     };
-    let judged = store.await.map_err(unavailable)?;
+    let mut judged = store.await.map_err(unavailable)?;
+    judged.conflicts.extend(foreign);
     answer.accepted = judged.rows.len() as u64;
     answer.duplicates = judged.duplicates;
     answer.rejected.extend(judged.rejected);
@@ -334,6 +353,63 @@ async fn store_footage(
         answer,
         changed: true,
     })
+}
+
+/// Keeps the records whose camera is registered to the sending client (or
+/// to none yet); the others are rejected, each with an audit record. The
+/// demo loader, which is no client, is not held to it.
+async fn registered_client_only<'r>(
+    tx: &mut AuditedTx,
+    sender: &Sender<'_, act::IngestFootage>,
+    resolved: Vec<(usize, CameraId, &'r Segment)>,
+    rejected: &mut Vec<Rejection>,
+) -> Result<(Vec<(usize, CameraId, &'r Segment)>, Vec<AuditEntry>), sqlx::Error> {
+    let Some(client) = sender.actor.api_client_id() else {
+        return Ok((resolved, Vec::new()));
+    };
+    let ids: Vec<[CameraId; 1]> = {
+        let set: HashSet<CameraId> = resolved.iter().map(|r| r.1).collect();
+        set.into_iter().map(|c| [c]).collect()
+    };
+    if ids.is_empty() {
+        return Ok((resolved, Vec::new()));
+    }
+    let backend = tx.backend();
+    let registered: HashMap<CameraId, i64> = sqlx::query(&format!(
+        "SELECT c.id, c.client_id FROM cameras c \
+         WHERE c.client_id IS NOT NULL AND c.id IN (SELECT c0 FROM ({}) AS j)",
+        json_rows(backend, 1, &[JsonCol::Int])
+    ))
+    .bind(json_text(&ids))
+    .fetch_all(tx.conn())
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+    .collect::<Result<_, sqlx::Error>>()?;
+    let mut kept = Vec::with_capacity(resolved.len());
+    let mut foreign = Vec::new();
+    for r in resolved {
+        match registered.get(&r.1) {
+            Some(owner) if *owner != client => {
+                let camera = format!("{} {}", r.2.plate, r.2.camera.as_str());
+                rejected.push(Rejection {
+                    index: r.0,
+                    error: format!("camera: {camera} sends its footage through another API client"),
+                });
+                let mut entry = conflict(
+                    sender,
+                    "camera",
+                    &camera,
+                    r.0,
+                    json!({ "segment": r.2.segment, "registered_client": owner }),
+                );
+                entry.action = AuditAction::ForeignClient;
+                foreign.push(entry);
+            }
+            _ => kept.push(r),
+        }
+    }
+    Ok((kept, foreign))
 }
 
 /// A footage row as [`json_rows`] reads it: segment, camera id, start,
