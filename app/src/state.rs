@@ -21,6 +21,9 @@ pub struct AppState {
     pub totp_required_roles: Vec<crate::roles::Role>,
     /// A camera not heard from for longer than this (ms) is silent.
     pub camera_silent_ms: i64,
+    /// A footage segment that ends longer than this (ms) before it arrives
+    /// is flagged late.
+    pub late_footage_ms: i64,
     /// Where footage files can be read to check them, if anywhere.
     pub footage_root: Option<std::path::PathBuf>,
     /// The contract's uptime target per camera, in percent.

@@ -163,6 +163,7 @@ async fn main() -> Result<(), Err> {
     let sender = Sender {
         actor: &actor,
         ip: "bench",
+        late_after_ms: 24 * 3_600_000,
     };
     let started = Instant::now();
     for body in &bodies {

@@ -157,6 +157,7 @@ pub async fn ingest_footage(
             let sender = Sender {
                 actor: &permit,
                 ip: &ip,
+                late_after_ms: state.late_footage_ms,
             };
             let framing = Framing::of(content_type(&headers), &body);
             answer(ingest::ingest_footage(&state.db, &sender, &body, framing).await)
@@ -201,6 +202,7 @@ pub async fn ingest_heartbeats(
             let sender = Sender {
                 actor: &permit,
                 ip: &ip,
+                late_after_ms: state.late_footage_ms,
             };
             let framing = Framing::of(content_type(&headers), &body);
             answer(ingest::ingest_heartbeats(&state.db, &sender, &body, framing).await)

@@ -52,6 +52,16 @@ pub struct Cli {
     #[arg(long, env = "VIGIA_PUBLIC_URL", global = true, value_name = "URL")]
     public_url: Option<String>,
 
+    /// Hours after which an arriving footage segment is flagged late
+    /// (stored, marked, counted in its batch's audit record). Default: 24
+    #[arg(
+        long,
+        env = "VIGIA_LATE_FOOTAGE_HOURS",
+        global = true,
+        value_name = "HOURS"
+    )]
+    late_footage_hours: Option<String>,
+
     /// Proxies (networks or addresses, separated by commas) whose
     /// X-Forwarded-For names the client. Default: none
     #[arg(
@@ -336,6 +346,7 @@ pub fn main() -> ExitCode {
         sla_target_percent: cli.sla_target_percent.clone(),
         secret_key_file: cli.secret_key_file.clone(),
         trusted_proxies: cli.trusted_proxies.clone(),
+        late_footage_hours: cli.late_footage_hours.clone(),
         allowed_hosts: cli.allowed_hosts.clone(),
     };
     let settings = match raw.check() {

@@ -24,6 +24,7 @@ pub struct RawSettings {
     pub secret_key_file: Option<String>,
     pub trusted_proxies: Option<String>,
     pub allowed_hosts: Option<String>,
+    pub late_footage_hours: Option<String>,
 }
 
 impl std::fmt::Debug for RawSettings {
@@ -70,6 +71,8 @@ pub struct Settings {
     pub footage_root: Option<PathBuf>,
     /// The contract's uptime target for each camera, in percent.
     pub sla_target_percent: u64,
+    /// A footage segment ending longer than this before it arrives is late.
+    pub late_footage: Duration,
     /// Proxies whose `X-Forwarded-For` names the client (none by default:
     /// the peer is the client).
     pub trusted_proxies: Vec<ipnet::IpNet>,
@@ -221,6 +224,12 @@ impl RawSettings {
             allowed_hosts.push(h.trim_matches(['[', ']']).to_lowercase());
         }
         allowed_hosts.dedup();
+        let late_footage = whole_number(
+            "VIGIA_LATE_FOOTAGE_HOURS (--late-footage-hours)",
+            self.late_footage_hours.as_deref(),
+            24,
+            1..=720,
+        )?;
         let session_idle = whole_number(
             "VIGIA_SESSION_IDLE_MINUTES (--session-idle-minutes)",
             self.session_idle_minutes.as_deref(),
@@ -291,6 +300,7 @@ impl RawSettings {
                 })?;
 
         Ok(Settings {
+            late_footage: Duration::from_secs(late_footage * 3600),
             trusted_proxies,
             allowed_hosts,
             totp_required_roles,

@@ -49,6 +49,7 @@ impl Application {
             session_idle_ms: settings.session_idle.as_millis() as i64,
             totp_required_roles: settings.totp_required_roles.clone(),
             camera_silent_ms: settings.camera_silent.as_millis() as i64,
+            late_footage_ms: settings.late_footage.as_millis() as i64,
             footage_root: settings.footage_root.clone(),
             sla_target_percent: settings.sla_target_percent as f64,
             caches: app::state::Caches::new({

@@ -98,6 +98,31 @@ fn array(records: &[Value]) -> String {
 }
 
 on_both_backends! {
+    /// A segment that arrives long after it was recorded is stored but
+    /// flagged late (the setting says how long), counted in its batch's
+    /// audit record and marked in the footage listing: old coverage is not
+    /// filled in silently.
+    async fn late_footage_is_flagged_not_hidden(t: TestDb) {
+        fleet(&t).await;
+        let centro = token(&t, "centro", "footage:write").await;
+        let app = common::spawn_app_with(&t, |s| s.late_footage = std::time::Duration::from_secs(3_600)).await;
+        let now = app::time::now_ms() / 300_000 * 300_000;
+        let at = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).unwrap().to_rfc3339();
+        let fresh = json!({ "segment": "FRESH", "vehicle": "PNC-0451", "camera": "cabin", "start": at(now - 600_000),
+            "end": at(now - 300_000), "uri": "s3://x/fresh.mp4", "sha256": format!("{:064x}", 1), "bytes": 1 });
+        let (status, answer) = post(&app, "/api/v1/ingest/footage", Some(&centro), "application/json",
+            array(&[fresh, segment("OLD", "cabin", 0)])).await;
+        assert_eq!((status, answer["accepted"].as_i64()), (200, Some(2)), "{answer}");
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM footage_segments WHERE late = 1").await, 1);
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM footage_segments WHERE late = 1 AND segment = 'OLD'").await, 1);
+        let details: String = sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'footage.ingested'")
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
+        assert!(details.contains("\"late\":1"), "{details}");
+        assert_eq!(server::config::RawSettings::default().check().unwrap().late_footage, std::time::Duration::from_secs(24 * 3600), "a day by default");
+    }
+}
+
+on_both_backends! {
     /// A camera's footage comes through the API client it is registered to:
     /// the first that sends for it; another client's records for it are
     /// refused (and audited) until an administrator moves it (audited).

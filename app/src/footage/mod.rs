@@ -36,6 +36,8 @@ pub struct SegmentRow {
     pub sha256: String,
     /// The last check of its file: `match`, `mismatch`, `unreadable`.
     pub verified: Option<String>,
+    /// It arrived long after it was recorded (`VIGIA_LATE_FOOTAGE_HOURS`).
+    pub late: bool,
 }
 
 /// One camera's segments in the window.

@@ -258,7 +258,7 @@ pub async fn list(
                 .or_default();
         }
         let rows = sqlx::query(
-            "SELECT c.placement, f.segment, f.starts_at, f.ends_at, f.uri, f.bytes, f.sha256, f.verify_result \
+            "SELECT c.placement, f.segment, f.starts_at, f.ends_at, f.uri, f.bytes, f.sha256, f.verify_result, f.late \
              FROM footage_segments f JOIN cameras c ON c.id = f.camera_id JOIN vehicles v ON v.id = c.vehicle_id \
              WHERE v.plate = $1 AND f.starts_at >= $2 AND f.starts_at < $3 AND f.ends_at > $4 \
              ORDER BY f.starts_at, c.placement",
@@ -284,6 +284,7 @@ pub async fn list(
                     bytes: r.try_get(5)?,
                     sha256: r.try_get(6)?,
                     verified: r.try_get(7)?,
+                    late: r.try_get::<i64, _>(8)? != 0,
                 });
         }
     }

@@ -112,7 +112,9 @@ fn footage_view(v: FootageView) -> impl IntoView {
                     l.segments.into_iter().map(move |s| view! {
                         <tr data-segment=s.segment.clone()>
                             <td class="nowrap">{format!("{plate} · {placement}")}</td>
-                            <td class="nowrap">{s.start.clone()}</td>
+                            <td class="nowrap">{s.start.clone()}
+                                {s.late.then(|| view! { " " <span class="badge warn" data-testid="late" title=move || t_string!(i18n, footage_late_title)>{t!(i18n, footage_late)}</span> })}
+                            </td>
                             <td>{format!("{} s", (s.to_ms - s.from_ms) / 1000)}</td>
                             <td class="nowrap">{format!("{:.1} MB", s.bytes as f64 / 1_000_000.0)}</td>
                             <td><code class="uri">{s.uri.clone()}</code></td>

@@ -116,6 +116,9 @@ pub(super) fn json_text<T: Serialize>(rows: &T) -> String {
 pub struct Sender<'a, A: WriteAction> {
     pub actor: &'a Permit<A>,
     pub ip: &'a str,
+    /// A segment that ends more than this long (ms) before it arrives is
+    /// late: stored, flagged, and counted in the batch's audit record.
+    pub late_after_ms: i64,
 }
 
 /// The integrity conflict of a record with what is stored.
@@ -251,14 +254,16 @@ async fn store_footage(
         .await
         .map_err(unavailable)?;
     let client_id = sender.actor.api_client_id();
+    let late_before = now - sender.late_after_ms;
     // A camera's footage comes through the client it is registered to.
     let (resolved, foreign) = registered_client_only(tx, sender, resolved, &mut answer.rejected)
         .await
         .map_err(unavailable)?;
     let insert = format!(
         "INSERT INTO footage_segments \
-         (segment, camera_id, starts_at, ends_at, uri, sha256, bytes, received_at, client_id) \
-         SELECT c0, c1, c2, c3, c4, c5, c6, $2, $3 FROM ({}) AS r WHERE true \
+         (segment, camera_id, starts_at, ends_at, uri, sha256, bytes, received_at, client_id, late) \
+         SELECT c0, c1, c2, c3, c4, c5, c6, $2, $3, CASE WHEN c3 < $4 THEN 1 ELSE 0 END \
+         FROM ({}) AS r WHERE true \
          ON CONFLICT (segment) DO NOTHING",
         json_rows(
             backend,
@@ -285,6 +290,7 @@ async fn store_footage(
                 .bind(json_text(&judged.rows))
                 .bind(now)
                 .bind(client_id)
+                .bind(late_before)
                 .execute(tx.conn())
                 .await?
                 .rows_affected();
@@ -303,6 +309,7 @@ async fn store_footage(
                         .bind(json_text(&judged.rows))
                         .bind(now)
                         .bind(client_id)
+                        .bind(late_before)
                         .execute(tx.conn())
                         .await?;
                 }
@@ -340,6 +347,7 @@ async fn store_footage(
             changed: false,
         });
     }
+    let late = judged.rows.iter().filter(|r| r.3 < late_before).count() as u64;
     record_batch(
         tx,
         sender,
@@ -347,6 +355,7 @@ async fn store_footage(
         &answer,
         judged.conflicts,
         now,
+        late,
     )
     .await?;
     Ok(Stored {
@@ -597,6 +606,7 @@ pub(super) async fn record_batch<A: WriteAction>(
     answer: &BatchAnswer,
     conflicts: Vec<AuditEntry>,
     now: i64,
+    late: u64,
 ) -> Result<(), BatchError> {
     let store = async {
         for entry in &conflicts {
@@ -609,11 +619,18 @@ pub(super) async fn record_batch<A: WriteAction>(
                 object_id: String::new(),
                 outcome: "ok",
                 ip: sender.ip.to_string(),
-                details: json!({
-                    "accepted": answer.accepted,
-                    "duplicates": answer.duplicates,
-                    "rejected": answer.rejected.len(),
-                }),
+                details: {
+                    let mut d = json!({
+                        "accepted": answer.accepted,
+                        "duplicates": answer.duplicates,
+                        "rejected": answer.rejected.len(),
+                    });
+                    if late > 0 {
+                        // Old coverage filled in after the fact: said so.
+                        d["late"] = json!(late);
+                    }
+                    d
+                },
             })
             .await?;
         }
@@ -766,6 +783,7 @@ async fn store_heartbeats(
         &answer,
         conflicts,
         now,
+        0,
     )
     .await?;
     Ok(Stored {
