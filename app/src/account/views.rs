@@ -62,7 +62,7 @@ pub fn TotpPage() -> impl IntoView {
                             <label for="totp-current">{t!(i18n, totp_current_code_label)}</label>
                             <input id="totp-current" name="current_code" inputmode="numeric" autocomplete="one-time-code" required/>
                             {begin_error(Field::Code)}
-                            <button type="submit">{t!(i18n, totp_replace_button)}</button>
+                            <button type="submit" class="primary">{t!(i18n, totp_replace_button)}</button>
                         </ActionForm>
                     }.into_any(),
                     (None, false) => view! {
