@@ -201,7 +201,13 @@ fn AccountNotices() -> impl IntoView {
         <Transition fallback=|| ()>
             {move || me.get().and_then(Result::ok).flatten().map(|user| {
                 user.notices.into_iter().map(|n| {
-                    let (by, at) = (n.by.clone(), n.at.clone());
+                    // The console's operator is named in the reader's language.
+                    let by = if n.by == "operator" {
+                        t_string!(i18n, notice_by_operator).to_string()
+                    } else {
+                        n.by.clone()
+                    };
+                    let at = n.at.clone();
                     let text = match n.what {
                         crate::identity::ResetKind::Password => t!(i18n, notice_password_reset, by = move || by.clone(), at = move || at.clone()).into_any(),
                         crate::identity::ResetKind::SecondFactor => t!(i18n, notice_totp_reset, by = move || by.clone(), at = move || at.clone()).into_any(),

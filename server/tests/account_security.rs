@@ -159,6 +159,7 @@ on_both_backends! {
         assert_eq!(wrong.json::<AppError>().await.unwrap(), AppError::validation(app::error::Field::Password, app::error::Problem::NotCurrentPassword));
         let proven = app.call(&sup, "begin_totp", &[("password", &password), ("current_code", &code)]).await;
         assert_eq!(proven.status(), 200, "{}", proven.text().await.unwrap());
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM audit_log WHERE action = 'user.totp_replacement_started' AND object_id = 'sup'").await, 1, "the proof is recorded");
 
         // Two sign-ins with the same fresh code, at once: one session.
         clock.advance(30_000);

@@ -126,6 +126,7 @@ pub async fn begin_totp(
         store::prove_for_new_factor(
             &cx.state.db,
             &cx.permit,
+            &cx.ip,
             &cx.state.secret_key,
             password.as_deref().unwrap_or(""),
             current_code.as_deref().unwrap_or(""),

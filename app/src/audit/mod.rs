@@ -43,6 +43,7 @@ audit_actions! {
     UserCreated => "user.created",
     RolesChanged => "user.roles_changed",
     PrivilegedRoleGranted => "user.privileged_role_granted",
+    TotpReplacementStarted => "user.totp_replacement_started",
     PasswordReset => "user.password_reset",
     PasswordChanged => "user.password_changed",
     UserDisabled => "user.disabled",
@@ -92,6 +93,7 @@ impl AuditAction {
                 | AuditAction::UserCreated
                 | AuditAction::RolesChanged
                 | AuditAction::PrivilegedRoleGranted
+                | AuditAction::TotpReplacementStarted
                 | AuditAction::PasswordReset
                 | AuditAction::PasswordChanged
                 | AuditAction::UserDisabled
@@ -127,6 +129,7 @@ mod tests {
             | PasswordReset
             | PasswordChanged
             | PrivilegedRoleGranted
+            | TotpReplacementStarted
             | UserDisabled
             | UserEnabled
             | TotpEnabled

@@ -468,6 +468,7 @@ async fn take_back(db: &Db, attempt: i64, ip: &str, now: i64) -> Result<(), AppE
 pub async fn prove_for_new_factor(
     db: &Db,
     actor: &Permit<act::ManageOwnAccount>,
+    ip: &str,
     key: &crate::sealed::SecretKey,
     password: &str,
     code: &str,
@@ -487,11 +488,19 @@ pub async fn prove_for_new_factor(
     let step = user
         .totp_step(key, code.trim(), now)?
         .ok_or_else(|| AppError::validation(Field::Code, Problem::TotpCodeWrong))?;
-    let mut conn = db.pool().acquire().await?;
-    if !take_step(&mut conn, id, step).await? {
+    // The code is used up, and the proof recorded, together.
+    let mut tx = AuditedTx::begin(db, actor).await?;
+    if !take_step(tx.conn(), id, step).await? {
         return Err(AppError::validation(Field::Code, Problem::TotpCodeWrong));
     }
-    Ok(())
+    tx.audit(&account_event(
+        AuditAction::TotpReplacementStarted,
+        &user.username,
+        ip,
+        json!({}),
+    ))
+    .await?;
+    tx.commit().await
 }
 
 /// Turns on the second factor with `secret_b32`, once `code` proves the
