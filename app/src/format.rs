@@ -18,6 +18,26 @@ pub fn format_count(n: i64) -> String {
     out
 }
 
+/// A size in bytes as people read it, in binary units: `64 MiB`,
+/// `1.5 KiB`, `900 B` (a whole number is written without decimals).
+pub fn format_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value.fract() == 0.0 {
+        format!("{value:.0} {}", UNITS[unit])
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
 /// A field of a CSV export: quoted when it must be, and defused when a
 /// spreadsheet would take it for a formula (a leading `=`, `+`, `-`, `@`,
 /// tab or carriage return gets a `'` before it; OWASP's CSV injection).
@@ -48,7 +68,15 @@ pub fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{csv_field, csv_line, format_count};
+    use super::{csv_field, csv_line, format_bytes, format_count};
+
+    #[test]
+    fn sizes_read_in_binary_units() {
+        assert_eq!(format_bytes(900), "900 B");
+        assert_eq!(format_bytes(1536), "1.5 KiB");
+        assert_eq!(format_bytes(64 * 1024 * 1024), "64 MiB");
+        assert_eq!(format_bytes(50 * 1024 * 1024), "50 MiB");
+    }
 
     #[test]
     fn csv_fields_are_quoted_and_formulas_defused() {

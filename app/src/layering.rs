@@ -11,7 +11,7 @@ const LAYERS: &[&[&str]] = &[
     ],
     &["roles"],
     &["policy"],
-    &["store"],
+    &["store", "upload"],
     &["sealed", "audit"],
     &["state"],
     &["identity"],

@@ -30,6 +30,8 @@ pub mod officers;
 pub mod problem;
 pub mod status;
 pub mod trail;
+#[cfg(feature = "ssr")]
+pub mod upload;
 
 /// Compiled for the browser too: the pages offer what the matrix allows.
 pub mod policy;

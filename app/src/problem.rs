@@ -122,6 +122,10 @@ problems! {
     OverlapsLine { line: u64 } => problem_overlaps_line,
     ShiftOverlapsAt { plate: String, from: String, to: String } => problem_shift_overlaps_at,
     SameTestOnLine { line: u64 } => problem_same_test_on_line,
+    // --- uploads -----------------------------------------------------------
+    FileTooLarge { max: String } => problem_file_too_large,
+    UploadUnreadable => problem_upload_unreadable,
+    UploadsBusy => problem_uploads_busy,
     // --- fleet, footage, API clients, audit --------------------------------
     OfficerOrVehicle => problem_officer_or_vehicle,
     NoSegment { segment: String } => problem_no_segment,
@@ -293,6 +297,7 @@ fields! {
     Role = "role" => field_role,
     ChipId = "chip_id" => field_chip_id,
     Kind = "kind" => field_kind,
+    File = "file" => field_file,
     Date = "date" => field_date,
     Result = "result" => field_result,
     Examiner = "examiner" => field_examiner,

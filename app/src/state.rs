@@ -30,9 +30,47 @@ pub struct AppState {
     pub sla_target_percent: f64,
     /// Seals second-factor secrets at rest.
     pub secret_key: crate::sealed::SecretKey,
+    /// How many uploads each route takes at once.
+    pub uploads: UploadSlots,
+    /// Where an uploaded file is kept while it is checked and stored (a
+    /// folder of the data folder's, not memory).
+    pub upload_dir: std::path::PathBuf,
     /// What features keep in memory (the officer list), one value per
     /// type, registered at start-up: the state needs to know no feature.
     pub caches: Caches,
+}
+
+/// Bounds on the uploads taken at once, per route: each one holds up to its
+/// route's body limit while it is checked (16 MiB for a machine-API batch,
+/// 64 MiB for a CSV import), so together they bound the memory and the
+/// work that uploads can take from the rest of Vigía.
+#[derive(Clone, Debug)]
+pub struct UploadSlots {
+    pub footage: std::sync::Arc<tokio::sync::Semaphore>,
+    pub heartbeats: std::sync::Arc<tokio::sync::Semaphore>,
+    pub imports: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+impl UploadSlots {
+    /// Batches per machine-API route at once.
+    pub const PER_INGEST_ROUTE: usize = 4;
+    /// CSV imports at once.
+    pub const IMPORTS: usize = 2;
+
+    pub fn new() -> UploadSlots {
+        let slots = |n| std::sync::Arc::new(tokio::sync::Semaphore::new(n));
+        UploadSlots {
+            footage: slots(Self::PER_INGEST_ROUTE),
+            heartbeats: slots(Self::PER_INGEST_ROUTE),
+            imports: slots(Self::IMPORTS),
+        }
+    }
+}
+
+impl Default for UploadSlots {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// Features' in-memory read models, by type.

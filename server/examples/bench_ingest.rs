@@ -167,7 +167,7 @@ async fn main() -> Result<(), Err> {
     };
     let started = Instant::now();
     for body in &bodies {
-        let answer = ingest::ingest_footage(&db, &sender, body, Framing::Ndjson)
+        let answer = ingest::ingest_footage(&db, &sender, body.clone().into(), Framing::Ndjson)
             .await
             .map_err(|e| format!("{e:?}"))?;
         assert_eq!(

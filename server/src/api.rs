@@ -98,6 +98,30 @@ fn content_type(headers: &HeaderMap) -> Option<&str> {
         .and_then(|v| v.to_str().ok())
 }
 
+/// How long a batch waits for one of its route's slots before it is
+/// answered 503 (nothing stored; the client sends it again).
+const SLOT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// One of the route's upload slots ([`app::state::UploadSlots`]), waited for
+/// a while; the body is read only once it is held.
+async fn upload_slot(
+    slots: &std::sync::Arc<tokio::sync::Semaphore>,
+) -> Result<tokio::sync::OwnedSemaphorePermit, Response> {
+    match tokio::time::timeout(SLOT_WAIT, slots.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => {
+            let mut refusal = refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too many batches are being received at once: nothing of this one was stored; send it again in a few seconds",
+            );
+            refusal
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+            Err(refusal)
+        }
+    }
+}
+
 /// The batch's body, read once the sender is known to be allowed.
 async fn read_body(body: Body) -> Result<Bytes, Response> {
     axum::body::to_bytes(body, ingest::MAX_BATCH_BYTES)
@@ -114,6 +138,13 @@ fn answer(result: Result<BatchAnswer, BatchError>) -> Response {
     match result {
         Ok(answer) => (StatusCode::OK, Json(answer)).into_response(),
         Err(BatchError::BadBody(message)) => refuse(StatusCode::BAD_REQUEST, message),
+        Err(BatchError::TooManyRecords) => refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the batch holds more than {} records: nothing of it was stored; send it in smaller batches",
+                ingest::MAX_BATCH_RECORDS
+            ),
+        ),
         Err(BatchError::Unavailable) => refuse(
             StatusCode::SERVICE_UNAVAILABLE,
             "the store failed: nothing of this batch was stored; send it again",
@@ -127,7 +158,7 @@ fn answer(result: Result<BatchAnswer, BatchError>) -> Response {
     path = "/api/v1/ingest/footage",
     tag = "ingest",
     request_body(
-        description = "A JSON array of segments, or one segment per line (NDJSON). At most 16 MiB.",
+        description = "A JSON array of segments, or one segment per line (NDJSON). At most 16 MiB and 50,000 records.",
         content((Vec<FootageSegmentIn> = "application/json"), (FootageSegmentIn = "application/x-ndjson"))
     ),
     responses(
@@ -135,8 +166,8 @@ fn answer(result: Result<BatchAnswer, BatchError>) -> Response {
         (status = 400, description = "The body is neither JSON nor NDJSON", body = ApiError),
         (status = 401, description = "Missing or unknown token", body = ApiError),
         (status = 403, description = "The client lacks footage:write, or is disabled", body = ApiError),
-        (status = 413, description = "The body is over 16 MiB"),
-        (status = 503, description = "The store failed: nothing of the batch was stored", body = ApiError),
+        (status = 413, description = "The body is over 16 MiB, or holds more than 50,000 records: nothing of it was stored", body = ApiError),
+        (status = 503, description = "The store failed, or too many batches were arriving at once (Retry-After): nothing of the batch was stored", body = ApiError),
     ),
     security(("bearer" = ["footage:write"]))
 )]
@@ -150,6 +181,10 @@ pub async fn ingest_footage(
     // The token first: the body of a request that may not send is never read.
     match authorized(&state, &headers, &ip, act::IngestFootage).await {
         Ok(permit) => {
+            let _slot = match upload_slot(&state.uploads.footage).await {
+                Ok(slot) => slot,
+                Err(refusal) => return refusal,
+            };
             let body = match read_body(body).await {
                 Ok(body) => body,
                 Err(refusal) => return refusal,
@@ -160,7 +195,7 @@ pub async fn ingest_footage(
                 late_after_ms: state.late_footage_ms,
             };
             let framing = Framing::of(content_type(&headers), &body);
-            answer(ingest::ingest_footage(&state.db, &sender, &body, framing).await)
+            answer(ingest::ingest_footage(&state.db, &sender, body, framing).await)
         }
         Err(refusal) => refusal,
     }
@@ -172,7 +207,7 @@ pub async fn ingest_footage(
     path = "/api/v1/ingest/heartbeats",
     tag = "ingest",
     request_body(
-        description = "A JSON array of heartbeats, or one heartbeat per line (NDJSON). At most 16 MiB.",
+        description = "A JSON array of heartbeats, or one heartbeat per line (NDJSON). At most 16 MiB and 50,000 records.",
         content((Vec<HeartbeatIn> = "application/json"), (HeartbeatIn = "application/x-ndjson"))
     ),
     responses(
@@ -180,8 +215,8 @@ pub async fn ingest_footage(
         (status = 400, description = "The body is neither JSON nor NDJSON", body = ApiError),
         (status = 401, description = "Missing or unknown token", body = ApiError),
         (status = 403, description = "The client lacks health:write, or is disabled", body = ApiError),
-        (status = 413, description = "The body is over 16 MiB"),
-        (status = 503, description = "The store failed: nothing of the batch was stored", body = ApiError),
+        (status = 413, description = "The body is over 16 MiB, or holds more than 50,000 records: nothing of it was stored", body = ApiError),
+        (status = 503, description = "The store failed, or too many batches were arriving at once (Retry-After): nothing of the batch was stored", body = ApiError),
     ),
     security(("bearer" = ["health:write"]))
 )]
@@ -195,6 +230,10 @@ pub async fn ingest_heartbeats(
     // The token first: the body of a request that may not send is never read.
     match authorized(&state, &headers, &ip, act::IngestHeartbeats).await {
         Ok(permit) => {
+            let _slot = match upload_slot(&state.uploads.heartbeats).await {
+                Ok(slot) => slot,
+                Err(refusal) => return refusal,
+            };
             let body = match read_body(body).await {
                 Ok(body) => body,
                 Err(refusal) => return refusal,
@@ -205,7 +244,7 @@ pub async fn ingest_heartbeats(
                 late_after_ms: state.late_footage_ms,
             };
             let framing = Framing::of(content_type(&headers), &body);
-            answer(ingest::ingest_heartbeats(&state.db, &sender, &body, framing).await)
+            answer(ingest::ingest_heartbeats(&state.db, &sender, body, framing).await)
         }
         Err(refusal) => refusal,
     }

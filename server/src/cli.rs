@@ -477,7 +477,7 @@ async fn import(
         Progress::Written(n, total) if total >= 10_000 => eprintln!("written {n} of {total} rows…"),
         Progress::Written(..) => {}
     };
-    let report = importer::import(&db, &actor, "local", kind, bytes, &progress)
+    let report = importer::import(&db, &actor, "local", kind, bytes.to_vec(), &progress)
         .await
         .map_err(|e| format!("the import failed, nothing was imported: {e}"))?;
     db.close().await;

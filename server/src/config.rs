@@ -323,6 +323,24 @@ impl RawSettings {
 impl Settings {
     /// The key that seals secrets at rest: the configured file's, or the
     /// data folder's (created, readable by its owner only, on first run).
+    /// `uploads/` in the data folder, made if missing, emptied of files an
+    /// earlier run left (an upload lives only while its request does).
+    pub fn upload_dir(&self) -> Result<PathBuf, String> {
+        let dir = self.data_dir.join("uploads");
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot make the uploads folder {}: {e}", dir.display()))?;
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for entry in entries.flatten() {
+                if entry.file_type().is_ok_and(|t| t.is_file()) {
+                    if let Err(e) = std::fs::remove_file(entry.path()) {
+                        tracing::warn!(error = %e, file = %entry.path().display(), "cannot remove a stale upload");
+                    }
+                }
+            }
+        }
+        Ok(dir)
+    }
+
     pub fn secret_key(&self) -> Result<app::sealed::SecretKey, String> {
         app::sealed::SecretKey::load(self.secret_key_file.as_deref(), &self.data_dir)
             .map_err(|e| format!("VIGIA_SECRET_KEY_FILE (--secret-key-file): {e}"))

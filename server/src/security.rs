@@ -173,11 +173,23 @@ fn origin_of(url: &str) -> Option<String> {
     Some(format!("{scheme}://{authority}"))
 }
 
+/// The import page's upload endpoint.
+const IMPORT_PATH: &str = "/rpc/import_records";
+
+fn is_multipart_with_boundary(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| multer::parse_boundary(ct).is_ok())
+}
+
 /// The most a request body may hold on `path`: 1 MiB, except for the CSV
 /// import (whole files of officer records) and the machine API's batches.
 pub fn body_limit_for(path: &str) -> usize {
-    if path == "/rpc/import_records" {
-        app::officers::import::MAX_IMPORT_BYTES
+    if path == IMPORT_PATH {
+        // The file's own limit is checked, and named, as it streams in;
+        // this leaves room for the form around it.
+        app::officers::import::MAX_IMPORT_BYTES + 64 * 1024
     } else if crate::api::is_machine_api(path) {
         app::fleet::ingest::MAX_BATCH_BYTES
     } else {
@@ -198,6 +210,15 @@ pub async fn limit_body(req: Request, next: Next) -> Response {
         return (
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("the request body is larger than {limit} bytes"),
+        )
+            .into_response();
+    }
+    if req.uri().path() == IMPORT_PATH && !is_multipart_with_boundary(req.headers()) {
+        // server_fn's multipart reader cannot take a request without a
+        // boundary: refused here, with the reason.
+        return (
+            StatusCode::BAD_REQUEST,
+            "send the file as a multipart form (multipart/form-data with a boundary): kind, then file",
         )
             .into_response();
     }

@@ -60,6 +60,8 @@ impl Application {
                 caches
             }),
             secret_key,
+            uploads: app::state::UploadSlots::new(),
+            upload_dir: settings.upload_dir()?,
         };
         tokio::spawn(
             sessions

@@ -497,3 +497,113 @@ on_both_backends! {
         assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     }
 }
+
+/// A heartbeat of PNC-0451's cabin camera, `i` seconds into 16 April 2013.
+fn heartbeat(i: usize, status: &str) -> String {
+    let ts = chrono::DateTime::from_timestamp(1_366_070_400 + i as i64, 0).unwrap();
+    json!({ "vehicle": "PNC-0451", "camera": "cabin", "ts": ts.to_rfc3339(), "status": status })
+        .to_string()
+}
+
+on_both_backends! {
+    /// A batch holds at most 50,000 records: one more is refused whole
+    /// (413, nothing stored). The answer lists the first 1,000 rejections
+    /// and counts the rest; the audit record counts them all; a batch with
+    /// few rejections is answered in the contract's shape exactly.
+    async fn batches_hold_at_most_50000_records_and_list_1000_rejections(t: TestDb) {
+        fleet(&t).await;
+        let token = token(&t, "centro", "health:write").await;
+        let app = spawn_app(&t).await;
+        let too_many: String = (0..50_001).map(|i| heartbeat(i, "online") + "\n").collect();
+        assert!(too_many.len() < 16 * 1024 * 1024, "under the byte limit: the record cap refuses it");
+        let (status, answer) = post(&app, "/api/v1/ingest/heartbeats", Some(&token), "application/x-ndjson", too_many).await;
+        assert_eq!(status, 413, "{answer}");
+        assert!(answer["error"].as_str().unwrap().contains("more than 50000 records"), "{answer}");
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM camera_heartbeats").await, 0);
+        let as_array: Vec<Value> = (0..50_001).map(|i| serde_json::from_str(&heartbeat(i, "online")).unwrap()).collect();
+        let (status, _) = post(&app, "/api/v1/ingest/heartbeats", Some(&token), "application/json", array(&as_array)).await;
+        assert_eq!(status, 413);
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM camera_heartbeats").await, 0);
+
+        // 1,000 good records, then 1,500 with a status that does not exist.
+        let body: String = (0..2_500)
+            .map(|i| heartbeat(i, if i < 1_000 { "online" } else { "asleep" }) + "\n")
+            .collect();
+        let (status, answer) = post(&app, "/api/v1/ingest/heartbeats", Some(&token), "application/x-ndjson", body).await;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["accepted"], 1_000);
+        let listed = answer["rejected"].as_array().unwrap();
+        assert_eq!(listed.len(), 1_000);
+        assert_eq!(listed[0]["index"], 1_000, "the first rejections, in order");
+        assert_eq!(listed[999]["index"], 1_999);
+        assert!(listed[0]["error"].as_str().unwrap().starts_with("status:"), "{}", listed[0]);
+        assert_eq!(answer["rejected_not_listed"], 500);
+        let details: String = sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'heartbeats.ingested'")
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
+        let details: Value = serde_json::from_str(&details).unwrap();
+        assert_eq!(details["rejected"], 1_500, "{details}");
+
+        let (status, answer) = post(&app, "/api/v1/ingest/heartbeats", Some(&token), "application/x-ndjson", heartbeat(5_000, "online")).await;
+        assert_eq!(status, 200);
+        let keys: Vec<&String> = answer.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["accepted", "duplicates", "rejected"], "API.md's shape: {answer}");
+    }
+}
+
+/// A request to `path` whose headers and the start of whose body are sent,
+/// and the rest never (until the returned sender is dropped).
+async fn stalled(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    headers: &[(&str, String)],
+    start: String,
+) -> (
+    futures::channel::mpsc::Sender<Result<Vec<u8>, std::io::Error>>,
+    tokio::task::JoinHandle<Result<reqwest::Response, reqwest::Error>>,
+) {
+    use futures::SinkExt;
+    let (mut tx, rx) = futures::channel::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
+    tx.send(Ok(start.into_bytes())).await.unwrap();
+    let mut req = client
+        .post(app.url(path))
+        .body(reqwest::Body::wrap_stream(rx));
+    for (name, value) in headers {
+        req = req.header(*name, value);
+    }
+    (tx, tokio::spawn(req.send()))
+}
+
+on_both_backends! {
+    /// Each ingest route takes 4 batches at once: a fifth waits, then is
+    /// answered 503 with Retry-After and nothing stored, while the other
+    /// route is not held up.
+    async fn each_ingest_route_takes_a_bounded_number_of_batches_at_once(t: TestDb) {
+        fleet(&t).await;
+        let token = token(&t, "centro", "footage:write,health:write").await;
+        let app = spawn_app(&t).await;
+        let headers = [
+            ("authorization", format!("Bearer {token}")),
+            ("content-type", "application/x-ndjson".to_string()),
+        ];
+        let mut held = Vec::new();
+        for i in 0..4 {
+            let start = format!("{}\n", segment(&format!("S-{i}"), "cabin", 0));
+            held.push(stalled(&app, &app.client, "/api/v1/ingest/footage", &headers, start).await);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let (_, answer) = post(&app, "/api/v1/ingest/heartbeats", Some(&token), "application/x-ndjson", heartbeat(1, "online")).await;
+        assert_eq!(answer["accepted"], 1, "the other route is free: {answer}");
+        let res = app.client.post(app.url("/api/v1/ingest/footage"))
+            .bearer_auth(&token).header("content-type", "application/x-ndjson")
+            .body(segment("S-9", "cabin", 0).to_string()).send().await.unwrap();
+        assert_eq!(res.status(), 503);
+        assert_eq!(res.headers()["retry-after"], "5");
+        assert!(res.text().await.unwrap().contains("too many batches"));
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM footage_segments").await, 0);
+        drop(held);
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let (status, answer) = post(&app, "/api/v1/ingest/footage", Some(&token), "application/x-ndjson", segment("S-9", "cabin", 0).to_string()).await;
+        assert_eq!((status, answer["accepted"].as_u64()), (200, Some(1)), "{answer}");
+    }
+}

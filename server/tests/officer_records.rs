@@ -279,9 +279,16 @@ async fn run_import(t: &common::TestDb, kind: ImportKind, csv: &str) -> ImportRe
         app::policy::Object::Import(kind.record_kind()),
     )
     .unwrap();
-    importer::import(&t.db, &actor, "local", kind, csv.as_bytes(), &|_| {})
-        .await
-        .unwrap()
+    importer::import(
+        &t.db,
+        &actor,
+        "local",
+        kind,
+        csv.as_bytes().to_vec(),
+        &|_| {},
+    )
+    .await
+    .unwrap()
 }
 
 const OFFICERS_CSV: &str = "\
@@ -417,7 +424,7 @@ badge_number,given_names,family_names,rank,unit,status,hire_date,national_id
 
         let not_utf8 = b"badge_number,given_names,family_names,rank,unit,status,hire_date,national_id\n880001,Jos\xe9,Ixcoy,agente,13-02,active,2012-05-02,\n";
         let actor = authorize(&app::identity::console_operator(), app::policy::act::ImportRecords, app::policy::Object::Import(ImportKind::Officers.record_kind())).unwrap();
-        let r = importer::import(&t.db, &actor, "local", ImportKind::Officers, not_utf8, &|_| {}).await.unwrap();
+        let r = importer::import(&t.db, &actor, "local", ImportKind::Officers, not_utf8.to_vec(), &|_| {}).await.unwrap();
         assert_eq!(r.problems.len(), 1);
         assert_eq!(r.problems[0].line, 2);
         assert!(r.problems[0].problem.english().contains("UTF-8"));
@@ -490,14 +497,32 @@ on_both_backends! {
             ));
         }
         assert!(csv.len() > 2 * 1024 * 1024);
-        let body = serde_json::json!({ "kind": "officers", "csv": csv });
-        let res = c.post(app.url("/rpc/import_records")).json(&body).send().await.unwrap();
+        // Sign-ins, one after another, for as long as the file is being
+        // sent, checked and stored: none may fail.
+        let importing = std::sync::atomic::AtomicBool::new(true);
+        let import = async {
+            let res = app.import(&c, "officers", csv.clone()).await;
+            importing.store(false, std::sync::atomic::Ordering::SeqCst);
+            res
+        };
+        let signing_in = async {
+            let mut statuses = Vec::new();
+            while importing.load(std::sync::atomic::Ordering::SeqCst) {
+                let fresh = app.browser();
+                let res = app.call(&fresh, "sign_in", &[("username", "ana"), ("password", inv.as_str())]).await;
+                statuses.push(res.status().as_u16());
+            }
+            statuses
+        };
+        let (res, statuses) = tokio::join!(import, signing_in);
+        assert!(statuses.len() >= 3, "sign-ins all through the import: {statuses:?}");
+        assert!(statuses.iter().all(|s| *s == 200), "sign-ins during the import: {statuses:?}");
         assert_eq!(res.status(), 200);
         let r: ImportReport = res.json().await.unwrap();
         assert!(r.imported(), "{:?}", &r.problems[..r.problems.len().min(5)]);
         assert_eq!((r.rows, r.inserted), (40_000, 40_000));
         assert_eq!(count(&t, "SELECT COUNT(*) FROM officers WHERE badge_number >= '500000' AND badge_number < '540000'").await, 40_000);
-        let res = c.post(app.url("/rpc/import_records")).json(&body).send().await.unwrap();
+        let res = app.import(&c, "officers", csv.clone()).await;
         let again: ImportReport = res.json().await.unwrap();
         assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 40_000));
         // Other requests keep their 1 MiB limit: refused on the declared
@@ -513,5 +538,62 @@ on_both_backends! {
         let mut answer = String::new();
         conn.read_to_string(&mut answer).await.unwrap();
         assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    }
+}
+
+/// The start of an import form whose file never finishes arriving.
+const STALLED_IMPORT: &str = "--XB\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nofficers\r\n\
+    --XB\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\n\
+    badge_number,given_names\n";
+
+on_both_backends! {
+    /// The import takes two files at once: a third is refused at once, in
+    /// the user's words, and taken when one has ended. A request that is
+    /// not a multipart form, or whose form does not start with the kind,
+    /// is refused with the reason.
+    async fn imports_take_two_files_at_once(t: TestDb) {
+        let inv = create_user(&t.db, "ana", &[Role::Investigator]).await;
+        let app = spawn_app(&t).await;
+        let c = app.signed_in("ana", &inv).await;
+        let mut held = Vec::new();
+        for _ in 0..2 {
+            let (tx, rx) = futures::channel::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
+            let mut tx = tx;
+            futures::SinkExt::send(&mut tx, Ok(STALLED_IMPORT.as_bytes().to_vec())).await.unwrap();
+            let req = c.post(app.url("/rpc/import_records"))
+                .header("accept", "application/json")
+                .header("content-type", "multipart/form-data; boundary=XB")
+                .body(reqwest::Body::wrap_stream(rx));
+            held.push((tx, tokio::spawn(req.send())));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let res = app.import(&c, "officers", "badge_number\n").await;
+        assert_eq!(res.status(), 503);
+        let e: AppError = res.json().await.unwrap();
+        assert_eq!(e, AppError::Unavailable(app::error::Problem::UploadsBusy));
+        assert!(e.problem().message(app::i18n::Locale::es).contains("importando otros archivos"));
+        drop(held);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let res = app.import(&c, "officers", "no,such,header\n").await;
+        assert_eq!(res.status(), 200, "a slot is free again");
+        let r: ImportReport = res.json().await.unwrap();
+        assert!(!r.imported() && r.problems.iter().any(|p| p.column == "no"), "{r:?}");
+
+        let res = c.post(app.url("/rpc/import_records")).header("accept", "application/json")
+            .json(&serde_json::json!({ "kind": "officers", "csv": "x" })).send().await.unwrap();
+        assert_eq!(res.status(), 400);
+        assert!(res.text().await.unwrap().contains("multipart"));
+        let file_only = reqwest::multipart::Form::new()
+            .part("file", reqwest::multipart::Part::bytes(b"badge_number\n".to_vec()).file_name("a.csv"));
+        let res = c.post(app.url("/rpc/import_records")).header("accept", "application/json")
+            .multipart(file_only).send().await.unwrap();
+        let e: AppError = res.json().await.unwrap();
+        assert_eq!(e, AppError::validation(app::error::Field::Kind, app::error::Problem::Required));
+        let empty = reqwest::multipart::Form::new().text("kind", "officers")
+            .part("file", reqwest::multipart::Part::bytes(Vec::new()).file_name("a.csv"));
+        let res = c.post(app.url("/rpc/import_records")).header("accept", "application/json")
+            .multipart(empty).send().await.unwrap();
+        let e: AppError = res.json().await.unwrap();
+        assert_eq!(e, AppError::validation(app::error::Field::File, app::error::Problem::FileEmpty));
     }
 }

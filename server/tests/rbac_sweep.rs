@@ -47,8 +47,8 @@ const FLEET_READERS: Allowed = Allowed::Roles(&[
     Role::Monitor,
 ]);
 
-/// Server functions that take their arguments as JSON, not a form.
-const JSON_INPUT: &[&str] = &["import_records"];
+/// Server functions that take a multipart form (a file), not a plain form.
+const MULTIPART_INPUT: &[&str] = &["import_records"];
 
 /// (endpoint, arguments that pass validation, who may call it)
 type Entry = (
@@ -161,15 +161,15 @@ const SERVER_FUNCTIONS: &[Entry] = &[
         &[("badge_number", "none")],
         Allowed::Roles(&[Role::Investigator, Role::Supervisor, Role::Auditor]),
     ),
-    // JSON arguments (see JSON_INPUT): a file whose header is wrong.
+    // A multipart form (see MULTIPART_INPUT): a file whose header is wrong.
     (
         "import_records",
-        &[("kind", "officers"), ("csv", "no,such,header\n")],
+        &[("kind", "officers"), ("file", "no,such,header\n")],
         Allowed::Roles(&[Role::Investigator, Role::Supervisor, Role::Admin]),
     ),
     (
         "import_records",
-        &[("kind", "tests"), ("csv", "no,such,header\n")],
+        &[("kind", "tests"), ("file", "no,such,header\n")],
         OFFICER_WRITERS,
     ),
     (
@@ -477,10 +477,9 @@ on_both_backends! {
                     continue;
                 }
                 let before = fingerprint(&t.db).await;
-                let res = if JSON_INPUT.contains(endpoint) {
-                    let body: serde_json::Map<String, serde_json::Value> =
-                        args.iter().map(|(k, v)| (k.to_string(), serde_json::Value::from(*v))).collect();
-                    client.post(app.url(&format!("/rpc/{endpoint}"))).json(&body).send().await.unwrap()
+                let res = if MULTIPART_INPUT.contains(endpoint) {
+                    let arg = |name: &str| args.iter().find(|(k, _)| *k == name).map(|(_, v)| *v).unwrap();
+                    app.import(&client, arg("kind"), arg("file")).await
                 } else {
                     app.call(&client, endpoint, args).await
                 };

@@ -150,28 +150,65 @@ impl ImportReport {
     }
 }
 
-/// Imports a CSV file of `kind` (the whole file is checked first; if any
-/// row is bad, nothing is imported and the report lists every bad row).
-#[server(prefix = "/rpc", endpoint = "import_records", input = server_fn::codec::Json)]
-pub async fn import_records(kind: String, csv: String) -> Result<ImportReport, AppError> {
-    // The policy first: the kind of file is the object it decides on (an
-    // unknown kind is judged as an officers file, then refused by name).
-    let parsed = ImportKind::parse(&kind);
+/// Imports a CSV file (the whole file is checked first; if any row is
+/// bad, nothing is imported and the report lists every bad row). The
+/// request is a multipart form: `kind` first, then `file`. The kind is the
+/// object the policy decides on, so it is read (at most 32 bytes) before
+/// the policy is asked; the file is read only once the policy allows it,
+/// and one of [`crate::state::UploadSlots::IMPORTS`] import slots is free,
+/// and it streams into the uploads folder rather than memory.
+#[server(prefix = "/rpc", endpoint = "import_records", input = server_fn::codec::MultipartFormData)]
+pub async fn import_records(
+    data: server_fn::codec::MultipartData,
+) -> Result<ImportReport, AppError> {
+    let Some(mut form) = data.into_inner() else {
+        return Err(AppError::Internal);
+    };
+    let parsed = crate::upload::text_part(&mut form, "kind", Field::Kind, 32)
+        .await
+        .and_then(|k| ImportKind::parse(&k));
+    // An unknown kind is judged as an officers file, then refused by name.
     let object = Object::Import(parsed.clone().unwrap_or(ImportKind::Officers).record_kind());
     crate::rpc::call_on(act::ImportRecords, object, |cx| async move {
         let kind = parsed?;
-        super::importer::import(
-            &cx.state.db,
-            &cx.permit,
-            &cx.ip,
-            kind,
-            csv.as_bytes(),
-            &|_| {},
+        let _slot = cx
+            .state
+            .uploads
+            .imports
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| AppError::Unavailable(Problem::UploadsBusy))?;
+        let received = crate::upload::file_part(
+            &mut form,
+            "file",
+            Field::File,
+            &cx.state.upload_dir,
+            MAX_IMPORT_BYTES as u64,
         )
+        .await?;
+        let bytes = tokio::task::spawn_blocking(move || {
+            use std::io::Read;
+            let mut file = received.file;
+            let mut bytes = Vec::with_capacity(received.bytes as usize);
+            file.read_to_end(&mut bytes).map(|_| bytes)
+        })
         .await
+        .map_err(|_| AppError::Internal)?
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot read an upload back");
+            AppError::Internal
+        })?;
+        super::importer::import(&cx.state.db, &cx.permit, &cx.ip, kind, bytes, &|_| {}).await
     })
     .await
 }
+
+/// What the import page sends: the browser's form data (nothing on the
+/// server, where the page only renders).
+#[cfg(feature = "hydrate")]
+type Upload = web_sys::FormData;
+#[cfg(not(feature = "hydrate"))]
+type Upload = ();
 
 /// `/import`: pick the kind of file and the file; see what was imported or
 /// every bad row.
@@ -179,8 +216,13 @@ pub async fn import_records(kind: String, csv: String) -> Result<ImportReport, A
 pub fn ImportPage() -> impl IntoView {
     let i18n = use_i18n();
     let kind = RwSignal::new("officers".to_string());
-    let chosen = RwSignal::new(None::<(String, usize, usize)>); // name, bytes, lines
-    let action = ServerAction::<ImportRecords>::new();
+    let chosen = RwSignal::new(None::<(String, usize)>); // name, bytes
+    #[cfg(feature = "hydrate")]
+    let action = Action::new_local(|upload: &Upload| import_records(upload.clone().into()));
+    // On the server the page only renders: nothing is ever dispatched.
+    #[cfg(not(feature = "hydrate"))]
+    let action =
+        Action::new_local(|_: &Upload| async { Err::<ImportReport, AppError>(AppError::Internal) });
     let pending = action.pending();
     let local_error = RwSignal::new(None::<String>);
 
@@ -205,20 +247,20 @@ pub fn ImportPage() -> impl IntoView {
                 return;
             }
             let name = file.name();
-            leptos::task::spawn_local(async move {
-                match wasm_bindgen_futures::JsFuture::from(file.text()).await {
-                    Ok(text) => {
-                        let csv = text.as_string().unwrap_or_default();
-                        let lines = csv.lines().count().saturating_sub(1);
-                        chosen.set(Some((name, csv.len(), lines)));
-                        action.dispatch(ImportRecords {
-                            kind: kind.get_untracked(),
-                            csv,
-                        });
-                    }
-                    Err(_) => local_error.set(Some(t_string!(i18n, import_unreadable).to_string())),
-                }
-            });
+            chosen.set(Some((name.clone(), file.size() as usize)));
+            let Ok(form) = web_sys::FormData::new() else {
+                return;
+            };
+            // The kind first: the server asks the policy before it reads the file.
+            if form.append_with_str("kind", &kind.get_untracked()).is_err()
+                || form
+                    .append_with_blob_and_filename("file", &file, &name)
+                    .is_err()
+            {
+                local_error.set(Some(t_string!(i18n, import_unreadable).to_string()));
+                return;
+            }
+            action.dispatch_local(form);
         }
     };
 
@@ -251,10 +293,9 @@ pub fn ImportPage() -> impl IntoView {
             {move || pending.get().then(|| view! {
                 <div class="progress" role="status" data-testid="import-progress">
                     <progress></progress>
-                    {move || chosen.get().map(|(name, bytes, lines)| {
-                        let size = crate::format::format_count(bytes as i64);
-                        let rows = crate::format::format_count(lines as i64);
-                        view! { <span>{t!(i18n, import_working, name = move || name.clone(), size = move || size.clone(), rows = move || rows.clone())}</span> }
+                    {move || chosen.get().map(|(name, bytes)| {
+                        let size = crate::format::format_bytes(bytes as u64);
+                        view! { <span>{t!(i18n, import_working, name = move || name.clone(), size = move || size.clone())}</span> }
                     })}
                 </div>
             })}

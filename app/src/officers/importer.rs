@@ -52,12 +52,7 @@ fn problem(line: u64, column: &str, problem: Problem) -> RowProblem {
 
 /// Reads the CSV: UTF-8, a header naming exactly the kind's columns (in any
 /// order), then rows of as many fields.
-fn parse(
-    kind: ImportKind,
-    bytes: &[u8],
-    problems: &mut Vec<RowProblem>,
-    progress: &(dyn Fn(Progress) + Sync),
-) -> Option<Parsed> {
+fn parse(kind: ImportKind, bytes: &[u8], problems: &mut Vec<RowProblem>) -> Option<Parsed> {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -174,9 +169,6 @@ fn parse(
             .map(|(name, i)| (*name, record.get(*i).unwrap_or("").to_string()))
             .collect();
         rows.push((line, fields));
-        if rows.len() % 10_000 == 0 {
-            progress(Progress::Checked(rows.len() as u64));
-        }
     }
     if rows.is_empty() && problems.is_empty() {
         problems.push(problem(2, "", Problem::NoRows));
@@ -203,21 +195,60 @@ fn get(fields: &HashMap<&'static str, String>, name: &str) -> String {
     fields.get(name).cloned().unwrap_or_default()
 }
 
+/// A file read and checked on its own, before the database is asked: the
+/// report so far (kind, SHA-256, rows, problems of form) and, when its
+/// header was right, its rows.
+struct CheckedFile {
+    report: ImportReport,
+    parsed: Option<Parsed>,
+}
+
+/// Hashes and parses `bytes` as a `kind` file (no database: this runs on
+/// a blocking thread, off the workers that serve pages).
+fn check_file(kind: ImportKind, bytes: &[u8]) -> CheckedFile {
+    let mut report = ImportReport {
+        kind: kind.as_str().to_string(),
+        sha256: hex::encode(Sha256::digest(bytes)),
+        ..ImportReport::default()
+    };
+    let parsed = parse(kind, bytes, &mut report.problems);
+    if let Some(p) = &parsed {
+        report.rows = p.rows.len() as u64;
+    }
+    CheckedFile { report, parsed }
+}
+
 /// Checks and (if every row is good) imports `bytes` as a `kind` file, in
-/// a transaction of its own.
-#[tracing::instrument(skip_all, fields(actor = actor.label(), kind = kind.as_str()))]
+/// a transaction of its own. The file is parsed first, on a blocking
+/// thread and outside any transaction; the transaction holds only the
+/// checks against what is stored and the writes, so that other writers
+/// (sign-ins among them) wait for it a short time, not for the parsing.
+#[tracing::instrument(skip_all, fields(actor = actor.label(), kind = kind.as_str(), bytes = bytes.len()))]
 pub async fn import(
     db: &Db,
     actor: &Permit<act::ImportRecords>,
     ip: &str,
     kind: ImportKind,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<ImportReport, AppError> {
+    let checked = tokio::task::spawn_blocking(move || check_file(kind, &bytes))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "checking an import file failed");
+            AppError::Internal
+        })?;
+    progress(Progress::Checked(checked.report.rows));
+    if checked.parsed.is_none() {
+        // The file's form is wrong: no transaction was needed to say so.
+        let mut report = checked.report;
+        report.problems.sort_by_key(|p| p.line);
+        return Ok(report);
+    }
     // Check against what the database holds, then write, in one write
     // transaction: nothing can change between the check and the write.
     let mut tx = AuditedTx::begin(db, actor).await?;
-    let report = import_in(&mut tx, actor, ip, kind, bytes, progress).await?;
+    let report = write_checked(&mut tx, actor, ip, kind, checked, progress).await?;
     if !report.imported() {
         // Dropping the transaction rolls it back: nothing was written.
         return Ok(report);
@@ -250,16 +281,25 @@ pub async fn import_in(
     bytes: &[u8],
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<ImportReport, AppError> {
-    let sha256 = hex::encode(Sha256::digest(bytes));
-    let mut report = ImportReport {
-        kind: kind.as_str().to_string(),
-        sha256,
-        ..ImportReport::default()
-    };
-    let Some(parsed) = parse(kind, bytes, &mut report.problems, progress) else {
+    let checked = check_file(kind, bytes);
+    write_checked(tx, actor, ip, kind, checked, progress).await
+}
+
+/// The checks against what `tx` sees, and the writes, of a parsed file.
+async fn write_checked(
+    tx: &mut AuditedTx,
+    actor: &Permit<act::ImportRecords>,
+    ip: &str,
+    kind: ImportKind,
+    checked: CheckedFile,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<ImportReport, AppError> {
+    let CheckedFile { mut report, parsed } = checked;
+    let Some(parsed) = parsed else {
         return Ok(report);
     };
-    report.rows = parsed.rows.len() as u64;
+    // Rows of a bad form are reported with every row the checks against
+    // what is stored refuse: the report lists every bad row at once.
     match kind {
         ImportKind::Officers => officers(tx, actor, &parsed, &mut report, progress).await?,
         ImportKind::Assignments => assignments(tx, actor, &parsed, &mut report, progress).await?,
@@ -823,13 +863,7 @@ mod tests {
                 "{bom}{header}{eol}10001,Ana,Pérez,agente,01-01,,2020-01-01,{eol}10002,\"Luis{eol}José\",Ajú,agente,01-01,,2020-01-01,{eol}10003,Eva,Cux,agente,01-01,,2020-01-01,{eol}"
             );
             let mut problems = Vec::new();
-            let parsed = parse(
-                ImportKind::Officers,
-                text.as_bytes(),
-                &mut problems,
-                &|_| {},
-            )
-            .unwrap();
+            let parsed = parse(ImportKind::Officers, text.as_bytes(), &mut problems).unwrap();
             assert!(problems.is_empty(), "{problems:?}");
             let lines: Vec<u64> = parsed.rows.iter().map(|(l, _)| *l).collect();
             assert_eq!(lines, vec![2, 3, 5], "{eol:?} {bom:?}");

@@ -220,6 +220,29 @@ impl TestApp {
             .expect("request")
     }
 
+    /// A CSV file sent to the import page's endpoint as the page sends it:
+    /// a multipart form, `kind` first, then `file`.
+    pub async fn import(
+        &self,
+        client: &reqwest::Client,
+        kind: &str,
+        csv: impl Into<Vec<u8>>,
+    ) -> reqwest::Response {
+        let form = reqwest::multipart::Form::new()
+            .text("kind", kind.to_string())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(csv.into()).file_name("records.csv"),
+            );
+        client
+            .post(self.url("/rpc/import_records"))
+            .header("accept", "application/json")
+            .multipart(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// A client signed in as `username` (with an authenticator code when
     /// the account has a second factor).
     pub async fn signed_in(&self, username: &str, password: &str) -> reqwest::Client {

@@ -28,6 +28,7 @@ pub(super) fn parse_batch<T: DeserializeOwned>(
     };
     if framing == Framing::JsonArray {
         match serde_json::from_slice::<Vec<&serde_json::value::RawValue>>(body) {
+            Ok(items) if items.len() > MAX_BATCH_RECORDS => return Err(BatchError::TooManyRecords),
             Ok(items) => {
                 return Ok(items
                     .iter()
@@ -58,6 +59,9 @@ pub(super) fn parse_batch<T: DeserializeOwned>(
         let text = text.trim();
         if text.is_empty() {
             continue;
+        }
+        if records.len() == MAX_BATCH_RECORDS {
+            return Err(BatchError::TooManyRecords);
         }
         let (is_json, record) = one(text);
         any_json |= is_json;

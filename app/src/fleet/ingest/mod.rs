@@ -17,6 +17,16 @@ use crate::policy::{act, Permit};
 /// Bodies over this many bytes are refused (`413`).
 pub const MAX_BATCH_BYTES: usize = 16 * 1024 * 1024;
 
+/// A batch holds at most this many records; a batch of more is refused
+/// whole (`413`, nothing stored), so that one request's work is bounded
+/// whatever the records' size (16 MiB of the smallest heartbeats would be
+/// some 180,000 of them).
+pub const MAX_BATCH_RECORDS: usize = 50_000;
+
+/// The answer lists at most this many rejections (the first, by index);
+/// `rejected_not_listed` counts the others.
+pub const MAX_LISTED_REJECTIONS: usize = 1_000;
+
 /// How far ahead of the server clock a reported time may be.
 const FUTURE_SLACK_MS: i64 = 5 * 60 * 1000;
 const DAY_MS: i64 = 24 * 3_600_000;
@@ -119,7 +129,32 @@ pub struct BatchAnswer {
     pub accepted: u64,
     /// Records already stored with the same content: nothing changed.
     pub duplicates: u64,
+    /// The first 1,000 rejected records, by index.
     pub rejected: Vec<Rejection>,
+    /// Rejected records beyond the first 1,000, counted but not listed
+    /// (absent when there are none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rejected_not_listed: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl BatchAnswer {
+    /// Every rejection, listed or not.
+    pub fn rejected_total(&self) -> u64 {
+        self.rejected.len() as u64 + self.rejected_not_listed
+    }
+
+    /// Keeps the first [`MAX_LISTED_REJECTIONS`] rejections (they are in
+    /// index order) and counts the rest.
+    pub(crate) fn bound_rejections(&mut self) {
+        if self.rejected.len() > MAX_LISTED_REJECTIONS {
+            self.rejected_not_listed += (self.rejected.len() - MAX_LISTED_REJECTIONS) as u64;
+            self.rejected.truncate(MAX_LISTED_REJECTIONS);
+        }
+    }
 }
 
 /// Why a whole batch was refused.
@@ -127,6 +162,8 @@ pub struct BatchAnswer {
 pub enum BatchError {
     /// Neither JSON nor NDJSON (`400`).
     BadBody(String),
+    /// More than [`MAX_BATCH_RECORDS`] records (`413`); nothing stored.
+    TooManyRecords,
     /// The store failed; nothing of the batch was stored (`503`).
     Unavailable,
 }

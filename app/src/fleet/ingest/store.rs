@@ -2,6 +2,7 @@
 //! record in one transaction with the batch's audit record, duplicates
 //! counted and conflicting identities rejected (and audited).
 
+use axum::body::Bytes;
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
@@ -195,7 +196,8 @@ async fn begin<A: WriteAction>(db: &Db, sender: &Sender<'_, A>) -> Result<Audite
         .map_err(unavailable)
 }
 
-/// Commits a batch's own transaction when it changed something.
+/// Commits a batch's own transaction when it changed something; the
+/// answer lists the first rejections and counts the rest.
 async fn commit(tx: AuditedTx, stored: Stored) -> Result<BatchAnswer, BatchError> {
     if stored.changed {
         tx.commit().await.map_err(|e| {
@@ -203,7 +205,31 @@ async fn commit(tx: AuditedTx, stored: Stored) -> Result<BatchAnswer, BatchError
             BatchError::Unavailable
         })?;
     }
-    Ok(stored.answer)
+    let mut answer = stored.answer;
+    answer.bound_rejections();
+    Ok(answer)
+}
+
+/// Parses and checks a body on a blocking thread: up to 16 MiB of JSON is
+/// tens of milliseconds of work that would otherwise hold up one of the
+/// workers serving every page.
+async fn check_off_workers<T, V>(
+    body: Bytes,
+    framing: Framing,
+    diagnose: fn(&Value) -> String,
+    check: fn(T, i64) -> Result<V, String>,
+    now: i64,
+) -> Result<(BatchAnswer, Vec<(usize, V)>), BatchError>
+where
+    T: serde::de::DeserializeOwned + 'static,
+    V: Send + 'static,
+{
+    tokio::task::spawn_blocking(move || check_all(&body, framing, diagnose, check, now))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "checking a batch failed");
+            BatchError::Unavailable
+        })?
 }
 
 /// Stores a batch of footage-segment references in a transaction of its
@@ -212,11 +238,12 @@ async fn commit(tx: AuditedTx, stored: Stored) -> Result<BatchAnswer, BatchError
 pub async fn ingest_footage(
     db: &Db,
     sender: &Sender<'_, act::IngestFootage>,
-    body: &[u8],
+    body: Bytes,
     framing: Framing,
 ) -> Result<BatchAnswer, BatchError> {
     let now = crate::time::now_ms();
-    let (answer, checked) = check_all(body, framing, diagnose_footage, check_segment, now)?;
+    let (answer, checked) =
+        check_off_workers(body, framing, diagnose_footage, check_segment, now).await?;
     let mut tx = begin(db, sender).await?;
     let stored = store_footage(&mut tx, sender, answer, &checked, now).await?;
     commit(tx, stored).await
@@ -623,7 +650,7 @@ pub(super) async fn record_batch<A: WriteAction>(
                     let mut d = json!({
                         "accepted": answer.accepted,
                         "duplicates": answer.duplicates,
-                        "rejected": answer.rejected.len(),
+                        "rejected": answer.rejected_total(),
                     });
                     if late > 0 {
                         // Old coverage filled in after the fact: said so.
@@ -652,11 +679,12 @@ pub(super) async fn record_batch<A: WriteAction>(
 pub async fn ingest_heartbeats(
     db: &Db,
     sender: &Sender<'_, act::IngestHeartbeats>,
-    body: &[u8],
+    body: Bytes,
     framing: Framing,
 ) -> Result<BatchAnswer, BatchError> {
     let now = crate::time::now_ms();
-    let (answer, checked) = check_all(body, framing, diagnose_heartbeat, check_heartbeat, now)?;
+    let (answer, checked) =
+        check_off_workers(body, framing, diagnose_heartbeat, check_heartbeat, now).await?;
     let mut tx = begin(db, sender).await?;
     let stored = store_heartbeats(&mut tx, sender, answer, &checked, now).await?;
     commit(tx, stored).await
