@@ -1,7 +1,9 @@
 //! Receiving uploaded files (server only). A form's file is streamed, as
 //! it arrives, into an unnamed file in the uploads folder (it vanishes when
 //! closed, even if the process dies), hashed on the way and cut off past
-//! its limit: a request never holds a whole file in memory.
+//! its limit: receiving a file never holds it whole in memory (what the
+//! caller then does with the file is the caller's: the CSV import reads it
+//! back whole to parse it, within its 64 MiB limit).
 
 use std::io::{Seek, SeekFrom};
 use std::path::Path;
