@@ -153,6 +153,79 @@ codes! {
         Fail = "fail" => result_fail,
         Inconclusive = "inconclusive" => result_inconclusive,
     }
+
+    /// Where a case stands in its workflow (DESIGN.md, "Case workflow").
+    CaseStatus {
+        Intake = "intake" => case_status_intake,
+        Investigation = "investigation" => case_status_investigation,
+        SupervisorReview = "supervisor_review" => case_status_supervisor_review,
+        MinistryReview = "ministry_review" => case_status_ministry_review,
+        Decided = "decided" => case_status_decided,
+        Closed = "closed" => case_status_closed,
+    }
+
+    /// How a case came in.
+    CaseOrigin {
+        Complaint = "complaint" => case_origin_complaint,
+        ConfidenceTest = "confidence_test" => case_origin_confidence_test,
+        CameraReview = "camera_review" => case_origin_camera_review,
+        BadgeAnomaly = "badge_anomaly" => case_origin_badge_anomaly,
+        Referral = "referral" => case_origin_referral,
+        EarlyWarning = "early_warning" => case_origin_early_warning,
+    }
+
+    /// An officer's part in a case.
+    SubjectRole {
+        Accused = "accused" => subject_accused,
+        Witness = "witness" => subject_witness,
+        Involved = "involved" => subject_involved,
+    }
+
+    /// What an accused officer is alleged to have done.
+    AllegationKind {
+        Corruption = "corruption" => allegation_corruption,
+        CriminalLinks = "criminal_links" => allegation_criminal_links,
+        Extortion = "extortion" => allegation_extortion,
+        AbuseOfForce = "abuse_of_force" => allegation_abuse_of_force,
+        Negligence = "negligence" => allegation_negligence,
+        Other = "other" => allegation_other,
+    }
+
+    /// What the investigation found of an allegation.
+    Finding {
+        Pending = "pending" => finding_pending,
+        Sustained = "sustained" => finding_sustained,
+        NotSustained = "not_sustained" => finding_not_sustained,
+        Exonerated = "exonerated" => finding_exonerated,
+        Unfounded = "unfounded" => finding_unfounded,
+    }
+
+    /// A step of a case's workflow that someone takes.
+    CaseMove {
+        Start = "start_investigation" => case_move_start,
+        SendToReview = "send_to_review" => case_move_send_to_review,
+        Return = "return_to_investigation" => case_move_return,
+        SendToMinistry = "send_to_ministry" => case_move_send_to_ministry,
+        Appeal = "appeal" => case_move_appeal,
+        Close = "close" => case_move_close,
+    }
+
+    /// The ministry's decision on an accused officer.
+    Outcome {
+        Dismissed = "dismissed" => outcome_dismissed,
+        Suspended = "suspended" => outcome_suspended,
+        Reprimand = "reprimand" => outcome_reprimand,
+        Cleared = "cleared" => outcome_cleared,
+        ReferredToProsecutor = "referred_to_prosecutor" => outcome_referred_to_prosecutor,
+    }
+}
+
+impl OfficerStatus {
+    /// Whether this status comes only from a ministry decision on a case
+    /// (a dismissal, a suspension), never from a form or an import.
+    pub fn by_decision(self) -> bool {
+        matches!(self, OfficerStatus::Dismissed | OfficerStatus::Suspended)
+    }
 }
 
 #[cfg(test)]
@@ -181,6 +254,12 @@ mod tests {
                 .chain(AssignmentRole::ALL.iter().map(|c| c.label(locale)))
                 .chain(TestKind::ALL.iter().map(|c| c.label(locale)))
                 .chain(TestResult::ALL.iter().map(|c| c.label(locale)))
+                .chain(CaseStatus::ALL.iter().map(|c| c.label(locale)))
+                .chain(CaseOrigin::ALL.iter().map(|c| c.label(locale)))
+                .chain(SubjectRole::ALL.iter().map(|c| c.label(locale)))
+                .chain(AllegationKind::ALL.iter().map(|c| c.label(locale)))
+                .chain(Finding::ALL.iter().map(|c| c.label(locale)))
+                .chain(Outcome::ALL.iter().map(|c| c.label(locale)))
                 .collect::<Vec<_>>()
         };
         assert_eq!(OfficerStatus::Suspended.label(Locale::es), "suspendido");

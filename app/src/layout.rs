@@ -11,6 +11,8 @@ use leptos_router::{
 use crate::account::{who_am_i, ChangePasswordPage, SignInPage, SignOut, TotpPage};
 use crate::admin::clients::ApiClientsPage;
 use crate::admin::AccountsPage;
+use crate::cases::intake::NewCasePage;
+use crate::cases::{CaseFilePage, CasesPage, MinistryQueuePage};
 use crate::fleet::board::FleetBoardPage;
 use crate::fleet::sla::SlaPage;
 use crate::fleet::vehicle::{CoverageReportPage, VehiclePage};
@@ -95,6 +97,10 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/officers/:badge/edit") view=EditOfficerPage ssr=SsrMode::Async/>
                         <Route path=path!("/units") view=UnitsPage ssr=SsrMode::Async/>
                         <Route path=path!("/import") view=ImportPage ssr=SsrMode::Async/>
+                        <Route path=path!("/cases") view=CasesPage ssr=SsrMode::Async/>
+                        <Route path=path!("/cases/new") view=NewCasePage ssr=SsrMode::Async/>
+                        <Route path=path!("/cases/:number") view=CaseFilePage ssr=SsrMode::Async/>
+                        <Route path=path!("/ministry") view=MinistryQueuePage ssr=SsrMode::Async/>
                     </Routes>
                 </Frame>
             </Router>
@@ -125,6 +131,16 @@ fn Frame(children: Children) -> impl IntoView {
     let may_see_officers = move || may(Action::ReadOfficers);
     let may_import = move || may(Action::ImportRecords);
     let may_see_audit = move || may(Action::ReadAuditTrail);
+    let may_see_cases = move || may(Action::ReadCases);
+    let may_decide = move || may(Action::DecideCase);
+    // The reader's own overdue cases, beside "Cases" (case readers only).
+    let overdue = Resource::new(may_see_cases, |may| async move {
+        if may {
+            crate::cases::my_overdue_cases().await.unwrap_or(0)
+        } else {
+            0
+        }
+    });
     view! {
         // A plain string: with whole-page rendering the head is written after
         // the body, when a reactive title could no longer be read.
@@ -141,6 +157,17 @@ fn Frame(children: Children) -> impl IntoView {
                     {move || may_see_officers().then(|| view! {
                         <A href="/officers">{t!(i18n, nav_officers)}</A>
                         <A href="/units">{t!(i18n, nav_units)}</A>
+                    })}
+                    {move || may_see_cases().then(|| view! {
+                        <A href="/cases">{t!(i18n, nav_cases)}
+                            {move || overdue.get().filter(|n| *n > 0).map(|n| view! {
+                                " " <span class="nav-count" data-testid="overdue-count"
+                                    title=move || t_string!(i18n, nav_overdue_title)>{n}</span>
+                            })}
+                        </A>
+                    })}
+                    {move || may_decide().then(|| view! {
+                        <A href="/ministry">{t!(i18n, nav_ministry_queue)}</A>
                     })}
                     {move || may_see_fleet().then(|| view! {
                         <A href="/fleet">{t!(i18n, nav_fleet)}</A>

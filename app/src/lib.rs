@@ -18,6 +18,7 @@ pub use translations::i18n;
 pub mod account;
 pub mod admin;
 pub mod audit;
+pub mod cases;
 pub mod codes;
 pub mod error;
 pub mod fleet;

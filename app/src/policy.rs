@@ -379,6 +379,11 @@ actions! {
     ReadCases: read,
     /// Work a case: see [`authorize`] with [`Object::Case`].
     WriteCases: write,
+    /// Head of internal affairs' part of a case: assign, return, seal,
+    /// send to the ministry, close, pause the clock.
+    SuperviseCases: write,
+    /// A case's complainant unmasked (sensitive: every read audited).
+    ReadComplainant: read,
     DecideCase: write,
     ReadReports: read,
     ReadSlaReports: read,
@@ -457,6 +462,8 @@ pub fn role_allows(role: Role, action: Action) -> bool {
         A::ReadTracks => matches!(role, Investigator | Supervisor | Auditor),
         A::ReadCases => matches!(role, Investigator | Supervisor | Ministry | Auditor),
         A::WriteCases => matches!(role, Investigator | Supervisor),
+        A::SuperviseCases => matches!(role, Supervisor),
+        A::ReadComplainant => matches!(role, Investigator | Supervisor | Auditor),
         A::DecideCase => matches!(role, Ministry),
         A::ReadReports => matches!(role, Investigator | Supervisor | Ministry | Auditor),
         A::ReadSlaReports => {
@@ -498,6 +505,11 @@ fn role_allows_on(role: Role, action: Action, object: &Object<'_>, user: Option<
             _ => false,
         },
         (Action::DecideCase, Object::Case(case)) => case.sent_to_ministry,
+        // The assigned investigator, supervisors and auditors.
+        (Action::ReadComplainant, Object::Case(case)) => match role {
+            Investigator => user.is_some() && case.assigned_to == user,
+            _ => CaseScope::of_role(role, user).allows(case),
+        },
         _ => true,
     }
 }
@@ -527,6 +539,10 @@ fn demo_loader_allows(action: Action) -> bool {
             | Action::ImportRecords
             | Action::WriteConfidenceTests
             | Action::WriteFleet
+            | Action::ReadCases
+            | Action::WriteCases
+            | Action::SuperviseCases
+            | Action::DecideCase
             | Action::IngestFootage
             | Action::IngestHeartbeats
             | Action::IngestPings
@@ -644,6 +660,39 @@ impl<A: ActionKind> Permit<A> {
     }
 }
 
+/// A permit for an action on one case: made only by [`Permit::on_case`],
+/// from the case's facts as read inside the transaction that acts on it.
+/// The case services take it, so a change to a case cannot skip the
+/// decision on that case.
+pub struct CasePermit<A: ActionKind> {
+    permit: Permit<A>,
+    facts: CaseFacts,
+}
+
+impl<A: ActionKind> CasePermit<A> {
+    pub fn permit(&self) -> &Permit<A> {
+        &self.permit
+    }
+
+    pub fn facts(&self) -> CaseFacts {
+        self.facts
+    }
+}
+
+impl<A: ActionKind> Permit<A> {
+    /// The same action on one case, if the policy allows it there.
+    pub fn on_case(&self, facts: CaseFacts) -> Result<CasePermit<A>, AppError> {
+        if allows(&self.principal, A::ACTION, &Object::Case(facts)) {
+            Ok(CasePermit {
+                permit: self.clone(),
+                facts,
+            })
+        } else {
+            Err(refusal(&self.principal, A::ACTION))
+        }
+    }
+}
+
 /// Which records of the audit trail a reader sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditScope {
@@ -743,6 +792,16 @@ impl CaseScope {
             || (self.sent_to_ministry && case.sent_to_ministry)
     }
 
+    /// The user [`sql_where`](Self::sql_where) binds as its parameter, if it
+    /// binds one (a scope that holds every case binds nothing).
+    pub fn bound_user(&self) -> Option<i64> {
+        if self.all {
+            None
+        } else {
+            self.assigned_to
+        }
+    }
+
     /// The scope as an SQL condition on a cases table aliased `alias` with
     /// columns `assigned_to`, `sealed` (0/1) and `status`; the assigned
     /// user, when any, is bound as parameter `$n`.
@@ -813,6 +872,8 @@ mod tests {
             Action::ReadTracks => &[Investigator, Supervisor, Auditor],
             Action::ReadCases => &[Investigator, Supervisor, Ministry, Auditor],
             Action::WriteCases => &[Investigator, Supervisor],
+            Action::SuperviseCases => &[Supervisor],
+            Action::ReadComplainant => &[Investigator, Supervisor, Auditor],
             Action::DecideCase => &[Ministry],
             Action::ReadReports => &[Investigator, Supervisor, Ministry, Auditor],
             Action::ReadSlaReports => &[Investigator, Supervisor, Ministry, Auditor, Monitor],
@@ -1052,6 +1113,15 @@ mod tests {
                             _ => false,
                         };
                         assert_eq!(write, expected, "write {role:?} {case:?}");
+                        let unmasked = allows(&p, Action::ReadComplainant, &Object::Case(case));
+                        let expected = match role {
+                            Role::Supervisor | Role::Auditor => true,
+                            Role::Investigator => assigned == Some(me),
+                            _ => false,
+                        };
+                        assert_eq!(unmasked, expected, "complainant {role:?} {case:?}");
+                        let supervise = allows(&p, Action::SuperviseCases, &Object::Case(case));
+                        assert_eq!(supervise, role == Role::Supervisor, "supervise {role:?}");
                     }
                 }
             }
@@ -1067,6 +1137,18 @@ mod tests {
             "(c.status IN ('ministry_review', 'decided', 'closed'))"
         );
         assert_eq!(CaseScope::NONE.sql_where("c", 1), "1 = 0");
+        // A scope that holds every case binds no user (PostgreSQL refuses
+        // a parameter the statement does not use).
+        let both = authorize(
+            &user(&[Role::Investigator, Role::Auditor]),
+            act::ReadCases,
+            Object::Any,
+        )
+        .unwrap()
+        .scope();
+        assert_eq!(both.sql_where("c", 1), "1 = 1");
+        assert_eq!(both.bound_user(), None);
+        assert_eq!(inv.scope().bound_user(), Some(1));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::codes::{OfficerStatus, TestKind, TestResult};
+use crate::codes::{AllegationKind, CaseStatus, OfficerStatus, SubjectRole, TestKind, TestResult};
 use crate::i18n::{td_string, Locale};
 
 macro_rules! problems {
@@ -108,6 +108,28 @@ problems! {
     SayWhy => problem_say_why,
     AlreadyInStatus { status: OfficerStatus } => problem_already_in_status,
     StatusByDecisionOnly { status: OfficerStatus } => problem_status_by_decision_only,
+    StatusFromDecision { status: OfficerStatus } => problem_status_from_decision,
+    // --- cases ---------------------------------------------------------------
+    NoCase { number: String } => problem_no_case,
+    NotAnInvestigator { username: String } => problem_not_an_investigator,
+    CaseNotAt { status: CaseStatus } => problem_case_not_at,
+    FindingsPending { badge: String } => problem_findings_pending,
+    NoAccused => problem_no_accused,
+    AlreadySubject { badge: String, role: SubjectRole } => problem_already_subject,
+    NotAccused { badge: String } => problem_not_accused,
+    AllegationExists { kind: AllegationKind } => problem_allegation_exists,
+    NoSuchSubject => problem_no_such_subject,
+    NoSuchAllegation => problem_no_such_allegation,
+    NoSuchNote => problem_no_such_note,
+    SuspensionDays => problem_suspension_days,
+    NoDaysUnlessSuspended => problem_no_days_unless_suspended,
+    BeforeIntake { intake_on: String } => problem_before_intake,
+    ClockAlreadyPaused { since: String } => problem_clock_already_paused,
+    ClockRunning => problem_clock_running,
+    AnonymousHasNoName => problem_anonymous_has_no_name,
+    AlreadySealed => problem_already_sealed,
+    NotSealed => problem_not_sealed,
+    AlreadyAssigned { username: String } => problem_already_assigned,
     // --- CSV import --------------------------------------------------------
     NotUtf8 => problem_not_utf8,
     FileEmpty => problem_file_empty,
@@ -212,7 +234,14 @@ macro_rules! code_args {
         }
     )*};
 }
-code_args!(OfficerStatus, TestKind, TestResult);
+code_args!(
+    OfficerStatus,
+    TestKind,
+    TestResult,
+    CaseStatus,
+    SubjectRole,
+    AllegationKind
+);
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -315,6 +344,25 @@ fields! {
     Camera = "camera" => field_camera,
     Lat = "lat" => field_lat,
     Lon = "lon" => field_lon,
+    Title = "title" => field_title,
+    Summary = "summary" => field_summary,
+    Origin = "origin" => field_origin,
+    IntakeOn = "intake_on" => field_intake_on,
+    IncidentAt = "incident_at" => field_incident_at,
+    Place = "place" => field_place,
+    Complainant = "complainant" => field_complainant,
+    ComplainantName = "complainant_name" => field_complainant_name,
+    ComplainantContact = "complainant_contact" => field_complainant_contact,
+    Body = "body" => field_body,
+    Subject = "subject" => field_subject,
+    Allegation = "allegation" => field_allegation,
+    Finding = "finding" => field_finding,
+    Outcome = "outcome" => field_outcome,
+    Basis = "basis" => field_basis,
+    DecidedOn = "decided_on" => field_decided_on,
+    Investigator = "investigator" => field_investigator,
+    Corrects = "corrects" => field_corrects,
+    Move = "move" => field_move,
 }
 
 impl fmt::Display for Field {

@@ -35,9 +35,32 @@ pub struct AppState {
     /// Where an uploaded file is kept while it is checked and stored (a
     /// folder of the data folder's, not memory).
     pub upload_dir: std::path::PathBuf,
+    /// How long each stage of a case may take.
+    pub case_deadlines: CaseDeadlines,
     /// What features keep in memory (the officer list), one value per
     /// type, registered at start-up: the state needs to know no feature.
     pub caches: Caches,
+}
+
+/// How long each stage may take (settings `VIGIA_CASE_INVESTIGATION_DAYS`,
+/// `VIGIA_CASE_SUPERVISOR_REVIEW_DAYS`, `VIGIA_CASE_MINISTRY_DAYS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseDeadlines {
+    /// From intake to the supervisor's review (intake and investigation).
+    pub investigation_days: u32,
+    pub supervisor_review_days: u32,
+    /// From the case's arrival at the ministry to its decision.
+    pub ministry_days: u32,
+}
+
+impl Default for CaseDeadlines {
+    fn default() -> Self {
+        CaseDeadlines {
+            investigation_days: 90,
+            supervisor_review_days: 15,
+            ministry_days: 30,
+        }
+    }
 }
 
 /// Bounds on the uploads taken at once, per route: each one holds up to its

@@ -47,7 +47,7 @@ test('a monitor has no officer files', async ({ page }) => {
   await expect(page.locator('[data-testid="officers"]')).toHaveCount(0);
 });
 
-test('an investigator records a suspension, with the reason, from the officer file', async ({ page }, testInfo) => {
+test('an investigator records a retirement, with the reason, from the officer file; dismissals and suspensions are not offered', async ({ page }, testInfo) => {
   const errors = watchErrors(page);
   await signIn(page, 'investigator');
   await page.goto('/officers?status=active&sort=badge');
@@ -57,9 +57,12 @@ test('an investigator records a suspension, with the reason, from the officer fi
   await expect(page.getByTestId('officer-badge')).toHaveText(badge!);
   await hydrated(page);
 
-  await page.getByLabel('Situación').selectOption('suspended');
+  // Dismissals and suspensions come from the ministry's decisions on cases.
+  await expect(page.locator('#new-status option[value="dismissed"]')).toHaveCount(0);
+  await expect(page.locator('#new-status option[value="suspended"]')).toHaveCount(0);
+  await page.getByLabel('Situación').selectOption('retired');
   await page.getByLabel('Desde (fecha)').fill('2999-01-01');
-  await page.getByLabel('Motivo').fill('Prueba de confianza reprobada');
+  await page.getByLabel('Motivo').fill('Retiro voluntario por años de servicio');
   await page.getByRole('button', { name: 'Registrar el cambio' }).click();
   await expect(page.getByRole('alert')).toHaveText('no puede estar en el futuro');
   // The same refusal reads in English after the switch, and back.
@@ -70,8 +73,8 @@ test('an investigator records a suspension, with the reason, from the officer fi
 
   await page.getByLabel('Desde (fecha)').fill('2026-01-10');
   await page.getByRole('button', { name: 'Registrar el cambio' }).click();
-  await expect(page.getByTestId('status-history')).toContainText('Prueba de confianza reprobada');
-  await expect(page.getByTestId('status-history')).toContainText('suspendido');
+  await expect(page.getByTestId('status-history')).toContainText('Retiro voluntario por años de servicio');
+  await expect(page.getByTestId('status-history')).toContainText('retirado');
   await page.screenshot({ path: testInfo.outputPath('status-change.png'), fullPage: true });
   expect(errors).toEqual([]);
 });

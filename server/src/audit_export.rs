@@ -146,3 +146,68 @@ pub async fn export_sla(
         Err(e) => refused(&headers, e),
     }
 }
+
+/// The most cases one export holds; narrow the filters for more.
+pub const MAX_CASE_EXPORT_ROWS: i64 = 50_000;
+
+/// `GET /cases.csv?…`: the case list, with the list's filters as query
+/// parameters, as CSV (formula-safe). Only the cases the reader may see;
+/// audited as an export.
+pub async fn export_cases(
+    State(state): State<AppState>,
+    Extension(ClientAddr(client)): Extension<ClientAddr>,
+    headers: HeaderMap,
+    session: Session,
+    Query(filter): Query<app::cases::CaseFilter>,
+) -> Response {
+    let result = async {
+        let ip = client.to_string();
+        let reader =
+            require_for_session(&session, &state, &ip, act::ReadCases, Object::Any).await?;
+        let selection = app::cases::store::Selection::new(state.db.backend(), &reader, &filter)?;
+        let total = selection.count(&state.db).await?;
+        if total > MAX_CASE_EXPORT_ROWS {
+            return Err(AppError::validation(
+                Field::State,
+                Problem::ExportTooLarge {
+                    total: app::format::format_count(total),
+                    max: app::format::format_count(MAX_CASE_EXPORT_ROWS),
+                },
+            ));
+        }
+        let rows = selection.rows(&state.db, MAX_CASE_EXPORT_ROWS, 0).await?;
+        let csv = app::cases::store::to_csv(&rows);
+        audit::record(
+            &state.db,
+            &reader,
+            &AuditEntry {
+                action: AuditAction::CasesExported,
+                object_type: "cases",
+                object_id: "export".into(),
+                outcome: "ok",
+                ip,
+                details: serde_json::json!({ "filter": selection.filter, "rows": rows.len() }),
+            },
+        )
+        .await?;
+        Ok::<_, AppError>(
+            (
+                StatusCode::OK,
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"vigia-cases.csv\"",
+                    ),
+                ],
+                csv,
+            )
+                .into_response(),
+        )
+    }
+    .await;
+    match result {
+        Ok(response) => response,
+        Err(e) => refused(&headers, e),
+    }
+}

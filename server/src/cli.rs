@@ -148,6 +148,33 @@ pub struct Cli {
     )]
     sla_target_percent: Option<String>,
 
+    /// Days from a case's intake to its supervisor review. Default: 90
+    #[arg(
+        long,
+        env = "VIGIA_CASE_INVESTIGATION_DAYS",
+        global = true,
+        value_name = "DAYS"
+    )]
+    case_investigation_days: Option<String>,
+
+    /// Days a case may wait for its supervisor review. Default: 15
+    #[arg(
+        long,
+        env = "VIGIA_CASE_SUPERVISOR_REVIEW_DAYS",
+        global = true,
+        value_name = "DAYS"
+    )]
+    case_supervisor_review_days: Option<String>,
+
+    /// Days the ministry has to decide a case sent to it. Default: 30
+    #[arg(
+        long,
+        env = "VIGIA_CASE_MINISTRY_DAYS",
+        global = true,
+        value_name = "DAYS"
+    )]
+    case_ministry_days: Option<String>,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -348,6 +375,9 @@ pub fn main() -> ExitCode {
         trusted_proxies: cli.trusted_proxies.clone(),
         late_footage_hours: cli.late_footage_hours.clone(),
         allowed_hosts: cli.allowed_hosts.clone(),
+        case_investigation_days: cli.case_investigation_days.clone(),
+        case_supervisor_review_days: cli.case_supervisor_review_days.clone(),
+        case_ministry_days: cli.case_ministry_days.clone(),
     };
     let settings = match raw.check() {
         Ok(s) => s,

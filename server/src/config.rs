@@ -25,6 +25,9 @@ pub struct RawSettings {
     pub trusted_proxies: Option<String>,
     pub allowed_hosts: Option<String>,
     pub late_footage_hours: Option<String>,
+    pub case_investigation_days: Option<String>,
+    pub case_supervisor_review_days: Option<String>,
+    pub case_ministry_days: Option<String>,
 }
 
 impl std::fmt::Debug for RawSettings {
@@ -81,6 +84,8 @@ pub struct Settings {
     /// host and `VIGIA_ALLOWED_HOSTS`. A page on another name (DNS
     /// rebinding) cannot drive the forms.
     pub allowed_hosts: Vec<String>,
+    /// How long each stage of a case may take.
+    pub case_deadlines: app::state::CaseDeadlines,
 }
 
 impl Settings {
@@ -255,6 +260,26 @@ impl RawSettings {
             98,
             1..=100,
         )?;
+        let days = |setting, value: &Option<String>, default| {
+            whole_number(setting, value.as_deref(), default, 1..=3_650).map(|d| d as u32)
+        };
+        let case_deadlines = app::state::CaseDeadlines {
+            investigation_days: days(
+                "VIGIA_CASE_INVESTIGATION_DAYS (--case-investigation-days)",
+                &self.case_investigation_days,
+                90,
+            )?,
+            supervisor_review_days: days(
+                "VIGIA_CASE_SUPERVISOR_REVIEW_DAYS (--case-supervisor-review-days)",
+                &self.case_supervisor_review_days,
+                15,
+            )?,
+            ministry_days: days(
+                "VIGIA_CASE_MINISTRY_DAYS (--case-ministry-days)",
+                &self.case_ministry_days,
+                30,
+            )?,
+        };
         let footage_root = match self.footage_root.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(dir) => {
@@ -316,6 +341,7 @@ impl RawSettings {
             footage_root,
             sla_target_percent,
             secret_key_file,
+            case_deadlines,
         })
     }
 }

@@ -52,6 +52,7 @@ impl Application {
             late_footage_ms: settings.late_footage.as_millis() as i64,
             footage_root: settings.footage_root.clone(),
             sla_target_percent: settings.sla_target_percent as f64,
+            case_deadlines: settings.case_deadlines,
             caches: app::state::Caches::new({
                 let mut caches = axum::http::Extensions::new();
                 caches.insert(std::sync::Arc::new(
@@ -166,12 +167,13 @@ fn leptos_options(bound: SocketAddr) -> LeptosOptions {
 /// person: each asks the policy through the session like a server function.
 /// The router is built from this list and the RBAC sweep checks every entry,
 /// so a new route cannot escape the sweep.
-pub const SESSION_ROUTES: &[&str] = &["/audit/export.csv", "/fleet/sla.csv"];
+pub const SESSION_ROUTES: &[&str] = &["/audit/export.csv", "/fleet/sla.csv", "/cases.csv"];
 
 fn session_route(path: &str) -> axum::routing::MethodRouter<AppState> {
     match path {
         "/audit/export.csv" => get(crate::audit_export::export_audit),
         "/fleet/sla.csv" => get(crate::audit_export::export_sla),
+        "/cases.csv" => get(crate::audit_export::export_cases),
         other => unreachable!("{other} is in SESSION_ROUTES without a handler"),
     }
 }

@@ -93,6 +93,64 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    /// The seed's figures: 194 officers dismissed for criminal activity in
+    /// 2012 and 22 in the first 50 days of 2013, each by a decided case with
+    /// a sustained allegation and a `dismissed` decision dated as the
+    /// officer's status history says; and open cases in every state, some
+    /// sealed, some overdue, some from failed confidence tests.
+    async fn every_dismissal_comes_from_a_decided_case(t: TestDb) {
+        common::create_user(&t.db, "ana", &[app::identity::Role::Investigator]).await;
+        let summary = demo::load(&t.db, Scale::Small, 2013).await.unwrap();
+        let dismissed = |from: &str, to: &str| {
+            format!(
+                "SELECT COUNT(DISTINCT o.id) FROM officers o \
+                 JOIN officer_status_history h ON h.officer_id = o.id AND h.status = 'dismissed' \
+                 JOIN cases c ON c.id = h.case_id AND c.status IN ('decided', 'closed') \
+                 JOIN case_subjects s ON s.case_id = c.id AND s.officer_id = o.id AND s.role = 'accused' \
+                 JOIN case_allegations a ON a.subject_id = s.id AND a.finding = 'sustained' \
+                 JOIN case_decisions d ON d.subject_id = s.id AND d.outcome = 'dismissed' \
+                      AND d.superseded_at IS NULL AND d.decided_on = h.effective_on \
+                 WHERE o.status = 'dismissed' AND o.status_changed_on = h.effective_on \
+                   AND h.effective_on BETWEEN '{from}' AND '{to}'"
+            )
+        };
+        assert_eq!(count(&t, &dismissed("2012-01-01", "2012-12-31")).await, 194);
+        assert_eq!(count(&t, &dismissed("2013-01-01", "2013-02-19")).await, 22);
+        // No dismissal or suspension without its decision.
+        assert_eq!(
+            count(&t, "SELECT COUNT(*) FROM officers o WHERE o.status IN ('dismissed', 'suspended') AND NOT EXISTS \
+                       (SELECT 1 FROM officer_status_history h WHERE h.officer_id = o.id AND h.case_id IS NOT NULL)").await,
+            0
+        );
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM cases").await, summary.cases as i64);
+        for status in ["intake", "investigation", "supervisor_review", "ministry_review", "decided", "closed"] {
+            let n = count(&t, &format!("SELECT COUNT(*) FROM cases WHERE status = '{status}'")).await;
+            assert!(n > 0, "no case at {status}");
+        }
+        assert!(count(&t, "SELECT COUNT(*) FROM cases WHERE sealed = 1 AND status NOT IN ('decided', 'closed')").await > 0);
+        let today = app::time::today().format("%Y-%m-%d").to_string();
+        assert!(count(&t, &format!("SELECT COUNT(*) FROM cases WHERE due_on < '{today}' AND status NOT IN ('decided', 'closed')")).await > 0, "some overdue");
+        assert!(count(&t, "SELECT COUNT(*) FROM cases WHERE origin = 'confidence_test' AND status NOT IN ('decided', 'closed')").await > 0);
+        assert!(count(&t, "SELECT COUNT(*) FROM cases WHERE origin = 'camera_review'").await > 0);
+        assert!(count(&t, "SELECT COUNT(*) FROM case_notes").await > 0);
+        // Open cases go to the investigators there are.
+        assert_eq!(
+            count(&t, "SELECT COUNT(*) FROM cases c JOIN users u ON u.id = c.assigned_to WHERE u.username = 'ana'").await,
+            count(&t, "SELECT COUNT(*) FROM cases WHERE status NOT IN ('decided', 'closed')").await
+        );
+        // Numbers follow intake, year by year, without gaps.
+        assert_eq!(
+            count(&t, "SELECT COUNT(*) FROM cases c JOIN case_numbers n ON n.year = c.year WHERE c.seq > n.last").await,
+            0
+        );
+        assert_eq!(
+            count(&t, "SELECT CAST(SUM(last) AS BIGINT) FROM case_numbers").await,
+            summary.cases as i64
+        );
+    }
+}
+
+on_both_backends! {
     /// A database that holds records is refused, and nothing is added.
     async fn a_non_empty_database_is_refused(t: TestDb) {
         demo::load(&t.db, Scale::Small, 1).await.unwrap();
@@ -274,14 +332,16 @@ on_both_backends! {
         let batches = actions("footage.ingested").await + actions("heartbeats.ingested").await;
         assert!(batches >= 2, "{batches} ingest batches");
         assert_eq!(actions("demo_data.loaded").await, 1);
-        // Dismissals and suspensions are recorded status changes, each with
-        // its history row, not lines of the import.
+        // Dismissals and suspensions are the ministry's decisions on cases,
+        // each with its history row naming the case, not lines of the import.
         let decided = n("SELECT COUNT(*) FROM officers WHERE status IN ('dismissed', 'suspended')".into()).await;
-        assert!(decided > 100, "{decided}");
+        assert!(decided > 200, "{decided}");
         assert_eq!(actions("officer.status_changed").await, decided);
-        assert_eq!(n("SELECT COUNT(*) FROM officer_status_history WHERE reason LIKE '%datos de demostración%'".into()).await, decided);
+        assert_eq!(n("SELECT COUNT(*) FROM officer_status_history WHERE case_id IS NOT NULL".into()).await, decided);
+        let casework = n("SELECT COUNT(*) FROM audit_log WHERE object_type = 'case'".into()).await;
+        assert!(casework > 5 * n("SELECT COUNT(*) FROM cases".into()).await, "{casework}");
         let total = n("SELECT COUNT(*) FROM audit_log".into()).await;
-        assert_eq!(total, audited + 3 + 1 + batches + decided + 1);
+        assert_eq!(total, audited + 3 + 1 + batches + decided + casework + 1);
         assert_eq!(
             n("SELECT COUNT(*) FROM audit_log WHERE actor_kind = 'demo' AND actor_id IS NULL AND actor_label = 'demo-data'".into()).await,
             total

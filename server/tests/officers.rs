@@ -155,10 +155,10 @@ on_both_backends! {
         };
         for (status, date, reason, field) in [
             ("fired", "2026-01-10".to_string(), "x", "status"),
-            ("suspended", "10/01/2026".to_string(), "x", "effective_on"),
-            ("suspended", "2999-01-01".to_string(), "x", "effective_on"),
-            ("suspended", "1990-01-01".to_string(), "x", "effective_on"),
-            ("suspended", "2026-01-10".to_string(), "  ", "reason"),
+            ("retired", "10/01/2026".to_string(), "x", "effective_on"),
+            ("retired", "2999-01-01".to_string(), "x", "effective_on"),
+            ("retired", "1990-01-01".to_string(), "x", "effective_on"),
+            ("retired", "2026-01-10".to_string(), "  ", "reason"),
             ("active", "2026-01-10".to_string(), "x", "status"),
         ] {
             let res = change(status, date.clone(), reason).await;
@@ -170,17 +170,17 @@ on_both_backends! {
         assert_eq!(untouched, "active", "nothing half written");
 
         assert!(hired.as_str() < "2026-01-10");
-        let ok = change("suspended", "2026-01-10".into(), "Prueba de confianza reprobada").await;
+        let ok = change("retired", "2026-01-10".into(), "Retiro voluntario por años de servicio").await;
         assert_eq!(ok.status(), 200);
         let p: app::officers::OfficerProfile = app.call(&investigator, "get_officer", &[("badge_number", &badge)])
             .await.json().await.unwrap();
-        assert_eq!(p.status, app::codes::OfficerStatus::Suspended);
+        assert_eq!(p.status, app::codes::OfficerStatus::Retired);
         assert_eq!(p.status_changed_on.as_deref(), Some("2026-01-10"));
         assert_eq!(p.history.len(), 1);
         assert_eq!(p.history[0].recorded_by, "ana");
-        let audited: String = sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'officer.status_changed'")
+        let audited: String = sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'officer.status_changed' AND actor_label = 'ana'")
             .fetch_one(t.db.pool_for_tests()).await.unwrap();
-        assert!(audited.contains("\"from\":\"active\"") && audited.contains("\"to\":\"suspended\""), "{audited}");
+        assert!(audited.contains("\"from\":\"active\"") && audited.contains("\"to\":\"retired\""), "{audited}");
 
         let auditor = app.signed_in("aud", &aud).await;
         let refused = app.call(&auditor, "change_officer_status", &[
@@ -216,16 +216,16 @@ on_both_backends! {
             assert_eq!(found.rows[0].unit_code, "13-02");
         }
 
-        let suspended_before = page(&other, &c2, &[("status", "suspended")]).await.total;
+        let retired_before = page(&other, &c2, &[("status", "retired")]).await.total;
         let changed = other.call(&c2, "change_officer_status", &[
-            ("badge_number", "777001"), ("status", "suspended"), ("effective_on", "2026-01-10"), ("reason", "Investigación abierta"),
+            ("badge_number", "777001"), ("status", "retired"), ("effective_on", "2026-01-10"), ("reason", "Retiro voluntario"),
         ]).await;
         assert_eq!(changed.status(), 200);
         for (app, c) in [(&one, &c1), (&other, &c2)] {
-            let suspended = page(app, c, &[("status", "suspended"), ("q", "777001")]).await;
-            assert_eq!(suspended.rows.len(), 1);
-            assert_eq!(suspended.rows[0].status, app::codes::OfficerStatus::Suspended);
-            assert_eq!(page(app, c, &[("status", "suspended")]).await.total, suspended_before + 1);
+            let retired = page(app, c, &[("status", "retired"), ("q", "777001")]).await;
+            assert_eq!(retired.rows.len(), 1);
+            assert_eq!(retired.rows[0].status, app::codes::OfficerStatus::Retired);
+            assert_eq!(page(app, c, &[("status", "retired")]).await.total, retired_before + 1);
         }
 
         // A change by hand in the database (as another tool would make it).

@@ -47,6 +47,18 @@ const FLEET_READERS: Allowed = Allowed::Roles(&[
     Role::Monitor,
 ]);
 
+/// DESIGN.md: cases are read by investigators, supervisors, the ministry
+/// (once sent) and auditors; worked by investigators and supervisors.
+const CASE_READERS: Allowed = Allowed::Roles(&[
+    Role::Investigator,
+    Role::Supervisor,
+    Role::Ministry,
+    Role::Auditor,
+]);
+const CASE_WRITERS: Allowed = Allowed::Roles(&[Role::Investigator, Role::Supervisor]);
+const CASE_SUPERVISORS: Allowed = Allowed::Roles(&[Role::Supervisor]);
+const NO_CASE: (&str, &str) = ("number", "IA-1999-000001");
+
 /// Server functions that take a multipart form (a file), not a plain form.
 const MULTIPART_INPUT: &[&str] = &["import_records"];
 
@@ -267,6 +279,60 @@ const SERVER_FUNCTIONS: &[Entry] = &[
         &[("name", "no-such-client"), ("disabled", "true")],
         Allowed::Roles(&[Role::Admin]),
     ),
+    ("list_cases", &[], CASE_READERS),
+    ("get_case", &[NO_CASE], CASE_READERS),
+    ("my_overdue_cases", &[], CASE_READERS),
+    ("officer_cases", &[("badge_number", "none")], CASE_READERS),
+    ("case_investigators", &[], CASE_SUPERVISORS),
+    (
+        "create_case",
+        &[("title", " "), ("summary", "x"), ("origin", "complaint")],
+        CASE_WRITERS,
+    ),
+    (
+        "add_case_subject",
+        &[NO_CASE, ("badge_number", "10001"), ("role", "accused")],
+        CASE_WRITERS,
+    ),
+    (
+        "add_case_allegation",
+        &[NO_CASE, ("subject", "1"), ("kind", "corruption")],
+        CASE_WRITERS,
+    ),
+    (
+        "record_case_finding",
+        &[NO_CASE, ("allegation", "1"), ("finding", "sustained")],
+        CASE_WRITERS,
+    ),
+    ("add_case_note", &[NO_CASE, ("body", "Nota")], CASE_WRITERS),
+    (
+        "assign_case",
+        &[NO_CASE, ("investigator", "sweep-investigator")],
+        CASE_SUPERVISORS,
+    ),
+    ("seal_case", &[NO_CASE], CASE_SUPERVISORS),
+    ("unseal_case", &[NO_CASE], CASE_SUPERVISORS),
+    (
+        "pause_case_clock",
+        &[NO_CASE, ("reason", "x")],
+        CASE_SUPERVISORS,
+    ),
+    ("resume_case_clock", &[NO_CASE], CASE_SUPERVISORS),
+    (
+        "move_case",
+        &[NO_CASE, ("step", "start_investigation")],
+        CASE_WRITERS,
+    ),
+    (
+        "decide_case",
+        &[
+            NO_CASE,
+            ("subject", "1"),
+            ("outcome", "cleared"),
+            ("basis", "x"),
+        ],
+        Allowed::Roles(&[Role::Ministry]),
+    ),
 ];
 
 /// The machine API: a browser session never opens it, whatever the roles
@@ -280,6 +346,7 @@ const ROUTES: &[(&str, Allowed)] = &[
         Allowed::Roles(&[Role::Supervisor, Role::Auditor, Role::Admin]),
     ),
     ("/fleet/sla.csv", FLEET_READERS),
+    ("/cases.csv", CASE_READERS),
 ];
 
 /// Routes open to everyone by design.
@@ -457,7 +524,7 @@ on_both_backends! {
             order.sort_by_key(|(e, _, _)| *e == "sign_out");
             for (path, rule) in ROUTES {
                 let status = client.get(app.url(path)).send().await.unwrap().status();
-                assert!(!status.is_server_error(), "{path}: {status}");
+                assert!(!status.is_server_error(), "GET {path} as {who}: {status}");
                 let was_refused = status == 401 || status == 403;
                 let expected = allowed(*rule, &caller);
                 if was_refused == expected {

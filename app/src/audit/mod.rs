@@ -77,6 +77,20 @@ audit_actions! {
     DemoDataLoaded => "demo_data.loaded",
     SecretsSealed => "secrets.sealed",
     ApiRequestsRefused => "api.requests_refused",
+    CaseCreated => "case.created",
+    CaseRead => "case.read",
+    CaseAssigned => "case.assigned",
+    CaseMoved => "case.moved",
+    CaseSealed => "case.sealed",
+    CaseUnsealed => "case.unsealed",
+    SubjectAdded => "case.subject_added",
+    AllegationAdded => "case.allegation_added",
+    FindingRecorded => "case.finding_recorded",
+    NoteAdded => "case.note_added",
+    DecisionRecorded => "case.decision_recorded",
+    ClockPaused => "case.clock_paused",
+    ClockResumed => "case.clock_resumed",
+    CasesExported => "cases.exported",
 }
 
 impl AuditAction {
@@ -160,7 +174,21 @@ mod tests {
             | FootageVerified
             | NationalIdRead
             | DemoDataLoaded
-            | SecretsSealed => false,
+            | SecretsSealed
+            | CaseCreated
+            | CaseRead
+            | CaseAssigned
+            | CaseMoved
+            | CaseSealed
+            | CaseUnsealed
+            | SubjectAdded
+            | AllegationAdded
+            | FindingRecorded
+            | NoteAdded
+            | DecisionRecorded
+            | ClockPaused
+            | ClockResumed
+            | CasesExported => false,
         }
     }
 

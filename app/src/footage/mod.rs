@@ -60,6 +60,8 @@ pub struct FootageView {
     pub to: String,
     pub lanes: Vec<Lane>,
     pub segments: i64,
+    /// Whether the reader may open a case (a segment is one click from one).
+    pub may_open_case: bool,
 }
 
 /// The longest window one listing may cover.

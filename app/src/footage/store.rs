@@ -327,6 +327,10 @@ pub async fn list(
         to: local_time(to),
         lanes,
         segments,
+        may_open_case: reader.also_allows(
+            crate::policy::Action::WriteCases,
+            crate::policy::Object::Any,
+        ),
     })
 }
 

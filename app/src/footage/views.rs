@@ -73,6 +73,7 @@ fn footage_view(v: FootageView) -> impl IntoView {
     let span = (v.to_ms - v.from_ms).max(1) as f64;
     let total = v.segments;
     let lanes = v.lanes.clone();
+    let may_open_case = v.may_open_case;
     view! {
         <p class="muted" data-testid="footage-total">{t!(i18n, footage_total, count = move || total)}</p>
         // The time axis: each camera a lane, each segment a bar.
@@ -105,6 +106,7 @@ fn footage_view(v: FootageView) -> impl IntoView {
                 <th scope="col">"URI"</th>
                 <th scope="col">"SHA-256"</th>
                 <th scope="col">{t!(i18n, footage_checked)}</th>
+                {v.may_open_case.then(|| view! { <th scope="col"><span class="sr-only">{t!(i18n, case_open_from_test)}</span></th> })}
             </tr></thead>
             <tbody>
                 {lanes.into_iter().flat_map(|l| {
@@ -120,6 +122,14 @@ fn footage_view(v: FootageView) -> impl IntoView {
                             <td><code class="uri">{s.uri.clone()}</code></td>
                             <td><code class="sha">{s.sha256.clone()}</code></td>
                             <td>{s.verified.clone().unwrap_or_else(|| "—".into())}</td>
+                            {may_open_case.then(|| {
+                                let title = format!("{}: {plate} · {placement} {}", t_string!(i18n, case_from_footage), s.start);
+                                let summary = format!("{} {} ({} → {})", t_string!(i18n, footage_segment_label), s.segment, s.start, s.end);
+                                let href = crate::cases::intake::intake_href(&[
+                                    ("origin", "camera_review"), ("title", title.as_str()), ("summary", summary.as_str()),
+                                ]);
+                                view! { <td><a href=href data-testid="case-from-segment">{t!(i18n, case_open_from_test)}</a></td> }
+                            })}
                         </tr>
                     })
                 }).collect_view()}

@@ -69,6 +69,7 @@ pub async fn officer_permissions(badge_number: String) -> Result<FileAccess, App
             write: may(Action::WriteOfficers),
             read_tests: may(Action::ReadConfidenceTests),
             write_tests: may(Action::WriteConfidenceTests),
+            read_cases: may(Action::ReadCases),
         })
     })
     .await

@@ -177,6 +177,7 @@ pub fn TestsSection(badge: String, may_write: bool) -> impl IntoView {
     let i18n = use_i18n();
     let record = ServerAction::<RecordConfidenceTest>::new();
     let badge_for_load = badge.clone();
+    let badge_for_links = StoredValue::new(badge.clone());
     let saved = RwSignal::new(0u32);
     count_successes(record, saved);
     let tests = Resource::new(
@@ -202,11 +203,27 @@ pub fn TestsSection(badge: String, may_write: bool) -> impl IntoView {
                             <tbody>
                                 {rows.into_iter().map(|r| {
                                     let (kind, result) = (r.kind, r.result);
+                                    // A failed test is one click from a new case.
+                                    let open_case = (may_write && result == TestResult::Fail).then(|| {
+                                        let title = format!(
+                                            "{}: {} {}",
+                                            t_string!(i18n, case_from_failed_test),
+                                            kind.label(i18n.get_locale()),
+                                            r.date
+                                        );
+                                        let accused = badge_for_links.get_value();
+                                        crate::cases::intake::intake_href(&[
+                                            ("accused", accused.as_str()),
+                                            ("origin", "confidence_test"),
+                                            ("title", title.as_str()),
+                                        ])
+                                    });
                                     view! {
                                         <tr data-kind=kind.as_str() data-result=result.as_str()>
                                             <td class="nowrap">{r.date.clone()}</td>
                                             <td>{move || kind.label(i18n.get_locale())}</td>
-                                            <td><span class=format!("result result-{result}")>{move || result.label(i18n.get_locale())}</span></td>
+                                            <td><span class=format!("result result-{result}")>{move || result.label(i18n.get_locale())}</span>
+                                                {open_case.map(|href| view! { " " <a href=href data-testid="case-from-test">{t!(i18n, case_open_from_test)}</a> })}</td>
                                             <td>{r.examiner.clone()}</td>
                                             <td>{r.notes.clone()}</td>
                                         </tr>
@@ -267,7 +284,7 @@ fn OfficerFields(
         {(!editing).then(|| view! {
             <label for="officer-status">{t!(i18n, officers_status)}</label>
             <select id="officer-status" name="status">
-                {OfficerStatus::ALL.iter().copied().map(|s| view! {
+                {OfficerStatus::ALL.iter().copied().filter(|s| !s.by_decision()).map(|s| view! {
                     <option value=s.as_str() selected=s == OfficerStatus::Active>{move || s.label(i18n.get_locale())}</option>
                 }).collect_view()}
             </select>

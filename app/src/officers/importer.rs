@@ -564,6 +564,7 @@ async fn officers(
                 &reason,
                 actor.label(),
                 now,
+                None,
             )
             .await?;
         }

@@ -109,6 +109,8 @@ pub struct StatusEvent {
     pub effective_on: String,
     pub reason: String,
     pub recorded_by: String,
+    /// The case whose decision set this status, if one did.
+    pub case_number: Option<String>,
 }
 
 /// A status change to record.
@@ -214,4 +216,5 @@ pub struct FileAccess {
     pub write: bool,
     pub read_tests: bool,
     pub write_tests: bool,
+    pub read_cases: bool,
 }

@@ -284,6 +284,14 @@ pub async fn change_status_in(
             Problem::AlreadyInStatus { status },
         ));
     }
+    // A dismissal or a suspension is a ministry decision on a case (see
+    // [`status_by_decision`]), never a form.
+    if matches!(status, OfficerStatus::Dismissed | OfficerStatus::Suspended) {
+        return Err(AppError::validation(
+            Field::Status,
+            Problem::StatusFromDecision { status },
+        ));
+    }
     let effective = effective_on.format("%Y-%m-%d").to_string();
     let now = crate::time::now_ms();
     set_status(
@@ -294,6 +302,7 @@ pub async fn change_status_in(
         reason,
         actor.label(),
         now,
+        None,
     )
     .await?;
     tx.audit(&AuditEntry {
@@ -308,8 +317,64 @@ pub async fn change_status_in(
     Ok(())
 }
 
+/// Sets an officer's status as a ministry decision on a case says (a
+/// dismissal, a suspension, or the status an appeal puts back), with its
+/// history row naming the case and the audit record, in the decision's
+/// transaction. Only a decision's permit on that case opens this way.
+#[allow(clippy::too_many_arguments)]
+pub async fn status_by_decision(
+    tx: &mut crate::audit::AuditedTx,
+    decision: &crate::policy::CasePermit<act::DecideCase>,
+    ip: &str,
+    badge_number: &str,
+    status: OfficerStatus,
+    effective_on: &str,
+    reason: &str,
+    case_id: i64,
+) -> Result<(), AppError> {
+    use crate::audit::{AuditAction, AuditEntry};
+    let row = sqlx::query(
+        "UPDATE officers SET updated_at = updated_at WHERE badge_number = $1 RETURNING id, status",
+    )
+    .bind(badge_number)
+    .fetch_optional(tx.conn())
+    .await?
+    .ok_or_else(|| {
+        AppError::NotFound(Problem::NoOfficer {
+            badge: badge_number.to_string(),
+        })
+    })?;
+    let (id, from): (OfficerId, String) = (row.try_get(0)?, row.try_get(1)?);
+    set_status(
+        tx.conn(),
+        id,
+        status,
+        effective_on,
+        reason,
+        decision.permit().label(),
+        crate::time::now_ms(),
+        Some(case_id),
+    )
+    .await?;
+    tx.audit(&AuditEntry {
+        action: AuditAction::OfficerStatusChanged,
+        object_type: "officer",
+        object_id: badge_number.to_string(),
+        outcome: "ok",
+        ip: ip.to_string(),
+        details: serde_json::json!({
+            "from": from, "to": status, "effective_on": effective_on, "reason": reason,
+            "case_id": case_id,
+        }),
+    })
+    .await?;
+    Ok(())
+}
+
 /// Sets an officer's status from a date and adds the history row (the
-/// caller writes the audit record in the same transaction).
+/// caller writes the audit record in the same transaction); `case_id` names
+/// the case whose decision set it.
+#[allow(clippy::too_many_arguments)]
 pub async fn set_status(
     conn: &mut sqlx::AnyConnection,
     officer_id: OfficerId,
@@ -318,6 +383,7 @@ pub async fn set_status(
     reason: &str,
     recorded_by: &str,
     now: i64,
+    case_id: Option<i64>,
 ) -> Result<(), AppError> {
     sqlx::query(
         "UPDATE officers SET status = $1, status_changed_on = $2, updated_at = $3 WHERE id = $4",
@@ -329,8 +395,8 @@ pub async fn set_status(
     .execute(&mut *conn)
     .await?;
     sqlx::query(
-        "INSERT INTO officer_status_history (officer_id, status, effective_on, reason, recorded_by, recorded_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO officer_status_history (officer_id, status, effective_on, reason, recorded_by, recorded_at, case_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(officer_id)
     .bind(status.as_str())
@@ -338,6 +404,7 @@ pub async fn set_status(
     .bind(reason)
     .bind(recorded_by)
     .bind(now)
+    .bind(case_id)
     .execute(conn)
     .await?;
     Ok(())
@@ -349,8 +416,9 @@ pub async fn status_history(
     officer_badge: &str,
 ) -> Result<Vec<super::StatusEvent>, AppError> {
     let rows = sqlx::query(
-        "SELECT h.status, h.effective_on, h.reason, h.recorded_by FROM officer_status_history h \
-         JOIN officers o ON o.id = h.officer_id WHERE o.badge_number = $1 \
+        "SELECT h.status, h.effective_on, h.reason, h.recorded_by, c.number FROM officer_status_history h \
+         JOIN officers o ON o.id = h.officer_id LEFT JOIN cases c ON c.id = h.case_id \
+         WHERE o.badge_number = $1 \
          ORDER BY h.effective_on DESC, h.id DESC",
     )
     .bind(officer_badge)
@@ -363,6 +431,7 @@ pub async fn status_history(
                 effective_on: r.try_get(1)?,
                 reason: r.try_get(2)?,
                 recorded_by: r.try_get(3)?,
+                case_number: r.try_get(4)?,
             })
         })
         .collect::<Result<_, AppError>>()

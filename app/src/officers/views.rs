@@ -211,6 +211,7 @@ pub fn OfficerProfilePage() -> impl IntoView {
             {part(chips_part)}
             {form(Box::new(move |badge, p| p.write.then(|| view! { <forms::ChipForms badge assign=chip give_back/> }.into_any())))}
             {form(Box::new(move |badge, p| p.read_tests.then(|| view! { <forms::TestsSection badge may_write=p.write_tests/> }.into_any())))}
+            {form(Box::new(move |badge, p| p.read_cases.then(|| view! { <crate::cases::OfficerCases badge/> }.into_any())))}
             {part(history_part)}
             {form(Box::new(move |badge, p| p.write.then(|| view! { <StatusForm badge changed=change/> }.into_any())))}
             {part(|_| {
@@ -296,7 +297,8 @@ fn history_part(o: OfficerProfile) -> AnyView {
                             <tr>
                                 <td class="nowrap">{h.effective_on.clone()}</td>
                                 <td>{move || status.label(i18n.get_locale())}</td>
-                                <td>{h.reason.clone()}</td>
+                                <td>{h.reason.clone()}
+                                    {h.case_number.clone().map(|n| view! { " " <a href=format!("/cases/{n}") data-testid="decided-by">{n.clone()}</a> })}</td>
                                 <td class="muted">{h.recorded_by.clone()}</td>
                             </tr>
                         }
@@ -325,7 +327,8 @@ fn StatusForm(badge: String, changed: ServerAction<ChangeOfficerStatus>) -> impl
             <input type="hidden" name="badge_number" value=badge/>
             <label for="new-status">{t!(i18n, officers_status)}</label>
             <select id="new-status" name="status">
-                {OfficerStatus::ALL.iter().copied().map(|s| view! {
+                // Dismissals and suspensions come from the ministry's decisions on cases.
+                {OfficerStatus::ALL.iter().copied().filter(|s| !s.by_decision()).map(|s| view! {
                     <option value=s.as_str()>{move || s.label(i18n.get_locale())}</option>
                 }).collect_view()}
             </select>

@@ -236,6 +236,12 @@ pub async fn create_officer(
     input: &OfficerInput,
 ) -> Result<(), AppError> {
     let o = clean_officer(input, today()).map_err(invalid)?;
+    if o.status.by_decision() {
+        return Err(AppError::validation(
+            Field::Status,
+            Problem::StatusFromDecision { status: o.status },
+        ));
+    }
     let mut tx = AuditedTx::begin(db, actor).await?;
     if let Some(row) =
         sqlx::query("SELECT given_names, family_names FROM officers WHERE badge_number = $1")

@@ -161,7 +161,7 @@ pub fn tests(data: &Dataset, seed: u64, reference_day: i64) -> Vec<TestRow> {
     rows
 }
 
-fn parse_iso(s: &str) -> (i32, u32, u32) {
+pub fn parse_iso(s: &str) -> (i32, u32, u32) {
     let mut parts = s.split('-');
     let mut next = || parts.next().and_then(|p| p.parse().ok()).unwrap_or(1);
     (next() as i32, next(), next())

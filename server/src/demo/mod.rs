@@ -14,6 +14,7 @@ use app::store::batch::{insert_many, Value};
 use app::store::Db;
 use sqlx::Row;
 
+mod cases;
 pub mod dates;
 pub mod duty;
 pub mod fleet;
@@ -112,6 +113,7 @@ pub struct Summary {
     pub tests: usize,
     pub heartbeats: usize,
     pub segments: usize,
+    pub cases: usize,
     /// The API token of the camera control center's client (shown once:
     /// only its hash is stored).
     pub api_token: String,
@@ -130,6 +132,7 @@ impl Dataset {
             tests: 0,
             heartbeats: 0,
             segments: 0,
+            cases: 0,
             api_token: String::new(),
         }
     }
@@ -327,11 +330,9 @@ pub fn generate(scale: Scale, seed: u64) -> Dataset {
         nip += 1 + rng.below(3);
         let roll = rng.unit();
         let years = (reference - d.hire_day) / 365;
-        let (status, changed) = if roll < 0.02 {
-            ("suspended", true)
-        } else if roll < 0.05 {
-            ("dismissed", true)
-        } else if roll < 0.07 && years >= 10 {
+        // Dismissals and suspensions are chosen below: each comes from a
+        // decided case.
+        let (status, changed) = if roll < 0.02 && years >= 10 {
             ("retired", true)
         } else {
             ("active", false)
@@ -361,6 +362,8 @@ pub fn generate(scale: Scale, seed: u64) -> Dataset {
             chip_to,
         });
     }
+
+    decide_statuses(&mut officers, &mut rng, reference);
 
     // The fleet: every station has at least one car; the rest follow the
     // size of the force. Plate numbers are spread over the stations.
@@ -478,22 +481,6 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
 
     let import = authorize(&who, act::ImportRecords, Object::Any)?;
     import_csv(&mut tx, &import, ImportKind::Officers, officers_csv(&data)).await?;
-    // Dismissals and suspensions are decisions recorded with their reason,
-    // not lines of a file: each goes through the officers' status change.
-    let write = authorize(&who, act::WriteOfficers, Object::Any)?;
-    for o in data.officers.iter().filter(|o| by_decision(o.status)) {
-        let change = app::officers::StatusChange {
-            badge_number: o.badge_number.clone(),
-            status: o.status.to_string(),
-            effective_on: o.status_changed_on.clone().unwrap_or_default(),
-            reason: match o.status {
-                "dismissed" => "Destitución por resolución disciplinaria (datos de demostración)",
-                _ => "Suspensión preventiva durante una investigación (datos de demostración)",
-            }
-            .to_string(),
-        };
-        app::officers::store::change_status_in(&mut tx, &write, "local", &change).await?;
-    }
     let officer_ids = code_ids(tx.conn(), "SELECT id, badge_number FROM officers").await?;
 
     let rows: Vec<Vec<Value>> = data
@@ -593,6 +580,15 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
     let reference = dates::days_from_civil(REFERENCE_DAY.0, REFERENCE_DAY.1, REFERENCE_DAY.2);
     let tests = duty::tests(&data, seed, reference);
     import_csv(&mut tx, &import, ImportKind::Tests, tests_csv(&tests)).await?;
+    // The cases: every dismissal and suspension decided by one, and open
+    // cases in every state.
+    let started = std::time::Instant::now();
+    let cases = cases::load(&mut tx, &who, &data, &tests, scale, seed).await?;
+    tracing::info!(
+        cases,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "demo cases recorded"
+    );
 
     tx.audit(&AuditEntry {
         action: AuditAction::DemoDataLoaded,
@@ -610,6 +606,7 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
             "tests": tests.len(),
             "segments": fleet.segments,
             "heartbeats": fleet.heartbeats,
+            "cases": cases,
         }),
     })
     .await?;
@@ -622,6 +619,7 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
         heartbeats: fleet.heartbeats,
         segments: fleet.segments,
         api_token: fleet.token,
+        cases,
         ..data.summary()
     })
 }
@@ -668,6 +666,43 @@ fn csv_file<const N: usize>(
         out.write_record(&row).expect("writing to memory");
     }
     out.into_inner().expect("writing to memory")
+}
+
+/// The seed's figures: officers dismissed for criminal activity in 2012,
+/// and in the first 50 days of 2013, each by a decided case.
+pub const DISMISSED_2012: usize = 194;
+pub const DISMISSED_EARLY_2013: usize = 22;
+
+/// Picks the officers whom the ministry's decisions dismissed (the seed's
+/// figures, from officers hired before the year) and suspended (one in two
+/// hundred, in the last months), and dates their status.
+fn decide_statuses(officers: &mut [OfficerRow], rng: &mut Rng, reference: i64) {
+    let y2012 = dates::days_from_civil(2012, 1, 1);
+    let y2013 = dates::days_from_civil(2013, 1, 1);
+    let plan = [
+        (DISMISSED_2012, y2012, 366, "dismissed"),
+        (DISMISSED_EARLY_2013, y2013, 50, "dismissed"),
+        (officers.len() / 200, reference - 120, 120, "suspended"),
+    ];
+    for (count, first, span, status) in plan {
+        let mut chosen = 0;
+        let mut tries = 0;
+        while chosen < count && tries < 1_000_000 {
+            tries += 1;
+            let o = &mut officers[rng.below(officers.len() as u64) as usize];
+            let day = first + rng.below(span) as i64;
+            let (y, m, d) = duty::parse_iso(&o.hire_date);
+            if o.status != "active" || dates::days_from_civil(y, m, d) + 365 > day {
+                continue;
+            }
+            o.status = status;
+            o.status_changed_on = Some(dates::iso_date(day));
+            if status == "dismissed" {
+                o.chip_to = Some(dates::local_midnight_ms(day).max(o.chip_from + 86_400_000));
+            }
+            chosen += 1;
+        }
+    }
 }
 
 /// Whether a status comes from a recorded decision (a dismissal, a
