@@ -21,3 +21,16 @@ test('the units tree has no serious accessibility violation, open or closed', as
   await expect(page.locator('li[data-unit="13"] .region-link a')).toBeVisible();
   expect(await seriousViolations(page)).toEqual([]);
 });
+
+test('the case pages have no serious accessibility violation', async ({ page }) => {
+  await signIn(page, 'supervisor');
+  await page.goto('/cases?status=supervisor_review');
+  await expect(page.locator('[data-testid="cases"] tbody tr').first()).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.locator('[data-testid="cases"] tbody tr a').first().click();
+  await expect(page.getByTestId('case-status')).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.goto('/cases/new');
+  await expect(page.getByTestId('case-form')).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+});

@@ -105,7 +105,7 @@ test('a case from a failed confidence test to the ministry\'s dismissal, seen by
   // by its number, not by its address.
   const other = await as(browser, 'investigator2');
   await other.goto(`/cases?assigned=all&q=${number}`);
-  await expect(other.getByTestId('cases-total')).toContainText('0 casos');
+  await expect(other.getByTestId('cases-total')).toContainText('Casos: 0');
   await other.goto(`/cases/${number}`);
   await expect(other.getByRole('heading', { level: 1 })).toHaveText('Página no encontrada');
 

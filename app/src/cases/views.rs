@@ -313,8 +313,11 @@ fn CaseView(case: CaseFile, acts: CaseForms) -> impl IntoView {
             <dt>{t!(i18n, cases_assigned)}</dt>
             <dd data-testid="case-assigned">{c.assigned.clone().map(|p| p.display_name).unwrap_or_else(|| t_string!(i18n, assigned_none).to_string())}</dd>
             <dt>{t!(i18n, case_incident)}</dt>
-            <dd>{[c.incident_at.clone().unwrap_or_default(), c.unit.clone().unwrap_or_default(), c.place.clone()]
-                .into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ")}</dd>
+            <dd>{
+                let parts = [c.incident_at.clone().unwrap_or_default(), c.unit.clone().unwrap_or_default(), c.place.clone()]
+                    .into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>();
+                if parts.is_empty() { "—".to_string() } else { parts.join(" · ") }
+            }</dd>
             <dt>{t!(i18n, field_complainant)}</dt>
             <dd data-testid="complainant">{complainant(&c.complainant)}</dd>
             <dt>{t!(i18n, case_opened_by)}</dt><dd>{c.created_by.clone()}</dd>
