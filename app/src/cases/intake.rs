@@ -85,9 +85,11 @@ pub fn NewCasePage() -> impl IntoView {
                 <FieldError error field=Field::Place/>
                 <fieldset>
                     <legend>{t!(i18n, field_complainant)}</legend>
-                    <label class="check"><input type="radio" name="complainant" value="none" checked/>{t!(i18n, complainant_none)}</label>
-                    <label class="check"><input type="radio" name="complainant" value="anonymous"/>{t!(i18n, complainant_anonymous)}</label>
-                    <label class="check"><input type="radio" name="complainant" value="named"/>{t!(i18n, complainant_named)}</label>
+                    <div class="choices">
+                        <label class="check"><input type="radio" name="complainant" value="none" checked/>{t!(i18n, complainant_none)}</label>
+                        <label class="check"><input type="radio" name="complainant" value="anonymous"/>{t!(i18n, complainant_anonymous)}</label>
+                        <label class="check"><input type="radio" name="complainant" value="named"/>{t!(i18n, complainant_named)}</label>
+                    </div>
                     <FieldError error field=Field::Complainant/>
                     <label for="complainant-name">{t!(i18n, field_complainant_name)}</label>
                     <input id="complainant-name" name="complainant_name" autocomplete="off"/>
