@@ -363,6 +363,8 @@ fields! {
     Investigator = "investigator" => field_investigator,
     Corrects = "corrects" => field_corrects,
     Move = "move" => field_move,
+    Overdue = "overdue" => field_overdue,
+    Sealed = "sealed" => field_sealed,
 }
 
 impl fmt::Display for Field {

@@ -42,6 +42,8 @@ CREATE TABLE cases (
     updated_at           BIGINT  NOT NULL,
     status_changed_at    BIGINT  NOT NULL,
     decided_on           TEXT,
+    -- The last appeal: every accused officer is decided again after it.
+    appealed_at          BIGINT,
     UNIQUE (year, seq)
 );
 CREATE INDEX cases_status ON cases (status, number);

@@ -45,6 +45,8 @@ CREATE TABLE cases (
     updated_at           INTEGER NOT NULL,
     status_changed_at    INTEGER NOT NULL,
     decided_on           TEXT,
+    -- The last appeal: every accused officer is decided again after it.
+    appealed_at          INTEGER,
     UNIQUE (year, seq)
 );
 CREATE INDEX cases_status ON cases (status, number);

@@ -291,6 +291,9 @@ on_both_backends! {
         assert!(e.to_string().contains("880001"), "{e}");
         let allegation = o.file(&o.sup, &n).await.subjects[0].allegations[0].id.to_string();
         o.ok(&o.sup, "record_case_finding", &[("number", &n), ("allegation", &allegation), ("finding", "sustained")]).await;
+        // The same finding again changes nothing, and is no error.
+        o.ok(&o.sup, "record_case_finding", &[("number", &n), ("allegation", &allegation), ("finding", "sustained")]).await;
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM audit_log WHERE action = 'case.finding_recorded'").await, 1);
         o.ok(&o.sup, "seal_case", &[("number", &n)]).await;
         assert!(o.step(&o.sup, &n, "send_to_ministry").await.status().is_success());
         let f = o.file(&o.min, &n).await;
@@ -311,6 +314,16 @@ on_both_backends! {
         assert_eq!(officer.status, app::codes::OfficerStatus::Dismissed);
         assert_eq!(officer.status_changed_on.as_deref(), Some(today.as_str()));
         assert_eq!(officer.history[0].case_number.as_deref(), Some(n.as_str()));
+        // The sealed case is not named to an investigator who may not see it.
+        let body = o.ok(&o.inv2, "get_officer", &[("badge_number", "880001")]).await;
+        let seen: OfficerProfile = serde_json::from_str(&body).unwrap();
+        assert_eq!(seen.history[0].case_number, None);
+        assert!(!body.contains(&n), "{body}");
+        // Only a decision undoes a decision: not the status form.
+        let (status, _) = error_of(o.call(&o.sup, "change_officer_status", &[
+            ("badge_number", "880001"), ("status", "active"), ("effective_on", &today), ("reason", "x"),
+        ]).await).await;
+        assert_eq!(status, 422);
 
         // An appeal: the ministry decides again, clears the officer, and
         // the earlier status comes back.

@@ -149,7 +149,7 @@ impl Selection {
             }
             Some(other) => {
                 return Err(AppError::validation(
-                    Field::State,
+                    Field::Overdue,
                     Problem::not_one_of(other, &["1"]),
                 ))
             }
@@ -160,7 +160,7 @@ impl Selection {
             Some("0") => parts.push("c.sealed = 0".into()),
             Some(other) => {
                 return Err(AppError::validation(
-                    Field::State,
+                    Field::Sealed,
                     Problem::not_one_of(other, &["0", "1"]),
                 ))
             }

@@ -141,7 +141,7 @@ fn clean_case(input: &CaseInput, today: NaiveDate) -> Result<CleanCase, AppError
     let intake_on = if input.intake_on.trim().is_empty() {
         today
     } else {
-        let d = rules::past_date(&input.intake_on, today).map_err(invalid(Field::IntakeOn))?;
+        let d = rules::hire_date(&input.intake_on, today).map_err(invalid(Field::IntakeOn))?;
         date(&d)?
     };
     let incident_at = match input.incident_at.trim() {
@@ -165,6 +165,12 @@ fn clean_case(input: &CaseInput, today: NaiveDate) -> Result<CleanCase, AppError
         text(&input.complainant_contact, 300, false).map_err(invalid(Field::ComplainantContact))?;
     let (complainant, complainant_name, complainant_contact) = match input.complainant.trim() {
         "" | "none" => {
+            if name.is_empty() && !contact.is_empty() {
+                return Err(AppError::validation(
+                    Field::ComplainantName,
+                    Problem::Required,
+                ));
+            }
             if !name.is_empty() {
                 // A name given means a named complainant.
                 ("named", Some(name), Some(contact))
@@ -524,11 +530,17 @@ pub async fn record_finding(
         )
     })?;
     let mut tx = AuditedTx::begin(db, actor).await?;
-    record_finding_in(&mut tx, actor, ip, number, allegation, finding).await?;
-    tx.commit().await
+    if record_finding_in(&mut tx, actor, ip, number, allegation, finding).await? {
+        tx.commit().await
+    } else {
+        // The same finding again: nothing to record (the transaction, which
+        // wrote nothing, rolls back).
+        Ok(())
+    }
 }
 
-/// [`record_finding`] in the caller's transaction.
+/// [`record_finding`] in the caller's transaction; answers whether the
+/// finding changed (and so was recorded).
 pub async fn record_finding_in(
     tx: &mut AuditedTx,
     actor: &Permit<act::WriteCases>,
@@ -536,7 +548,7 @@ pub async fn record_finding_in(
     number: &str,
     allegation: i64,
     finding: Finding,
-) -> Result<(), AppError> {
+) -> Result<bool, AppError> {
     let (head, _grant) = lock(tx, actor, number).await?;
     at(&head, workflow::findings_open(head.status))?;
     touch(tx, head.id).await?;
@@ -553,7 +565,7 @@ pub async fn record_finding_in(
     let (kind, before, badge): (String, String, String) =
         (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
     if before == finding.as_str() {
-        return Ok(());
+        return Ok(false);
     }
     sqlx::query(
         "UPDATE case_allegations SET finding = $1, finding_by = $2, finding_at = $3 WHERE id = $4",
@@ -571,7 +583,7 @@ pub async fn record_finding_in(
         json!({ "badge_number": badge, "kind": kind, "from": before, "to": finding }),
     ))
     .await?;
-    Ok(())
+    Ok(true)
 }
 
 /// Adds a note (append-only; a correction points at the note it corrects).
@@ -893,13 +905,13 @@ pub async fn move_in<A: WriteAction>(
     );
     sqlx::query(
         "UPDATE cases SET status = $1, due_on = $2, status_changed_at = $3, updated_at = $3, \
-         paused_on = CASE WHEN $4 = 1 THEN NULL ELSE paused_on END, \
-         pause_reason = CASE WHEN $4 = 1 THEN NULL ELSE pause_reason END WHERE id = $5",
+         paused_on = NULL, pause_reason = NULL, \
+         appealed_at = CASE WHEN $4 = 1 THEN $3 ELSE appealed_at END WHERE id = $5",
     )
     .bind(to.as_str())
     .bind(due.map(iso))
     .bind(now_ms())
-    .bind(i64::from(!workflow::has_deadline(to)))
+    .bind(i64::from(step == CaseMove::Appeal))
     .bind(head.id)
     .execute(tx.conn())
     .await?;
@@ -1056,6 +1068,8 @@ pub async fn decide_in(
     .fetch_optional(tx.conn())
     .await?;
     let mut replaced = None;
+    // A decision that keeps the outcome keeps the status to put back.
+    let mut carried = (None, None);
     if let Some(e) = earlier {
         let (id, old, before, before_on): (i64, String, Option<String>, Option<String>) =
             (e.try_get(0)?, e.try_get(1)?, e.try_get(2)?, e.try_get(3)?);
@@ -1064,7 +1078,7 @@ pub async fn decide_in(
             .bind(id)
             .execute(tx.conn())
             .await?;
-        if let Some(before) = before.filter(|_| old != outcome.as_str()) {
+        if let Some(before) = before.clone().filter(|_| old != outcome.as_str()) {
             let before = OfficerStatus::from_stored(&before)?;
             crate::officers::store::status_by_decision(
                 tx,
@@ -1073,15 +1087,14 @@ pub async fn decide_in(
                 &badge,
                 before,
                 &iso(decided_on),
-                &format!(
-                    "Decisión de {} cambiada en apelación: se restablece la situación anterior",
-                    head.number
-                ),
+                "Decisión cambiada en apelación: se restablece la situación anterior",
                 head.id,
             )
             .await?;
             current_status = before;
             current_on = before_on;
+        } else if old == outcome.as_str() {
+            carried = (before, before_on);
         }
         replaced = Some(old);
     }
@@ -1090,21 +1103,24 @@ pub async fn decide_in(
         Outcome::Suspended => Some(OfficerStatus::Suspended),
         _ => None,
     };
+    // A dismissal ends any status; a suspension applies to an officer in
+    // service (one already dismissed or retired keeps their status).
+    let applies = |s: OfficerStatus| {
+        s != current_status
+            && (s == OfficerStatus::Dismissed || current_status == OfficerStatus::Active)
+    };
     let (status_before, status_on_before) = match sets {
-        Some(s) if s != current_status => {
+        Some(s) if applies(s) => {
             // The history is the force's record: written in Spanish.
             let spanish = crate::i18n::Locale::es;
             let reason = match days {
+                // The case is linked by its id, and named only to readers
+                // who may see it: the reason does not name it.
                 Some(d) => format!(
-                    "Decisión del caso {}: {} ({d} días)",
-                    head.number,
+                    "Decisión del Ministerio: {} ({d} días)",
                     outcome.label(spanish)
                 ),
-                None => format!(
-                    "Decisión del caso {}: {}",
-                    head.number,
-                    outcome.label(spanish)
-                ),
+                None => format!("Decisión del Ministerio: {}", outcome.label(spanish)),
             };
             crate::officers::store::status_by_decision(
                 tx,
@@ -1119,7 +1135,7 @@ pub async fn decide_in(
             .await?;
             (Some(current_status.as_str().to_string()), current_on)
         }
-        _ => (None, None),
+        _ => carried,
     };
     sqlx::query(
         "INSERT INTO case_decisions (case_id, subject_id, outcome, suspension_days, basis, decided_on, \
@@ -1150,7 +1166,9 @@ pub async fn decide_in(
     // Every accused officer decided: the case is decided.
     let undecided: i64 = sqlx::query(
         "SELECT COUNT(*) FROM case_subjects s WHERE s.case_id = $1 AND s.role = 'accused' \
-         AND NOT EXISTS (SELECT 1 FROM case_decisions d WHERE d.subject_id = s.id AND d.superseded_at IS NULL)",
+         AND NOT EXISTS (SELECT 1 FROM case_decisions d JOIN cases c ON c.id = d.case_id \
+             WHERE d.subject_id = s.id AND d.superseded_at IS NULL \
+             AND d.decided_at >= COALESCE(c.appealed_at, 0))",
     )
     .bind(head.id)
     .fetch_one(tx.conn())

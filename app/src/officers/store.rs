@@ -95,7 +95,7 @@ pub async fn profile(
         region_code: row.try_get(11)?,
         region_name: row.try_get(12)?,
         chips,
-        history: status_history(db, badge_number.trim()).await?,
+        history: status_history(db, actor, badge_number.trim()).await?,
         assignments: assignments(db, id, 20).await?,
         assignment_count: sqlx::query(
             "SELECT COUNT(*) FROM vehicle_assignments WHERE officer_id = $1",
@@ -285,7 +285,15 @@ pub async fn change_status_in(
         ));
     }
     // A dismissal or a suspension is a ministry decision on a case (see
-    // [`status_by_decision`]), never a form.
+    // [`status_by_decision`]), never a form; and so is its undoing (an
+    // appeal).
+    let current = OfficerStatus::from_stored(&from)?;
+    if current.by_decision() {
+        return Err(AppError::validation(
+            Field::Status,
+            Problem::StatusFromDecision { status: current },
+        ));
+    }
     if matches!(status, OfficerStatus::Dismissed | OfficerStatus::Suspended) {
         return Err(AppError::validation(
             Field::Status,
@@ -410,13 +418,17 @@ pub async fn set_status(
     Ok(())
 }
 
-/// The officer's recorded status changes, newest first.
+/// The officer's recorded status changes, newest first. The case behind a
+/// decision is named only to a reader who may see that case (a sealed
+/// case does not exist for the others).
 pub async fn status_history(
     db: &Db,
+    reader: &Permit<act::ReadOfficers>,
     officer_badge: &str,
 ) -> Result<Vec<super::StatusEvent>, AppError> {
     let rows = sqlx::query(
-        "SELECT h.status, h.effective_on, h.reason, h.recorded_by, c.number FROM officer_status_history h \
+        "SELECT h.status, h.effective_on, h.reason, h.recorded_by, c.number, c.assigned_to, c.sealed, c.status \
+         FROM officer_status_history h \
          JOIN officers o ON o.id = h.officer_id LEFT JOIN cases c ON c.id = h.case_id \
          WHERE o.badge_number = $1 \
          ORDER BY h.effective_on DESC, h.id DESC",
@@ -431,7 +443,31 @@ pub async fn status_history(
                 effective_on: r.try_get(1)?,
                 reason: r.try_get(2)?,
                 recorded_by: r.try_get(3)?,
-                case_number: r.try_get(4)?,
+                case_number: {
+                    let number: Option<String> = r.try_get(4)?;
+                    let seen = match number {
+                        Some(_) => {
+                            let status: String = r.try_get(7)?;
+                            let status = crate::codes::CaseStatus::from_stored(&status)?;
+                            let facts = crate::policy::CaseFacts {
+                                assigned_to: r.try_get(5)?,
+                                sealed: r.try_get::<i64, _>(6)? == 1,
+                                sent_to_ministry: matches!(
+                                    status,
+                                    crate::codes::CaseStatus::MinistryReview
+                                        | crate::codes::CaseStatus::Decided
+                                        | crate::codes::CaseStatus::Closed
+                                ),
+                            };
+                            reader.also_allows(
+                                crate::policy::Action::ReadCases,
+                                crate::policy::Object::Case(facts),
+                            )
+                        }
+                        None => false,
+                    };
+                    number.filter(|_| seen)
+                },
             })
         })
         .collect::<Result<_, AppError>>()
