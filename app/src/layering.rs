@@ -11,7 +11,7 @@ const LAYERS: &[&[&str]] = &[
     ],
     &["roles"],
     &["policy"],
-    &["store", "upload"],
+    &["store", "upload", "documents"],
     &["sealed", "audit"],
     &["state"],
     &["identity"],

@@ -20,6 +20,8 @@ pub mod admin;
 pub mod audit;
 pub mod cases;
 pub mod codes;
+#[cfg(feature = "ssr")]
+pub mod documents;
 pub mod error;
 pub mod fleet;
 pub mod footage;

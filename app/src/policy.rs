@@ -529,7 +529,8 @@ fn operator_allows(action: Action) -> bool {
 }
 
 /// What the demo loader may do: write the synthetic records, the way the
-/// services and the ingest write them.
+/// services and the ingest write them (linking a case's evidence, as an
+/// investigator does, asks to read footage and tests).
 fn demo_loader_allows(action: Action) -> bool {
     matches!(
         action,
@@ -543,6 +544,8 @@ fn demo_loader_allows(action: Action) -> bool {
             | Action::WriteCases
             | Action::SuperviseCases
             | Action::DecideCase
+            | Action::ReadFootage
+            | Action::ReadConfidenceTests
             | Action::IngestFootage
             | Action::IngestHeartbeats
             | Action::IngestPings

@@ -130,6 +130,15 @@ problems! {
     AlreadySealed => problem_already_sealed,
     NotSealed => problem_not_sealed,
     AlreadyAssigned { username: String } => problem_already_assigned,
+    DocumentType { allowed: String } => problem_document_type,
+    DocumentInCase { name: String } => problem_document_in_case,
+    DocumentStoreDown => problem_document_store_down,
+    DocumentAltered { sha256: String } => problem_document_altered,
+    DocumentMissing { sha256: String } => problem_document_missing,
+    NoDocument => problem_no_document,
+    ClipOutsideSegment { from: String, to: String } => problem_clip_outside_segment,
+    NoTestOfSubject => problem_no_test_of_subject,
+    EvidenceLinked => problem_evidence_linked,
     // --- CSV import --------------------------------------------------------
     NotUtf8 => problem_not_utf8,
     FileEmpty => problem_file_empty,
@@ -365,6 +374,7 @@ fields! {
     Move = "move" => field_move,
     Overdue = "overdue" => field_overdue,
     Sealed = "sealed" => field_sealed,
+    Test = "test" => field_test,
 }
 
 impl fmt::Display for Field {

@@ -37,6 +37,8 @@ pub struct AppState {
     pub upload_dir: std::path::PathBuf,
     /// How long each stage of a case may take.
     pub case_deadlines: CaseDeadlines,
+    /// Where case documents' bytes are kept.
+    pub documents: crate::documents::DocumentStore,
     /// What features keep in memory (the officer list), one value per
     /// type, registered at start-up: the state needs to know no feature.
     pub caches: Caches,
@@ -72,6 +74,7 @@ pub struct UploadSlots {
     pub footage: std::sync::Arc<tokio::sync::Semaphore>,
     pub heartbeats: std::sync::Arc<tokio::sync::Semaphore>,
     pub imports: std::sync::Arc<tokio::sync::Semaphore>,
+    pub documents: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl UploadSlots {
@@ -79,6 +82,8 @@ impl UploadSlots {
     pub const PER_INGEST_ROUTE: usize = 4;
     /// CSV imports at once.
     pub const IMPORTS: usize = 2;
+    /// Case documents at once.
+    pub const DOCUMENTS: usize = 4;
 
     pub fn new() -> UploadSlots {
         let slots = |n| std::sync::Arc::new(tokio::sync::Semaphore::new(n));
@@ -86,6 +91,7 @@ impl UploadSlots {
             footage: slots(Self::PER_INGEST_ROUTE),
             heartbeats: slots(Self::PER_INGEST_ROUTE),
             imports: slots(Self::IMPORTS),
+            documents: slots(Self::DOCUMENTS),
         }
     }
 }

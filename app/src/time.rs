@@ -71,6 +71,12 @@ pub fn local_second(ms: i64) -> String {
     format(ms, "%Y-%m-%d %H:%M:%S")
 }
 
+/// `1732190400000` → `2024-11-21T06:00` in the configured zone (what a
+/// date-time field and the pages' `from`/`to` parameters take).
+pub fn local_iso_minute(ms: i64) -> String {
+    format(ms, "%Y-%m-%dT%H:%M")
+}
+
 /// `1732190400000` → `06:00` in the configured zone.
 pub fn local_clock(ms: i64) -> String {
     format(ms, "%H:%M")

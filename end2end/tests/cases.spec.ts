@@ -48,6 +48,9 @@ test('a case from a failed confidence test to the ministry\'s dismissal, seen by
   const number = ((await inv.locator('.case-number').textContent()) ?? '').trim();
   expect(number).toMatch(/^IA-\d{4}-\d{6}$/);
   await expect(inv.locator(`[data-testid="subjects"] tr[data-badge="${badge}"]`)).toContainText('investigado');
+  // The failed test the case opened from is its first evidence.
+  await expect(inv.getByTestId('evidence')).toContainText('Prueba de confianza');
+  await expect(inv.getByTestId('evidence')).toContainText('La prueba no superada que da origen al caso.');
 
   // An allegation, a note, and on to the supervisor.
   await hydrated(inv);
@@ -57,6 +60,33 @@ test('a case from a failed confidence test to the ministry\'s dismissal, seen by
   await expect(inv.locator('li[data-allegation="extortion"]')).toContainText('pendiente');
   await inv.locator('form[data-move="start_investigation"] button').click();
   await expect(inv.getByTestId('case-status')).toHaveText('investigación');
+  // A footage segment, found on the footage page, linked with a range
+  // inside it and why.
+  const local = (ms: number) => new Date(ms - 6 * 3600_000).toISOString().slice(0, 16);
+  await inv.goto(`/footage?vehicle=PNC-0005&from=${local(Date.now() - 12 * 3600_000)}&to=${local(Date.now())}`);
+  const segRow = inv.getByTestId('footage-table').locator('tbody tr').first();
+  const segment = (await segRow.getAttribute('data-segment'))!;
+  expect(segment).toBeTruthy();
+  await inv.goto(`/cases/${number}`);
+  await hydrated(inv);
+  await inv.getByText('Vincular un segmento de video').click();
+  const link = inv.getByTestId('link-footage-form');
+  await link.getByLabel('Segmento').fill(segment);
+  await link.getByLabel('Por qué importa (una frase)').fill('La cámara de cabina muestra el cobro al conductor.');
+  await link.getByRole('button', { name: 'Vincular' }).click();
+  await expect(inv.locator('[data-testid="evidence"] tbody tr')).toHaveCount(2);
+  await expect(inv.getByTestId('evidence')).toContainText(segment);
+  // A PDF, uploaded with why it matters.
+  await hydrated(inv);
+  const upload = inv.getByTestId('document-form');
+  await upload.getByLabel('Por qué importa (una frase)').fill('Acta de la entrevista al conductor.');
+  await upload.getByLabel('Archivo').setInputFiles({
+    name: 'acta-entrevista.pdf', mimeType: 'application/pdf',
+    buffer: Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\nActa de entrevista\n%%EOF\n'),
+  });
+  await upload.getByRole('button', { name: 'Subir documento' }).click();
+  await expect(inv.getByTestId('documents')).toContainText('acta-entrevista.pdf');
+  await expect(inv.getByTestId('documents').locator('code.sha')).toHaveText(/^[0-9a-f]{64}$/);
   await inv.getByTestId('note-form').getByLabel('Nueva nota').fill('Se pidió la grabación de la cámara de cabina del turno.');
   await inv.getByTestId('note-form').getByRole('button', { name: 'Añadir nota' }).click();
   await expect(inv.getByTestId('notes')).toContainText('cámara de cabina');
@@ -116,5 +146,13 @@ test('a case from a failed confidence test to the ministry\'s dismissal, seen by
   await expect(aud.getByTestId('read-only')).toBeVisible();
   await expect(aud.locator('main form')).toHaveCount(0);
   await expect(aud.getByTestId('timeline')).toContainText('case.decision_recorded');
+  await expect(aud.getByTestId('timeline')).toContainText('case.evidence_linked');
+  await expect(aud.getByTestId('timeline')).toContainText('case.document_added');
+  // The document downloads as an attachment under its own name.
+  const [download] = await Promise.all([
+    aud.waitForEvent('download'),
+    aud.getByTestId('document-link').click(),
+  ]);
+  expect(download.suggestedFilename()).toBe('acta-entrevista.pdf');
   expect(errors).toEqual([]);
 });

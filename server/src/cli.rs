@@ -175,6 +175,16 @@ pub struct Cli {
     )]
     case_ministry_days: Option<String>,
 
+    /// Where case documents are kept: s3://bucket/prefix (with the usual
+    /// AWS_* variables: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+    /// AWS_REGION, AWS_ENDPOINT_URL), or a folder. Default: <data dir>/documents
+    #[arg(long, env = "VIGIA_DOCUMENTS_URL", global = true, value_name = "URL")]
+    documents_url: Option<String>,
+
+    /// The most one case document may weigh, in MiB. Default: 50
+    #[arg(long, env = "VIGIA_DOCUMENT_MAX_MB", global = true, value_name = "MIB")]
+    document_max_mb: Option<String>,
+
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -378,6 +388,8 @@ pub fn main() -> ExitCode {
         case_investigation_days: cli.case_investigation_days.clone(),
         case_supervisor_review_days: cli.case_supervisor_review_days.clone(),
         case_ministry_days: cli.case_ministry_days.clone(),
+        documents_url: cli.documents_url.clone(),
+        document_max_mb: cli.document_max_mb.clone(),
     };
     let settings = match raw.check() {
         Ok(s) => s,

@@ -28,6 +28,8 @@ pub struct RawSettings {
     pub case_investigation_days: Option<String>,
     pub case_supervisor_review_days: Option<String>,
     pub case_ministry_days: Option<String>,
+    pub documents_url: Option<String>,
+    pub document_max_mb: Option<String>,
 }
 
 impl std::fmt::Debug for RawSettings {
@@ -86,6 +88,11 @@ pub struct Settings {
     pub allowed_hosts: Vec<String>,
     /// How long each stage of a case may take.
     pub case_deadlines: app::state::CaseDeadlines,
+    /// Where case documents are kept: `None`, `<data dir>/documents`;
+    /// `s3://bucket/prefix`, or a folder.
+    pub documents_url: Option<String>,
+    /// The most one case document may weigh.
+    pub document_max_bytes: u64,
 }
 
 impl Settings {
@@ -113,6 +120,8 @@ impl std::fmt::Debug for Settings {
             .field("footage_root", &self.footage_root)
             .field("sla_target_percent", &self.sla_target_percent)
             .field("secret_key_file", &self.secret_key_file)
+            .field("documents_url", &self.documents_url)
+            .field("document_max_bytes", &self.document_max_bytes)
             .finish()
     }
 }
@@ -280,6 +289,37 @@ impl RawSettings {
                 30,
             )?,
         };
+        let documents_url = match self.documents_url.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(url) if url.starts_with("s3://") => {
+                if url["s3://".len()..]
+                    .split('/')
+                    .next()
+                    .unwrap_or("")
+                    .is_empty()
+                {
+                    return Err(err(
+                        "VIGIA_DOCUMENTS_URL (--documents-url)",
+                        format!("{url:?} names no bucket: give s3://bucket/prefix"),
+                    ));
+                }
+                Some(url.to_string())
+            }
+            Some(url) if url.contains("://") && !url.starts_with("file://") => {
+                return Err(err(
+                    "VIGIA_DOCUMENTS_URL (--documents-url)",
+                    format!("{url:?}: give s3://bucket/prefix, file:///folder or a folder's path"),
+                ))
+            }
+            Some(url) => Some(url.to_string()),
+        };
+        let document_max_bytes = whole_number(
+            "VIGIA_DOCUMENT_MAX_MB (--document-max-mb)",
+            self.document_max_mb.as_deref(),
+            50,
+            1..=2_048,
+        )? * 1024
+            * 1024;
         let footage_root = match self.footage_root.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(dir) => {
@@ -342,6 +382,8 @@ impl RawSettings {
             sla_target_percent,
             secret_key_file,
             case_deadlines,
+            documents_url,
+            document_max_bytes,
         })
     }
 }
@@ -365,6 +407,15 @@ impl Settings {
             }
         }
         Ok(dir)
+    }
+
+    /// The document store, opened (its folder made if missing).
+    pub fn documents(&self) -> Result<app::documents::DocumentStore, String> {
+        app::documents::DocumentStore::open(
+            self.documents_url.as_deref(),
+            &self.data_dir,
+            self.document_max_bytes,
+        )
     }
 
     pub fn secret_key(&self) -> Result<app::sealed::SecretKey, String> {

@@ -175,6 +175,11 @@ fn origin_of(url: &str) -> Option<String> {
 
 /// The import page's upload endpoint.
 const IMPORT_PATH: &str = "/rpc/import_records";
+const DOCUMENT_PATH: &str = "/rpc/upload_case_document";
+
+/// The most any case document may weigh (`VIGIA_DOCUMENT_MAX_MB` at most
+/// 2,048): the configured limit is checked, and named, as the file streams.
+const MAX_DOCUMENT_BODY: usize = 2_048 * 1024 * 1024 + 64 * 1024;
 
 fn is_multipart_with_boundary(headers: &axum::http::HeaderMap) -> bool {
     headers
@@ -190,6 +195,8 @@ pub fn body_limit_for(path: &str) -> usize {
         // The file's own limit is checked, and named, as it streams in;
         // this leaves room for the form around it.
         app::officers::import::MAX_IMPORT_BYTES + 64 * 1024
+    } else if path == DOCUMENT_PATH {
+        MAX_DOCUMENT_BODY
     } else if crate::api::is_machine_api(path) {
         app::fleet::ingest::MAX_BATCH_BYTES
     } else {
@@ -210,6 +217,13 @@ pub async fn limit_body(req: Request, next: Next) -> Response {
         return (
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("the request body is larger than {limit} bytes"),
+        )
+            .into_response();
+    }
+    if (req.uri().path() == DOCUMENT_PATH) && !is_multipart_with_boundary(req.headers()) {
+        return (
+            StatusCode::BAD_REQUEST,
+            "send the document as a multipart form (multipart/form-data with a boundary): number, reason, then file",
         )
             .into_response();
     }

@@ -63,6 +63,7 @@ impl Application {
             secret_key,
             uploads: app::state::UploadSlots::new(),
             upload_dir: settings.upload_dir()?,
+            documents: settings.documents()?,
         };
         tokio::spawn(
             sessions
@@ -167,13 +168,19 @@ fn leptos_options(bound: SocketAddr) -> LeptosOptions {
 /// person: each asks the policy through the session like a server function.
 /// The router is built from this list and the RBAC sweep checks every entry,
 /// so a new route cannot escape the sweep.
-pub const SESSION_ROUTES: &[&str] = &["/audit/export.csv", "/fleet/sla.csv", "/cases.csv"];
+pub const SESSION_ROUTES: &[&str] = &[
+    "/audit/export.csv",
+    "/fleet/sla.csv",
+    "/cases.csv",
+    "/cases/{number}/documents/{id}",
+];
 
 fn session_route(path: &str) -> axum::routing::MethodRouter<AppState> {
     match path {
         "/audit/export.csv" => get(crate::audit_export::export_audit),
         "/fleet/sla.csv" => get(crate::audit_export::export_sla),
         "/cases.csv" => get(crate::audit_export::export_cases),
+        "/cases/{number}/documents/{id}" => get(crate::audit_export::case_document),
         other => unreachable!("{other} is in SESSION_ROUTES without a handler"),
     }
 }

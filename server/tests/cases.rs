@@ -9,7 +9,6 @@ mod common;
 use app::cases::{CaseFile, CasePage, CaseStatus, Complainant, SubjectRole};
 use app::error::AppError;
 use app::identity::Role;
-use app::officers::import::ImportKind;
 use app::officers::OfficerProfile;
 use common::{create_user, spawn_app, TestApp, TestDb};
 
@@ -47,26 +46,7 @@ async fn count(t: &TestDb, sql: &str) -> i64 {
 }
 
 async fn office(t: &TestDb) -> Office {
-    exec(t, "INSERT INTO units (code, name, kind, parent_id, created_at) VALUES ('00', 'DG', 'national', NULL, 0)").await;
-    exec(t, "INSERT INTO units (code, name, kind, parent_id, created_at) SELECT '13', 'Huehuetenango', 'region', id, 0 FROM units WHERE code = '00'").await;
-    exec(t, "INSERT INTO units (code, name, kind, parent_id, created_at) SELECT '13-02', 'Chiantla', 'station', id, 0 FROM units WHERE code = '13'").await;
-    let op = app::policy::authorize(
-        &app::identity::console_operator(),
-        app::policy::act::ImportRecords,
-        app::policy::Object::Import(ImportKind::Officers.record_kind()),
-    )
-    .unwrap();
-    let report = app::officers::importer::import(
-        &t.db,
-        &op,
-        "local",
-        ImportKind::Officers,
-        OFFICERS.as_bytes().to_vec(),
-        &|_| {},
-    )
-    .await
-    .unwrap();
-    assert!(report.imported(), "{:?}", report.problems);
+    common::seed_chiantla(t, OFFICERS).await;
     let app = spawn_app(t).await;
     let mut clients = Vec::new();
     for (name, role) in [

@@ -133,6 +133,16 @@ on_both_backends! {
         assert!(count(&t, "SELECT COUNT(*) FROM cases WHERE origin = 'confidence_test' AND status NOT IN ('decided', 'closed')").await > 0);
         assert!(count(&t, "SELECT COUNT(*) FROM cases WHERE origin = 'camera_review'").await > 0);
         assert!(count(&t, "SELECT COUNT(*) FROM case_notes").await > 0);
+        // Cases from tests and camera reviews rest on linked evidence: the
+        // accused's failed test, a segment of a car the accused drove.
+        assert!(count(&t, "SELECT COUNT(*) FROM case_evidence e JOIN cases c ON c.id = e.case_id \
+                           JOIN confidence_tests t ON t.id = e.test_id \
+                           JOIN case_subjects s ON s.case_id = c.id AND s.officer_id = t.officer_id \
+                           WHERE c.origin = 'confidence_test' AND t.result = 'fail' AND c.status NOT IN ('decided', 'closed')").await > 0);
+        assert!(count(&t, "SELECT COUNT(*) FROM case_evidence e JOIN cases c ON c.id = e.case_id \
+                           JOIN footage_segments f ON f.id = e.segment_id \
+                           WHERE c.origin = 'camera_review' AND e.clip_from >= f.starts_at AND e.clip_to <= f.ends_at").await > 0,
+                "some camera reviews link footage");
         // Open cases go to the investigators there are.
         assert_eq!(
             count(&t, "SELECT COUNT(*) FROM cases c JOIN users u ON u.id = c.assigned_to WHERE u.username = 'ana'").await,

@@ -60,7 +60,7 @@ const CASE_SUPERVISORS: Allowed = Allowed::Roles(&[Role::Supervisor]);
 const NO_CASE: (&str, &str) = ("number", "IA-1999-000001");
 
 /// Server functions that take a multipart form (a file), not a plain form.
-const MULTIPART_INPUT: &[&str] = &["import_records"];
+const MULTIPART_INPUT: &[&str] = &["import_records", "upload_case_document"];
 
 /// (endpoint, arguments that pass validation, who may call it)
 type Entry = (
@@ -333,6 +333,21 @@ const SERVER_FUNCTIONS: &[Entry] = &[
         ],
         Allowed::Roles(&[Role::Ministry]),
     ),
+    (
+        "link_case_footage",
+        &[NO_CASE, ("segment", "seg-x"), ("reason", "x")],
+        CASE_WRITERS,
+    ),
+    (
+        "link_case_test",
+        &[NO_CASE, ("test", "1"), ("reason", "x")],
+        CASE_WRITERS,
+    ),
+    (
+        "upload_case_document",
+        &[NO_CASE, ("reason", "x"), ("file", "%PDF-1.4 acta")],
+        CASE_WRITERS,
+    ),
 ];
 
 /// The machine API: a browser session never opens it, whatever the roles
@@ -347,6 +362,8 @@ const ROUTES: &[(&str, Allowed)] = &[
     ),
     ("/fleet/sla.csv", FLEET_READERS),
     ("/cases.csv", CASE_READERS),
+    // No such case: 404 for those who may read cases, 401/403 for the rest.
+    ("/cases/IA-1999-000001/documents/1", CASE_READERS),
 ];
 
 /// Routes open to everyone by design.
@@ -496,8 +513,13 @@ on_both_backends! {
         }
 
         for path in server::startup::SESSION_ROUTES {
+            // A route's parameters are filled in: {number} → IA-1999-000001.
+            let pattern = |p: &str| {
+                p.replace("IA-1999-000001", "{number}")
+                    .replace("/documents/1", "/documents/{id}")
+            };
             assert!(
-                ROUTES.iter().any(|(p, _)| p == path),
+                ROUTES.iter().any(|(p, _)| pattern(p) == *path),
                 "route {path} is not in the RBAC sweep's ROUTES: add who may open it"
             );
         }
@@ -546,7 +568,16 @@ on_both_backends! {
                 let before = fingerprint(&t.db).await;
                 let res = if MULTIPART_INPUT.contains(endpoint) {
                     let arg = |name: &str| args.iter().find(|(k, _)| *k == name).map(|(_, v)| *v).unwrap();
-                    app.import(&client, arg("kind"), arg("file")).await
+                    if *endpoint == "import_records" {
+                        app.import(&client, arg("kind"), arg("file")).await
+                    } else {
+                        let form = reqwest::multipart::Form::new()
+                            .text("number", arg("number").to_string())
+                            .text("reason", arg("reason").to_string())
+                            .part("file", reqwest::multipart::Part::bytes(arg("file").as_bytes().to_vec()).file_name("acta.pdf"));
+                        client.post(app.url("/rpc/upload_case_document")).header("accept", "application/json")
+                            .multipart(form).send().await.expect("request")
+                    }
                 } else {
                     app.call(&client, endpoint, args).await
                 };

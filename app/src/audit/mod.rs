@@ -91,6 +91,10 @@ audit_actions! {
     ClockPaused => "case.clock_paused",
     ClockResumed => "case.clock_resumed",
     CasesExported => "cases.exported",
+    EvidenceLinked => "case.evidence_linked",
+    DocumentAdded => "case.document_added",
+    DocumentRead => "case.document_read",
+    DocumentIntegrityFailed => "case.document_integrity_failed",
 }
 
 impl AuditAction {
@@ -188,7 +192,11 @@ mod tests {
             | DecisionRecorded
             | ClockPaused
             | ClockResumed
-            | CasesExported => false,
+            | CasesExported
+            | EvidenceLinked
+            | DocumentAdded
+            | DocumentRead
+            | DocumentIntegrityFailed => false,
         }
     }
 

@@ -7,6 +7,8 @@ use leptos::prelude::*;
 use super::*;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
+use crate::error::{Field, Problem};
+#[cfg(feature = "ssr")]
 use crate::policy::act;
 
 /// Cases matching the filters, a page at a time, within what the reader
@@ -47,7 +49,14 @@ pub async fn list_cases(
 #[server(prefix = "/rpc", endpoint = "get_case")]
 pub async fn get_case(number: String) -> Result<CaseFile, AppError> {
     crate::rpc::call(act::ReadCases, |cx| async move {
-        store::case_file(&cx.state.db, &cx.permit, &cx.ip, &number).await
+        store::case_file(
+            &cx.state.db,
+            &cx.permit,
+            &cx.ip,
+            &number,
+            cx.state.documents.max_bytes,
+        )
+        .await
     })
     .await
 }
@@ -94,6 +103,9 @@ pub async fn create_case(
     complainant_name: Option<String>,
     complainant_contact: Option<String>,
     accused: Option<String>,
+    test: Option<String>,
+    segment: Option<String>,
+    evidence_reason: Option<String>,
 ) -> Result<String, AppError> {
     crate::rpc::call(act::WriteCases, |cx| async move {
         let input = CaseInput {
@@ -108,6 +120,9 @@ pub async fn create_case(
             complainant_name: complainant_name.unwrap_or_default(),
             complainant_contact: complainant_contact.unwrap_or_default(),
             accused: accused.unwrap_or_default(),
+            test: test.unwrap_or_default(),
+            segment: segment.unwrap_or_default(),
+            evidence_reason: evidence_reason.unwrap_or_default(),
         };
         let number = write::create_case(
             &cx.state.db,
@@ -282,6 +297,125 @@ pub async fn decide_case(
             decided_on: decided_on.unwrap_or_default(),
         };
         write::decide(&cx.state.db, &cx.permit, &cx.ip, &number, &input).await
+    })
+    .await
+}
+
+/// Links a footage segment (and the time range inside it that matters;
+/// both ends empty: all of it) to the case, with why.
+#[server(prefix = "/rpc", endpoint = "link_case_footage")]
+pub async fn link_case_footage(
+    number: String,
+    segment: String,
+    from: Option<String>,
+    to: Option<String>,
+    reason: String,
+) -> Result<(), AppError> {
+    crate::rpc::call(act::WriteCases, |cx| async move {
+        super::evidence::link_footage(
+            &cx.state.db,
+            &cx.permit,
+            &cx.ip,
+            &number,
+            &segment,
+            from.as_deref().unwrap_or(""),
+            to.as_deref().unwrap_or(""),
+            &reason,
+        )
+        .await
+    })
+    .await
+}
+
+/// Links a confidence test of one of the case's officers, with why.
+#[server(prefix = "/rpc", endpoint = "link_case_test")]
+pub async fn link_case_test(number: String, test: String, reason: String) -> Result<(), AppError> {
+    crate::rpc::call(act::WriteCases, |cx| async move {
+        let test = test
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| AppError::validation(Field::Test, Problem::NoTestOfSubject))?;
+        super::evidence::link_test(&cx.state.db, &cx.permit, &cx.ip, &number, test, &reason).await
+    })
+    .await
+}
+
+/// Uploads a document to the case. A multipart form: `number`, `reason`
+/// (why it is in the case), then `file`. The case is checked before the
+/// file is read; the file streams to an unnamed file (never whole in
+/// memory), cut off past the configured limit, its type read from its
+/// first bytes; answers the document's id.
+#[server(prefix = "/rpc", endpoint = "upload_case_document", input = server_fn::codec::MultipartFormData)]
+pub async fn upload_case_document(data: server_fn::codec::MultipartData) -> Result<i64, AppError> {
+    let Some(mut form) = data.into_inner() else {
+        return Err(AppError::Internal);
+    };
+    crate::rpc::call(act::WriteCases, |cx| async move {
+        let number = crate::upload::text_part(&mut form, "number", Field::File, 32).await?;
+        let reason = crate::upload::text_part(&mut form, "reason", Field::Reason, 2_000).await?;
+        super::evidence::may_add_document(&cx.state.db, &cx.permit, &number).await?;
+        let _slot = cx
+            .state
+            .uploads
+            .documents
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| AppError::Unavailable(Problem::UploadsBusy))?;
+        let received = crate::upload::file_part(
+            &mut form,
+            "file",
+            Field::File,
+            &cx.state.upload_dir,
+            cx.state.documents.max_bytes,
+        )
+        .await?;
+        let file_name = received
+            .file_name
+            .clone()
+            .map(|n| n.rsplit(['/', '\\']).next().unwrap_or("").to_string())
+            .filter(|n| !n.trim().is_empty())
+            .ok_or_else(|| AppError::validation(Field::File, Problem::Required))?;
+        let (file, first) = tokio::task::spawn_blocking(move || {
+            use std::io::{Read, Seek, SeekFrom};
+            let mut file = received.file;
+            let mut first = vec![0u8; 8192];
+            let n = file.read(&mut first)?;
+            first.truncate(n);
+            file.seek(SeekFrom::Start(0))?;
+            Ok::<_, std::io::Error>((file, first))
+        })
+        .await
+        .map_err(|_| AppError::Internal)?
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot read an upload back");
+            AppError::Internal
+        })?;
+        let content_type =
+            crate::documents::document_type(&first, &file_name).ok_or_else(|| {
+                AppError::validation(
+                    Field::File,
+                    Problem::DocumentType {
+                        allowed: crate::documents::ACCEPTED_TYPES.to_string(),
+                    },
+                )
+            })?;
+        let upload = super::evidence::Upload {
+            file,
+            bytes: received.bytes,
+            sha256: received.sha256,
+            file_name,
+            content_type,
+        };
+        super::evidence::add_document(
+            &cx.state.db,
+            &cx.state.documents,
+            &cx.permit,
+            &cx.ip,
+            &number,
+            upload,
+            &reason,
+        )
+        .await
     })
     .await
 }

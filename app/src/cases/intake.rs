@@ -1,7 +1,9 @@
 //! `/cases/new`: the intake form. It may start filled in from where it was
 //! opened: an officer's file (`?accused=10417`), a failed confidence test
-//! (`?accused=…&origin=confidence_test&title=…`) or a footage segment
-//! (`?origin=camera_review&title=…&summary=…`).
+//! (`?accused=…&origin=confidence_test&title=…&test=…`) or a footage
+//! segment (`?origin=camera_review&title=…&summary=…&segment=…`); a test or
+//! segment it starts from is linked as the case's first evidence, with the
+//! sentence of why (`evidence_reason`), in the same transaction.
 
 use leptos::prelude::*;
 
@@ -47,6 +49,8 @@ pub fn NewCasePage() -> impl IntoView {
     });
     let origin = given("origin");
     let accused = given("accused");
+    let test = given("test");
+    let segment = given("segment");
     view! {
         <section class="page" aria-labelledby="new-case-title">
             <p><a href="/cases">{t!(i18n, back_to_cases)}</a></p>
@@ -70,6 +74,23 @@ pub fn NewCasePage() -> impl IntoView {
                 <input id="case-accused" name="accused" inputmode="numeric" value=accused/>
                 <p class="hint">{t!(i18n, case_accused_hint)}</p>
                 <FieldError error field=Field::BadgeNumber/>
+                {(!test.is_empty() || !segment.is_empty()).then(|| view! {
+                    <fieldset data-testid="intake-evidence">
+                        <legend>{t!(i18n, case_intake_evidence)}</legend>
+                        <p>{if test.is_empty() {
+                            view! { {t!(i18n, evidence_kind_footage)} " " <code>{segment.clone()}</code> }.into_any()
+                        } else {
+                            view! { {t!(i18n, evidence_kind_test)} " #" {test.clone()} }.into_any()
+                        }}</p>
+                        <input type="hidden" name="test" value=test.clone()/>
+                        <input type="hidden" name="segment" value=segment.clone()/>
+                        <label for="case-evidence-reason">{t!(i18n, evidence_why)}</label>
+                        <input id="case-evidence-reason" name="evidence_reason" required maxlength="500" value=given("evidence_reason")/>
+                        <FieldError error field=Field::Reason/>
+                        <FieldError error field=Field::Test/>
+                        <FieldError error field=Field::Segment/>
+                    </fieldset>
+                })}
                 <label for="case-intake">{t!(i18n, field_intake_on)}</label>
                 <input id="case-intake" name="intake_on" type="date"/>
                 <p class="hint">{t!(i18n, case_intake_hint)}</p>

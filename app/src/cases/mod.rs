@@ -16,11 +16,14 @@
 use serde::{Deserialize, Serialize};
 
 mod api;
+mod evidence_views;
 pub mod intake;
 mod views;
 pub use api::*;
 pub use views::*;
 
+#[cfg(feature = "ssr")]
+pub mod evidence;
 #[cfg(feature = "ssr")]
 pub mod search;
 #[cfg(feature = "ssr")]
@@ -149,6 +152,63 @@ pub struct NoteView {
     pub corrects: Option<i64>,
 }
 
+/// What an evidence link points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EvidenceKind {
+    Footage,
+    ConfidenceTest,
+    Document,
+}
+
+/// A piece of evidence linked to the case: the stored record it points at
+/// (never a copy), who linked it, when and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceView {
+    pub id: i64,
+    pub kind: EvidenceKind,
+    /// The record, in short: a segment's id, a test's kind and date, a
+    /// document's name.
+    pub label: String,
+    /// More about it: the camera and the time range, the officer and the
+    /// result, the type, size and SHA-256.
+    pub detail: String,
+    /// Where the record is read (an officer's file, a vehicle's page, the
+    /// document's download).
+    pub href: Option<String>,
+    /// A test's kind, date and result, for those who may read tests.
+    pub test: Option<TestChoice>,
+    pub reason: String,
+    pub linked_by: String,
+    pub at: String,
+}
+
+/// A document of the case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentView {
+    pub id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    /// `1.2 MB`.
+    pub size: String,
+    pub sha256: String,
+    pub uploaded_by: String,
+    pub at: String,
+    /// Why it is in the case.
+    pub reason: String,
+    /// `/cases/IA-2013-000001/documents/3`.
+    pub href: String,
+}
+
+/// A confidence test of one of the case's officers, which may be linked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestChoice {
+    pub id: i64,
+    pub badge_number: String,
+    pub kind: crate::codes::TestKind,
+    pub taken_on: String,
+    pub result: crate::codes::TestResult,
+}
+
 /// One change to the case, read from the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimelineEntry {
@@ -177,6 +237,8 @@ pub struct CaseActions {
     pub pause: bool,
     pub resume: bool,
     pub decide: bool,
+    /// Link footage, tests and documents; upload documents.
+    pub link_evidence: bool,
 }
 
 /// One case as its page shows it.
@@ -202,6 +264,14 @@ pub struct CaseFile {
     pub decided_on: Option<String>,
     pub subjects: Vec<SubjectView>,
     pub notes: Vec<NoteView>,
+    pub evidence: Vec<EvidenceView>,
+    pub documents: Vec<DocumentView>,
+    /// The tests of the case's officers not linked yet (for those who may
+    /// link evidence).
+    pub linkable_tests: Vec<TestChoice>,
+    /// The most a document may weigh, in bytes, and in words.
+    pub document_max_bytes: u64,
+    pub document_max: String,
     pub timeline: Vec<TimelineEntry>,
     pub actions: CaseActions,
 }
@@ -226,6 +296,15 @@ pub struct CaseInput {
     /// An officer to add as accused at once (intake started from their
     /// file or their failed test), may be empty.
     pub accused: String,
+    /// Evidence to link at once (intake started from a failed test or a
+    /// footage segment): a test's id, a segment's id, may be empty…
+    #[serde(default)]
+    pub test: String,
+    #[serde(default)]
+    pub segment: String,
+    /// …and why it matters (one sentence).
+    #[serde(default)]
+    pub evidence_reason: String,
 }
 
 /// A case in an officer's file.

@@ -386,6 +386,7 @@ pub fn actions<A: crate::policy::ActionKind>(who: &Permit<A>, head: &Head) -> Ca
         pause: supervise && has_deadline(status) && !paused,
         resume: supervise && paused,
         decide: may(Action::DecideCase) && status == CaseStatus::MinistryReview,
+        link_evidence: write && subjects_open(status),
     }
 }
 
@@ -396,6 +397,7 @@ pub async fn case_file(
     reader: &Permit<act::ReadCases>,
     ip: &str,
     number: &str,
+    document_max_bytes: u64,
 ) -> Result<CaseFile, AppError> {
     let mut tx = AuditedTx::for_read(db, reader).await?;
     let head = head(tx.conn(), number, false)
@@ -441,6 +443,15 @@ pub async fn case_file(
         })
     })
     .collect::<Result<Vec<_>, AppError>>()?;
+    let (evidence, documents) =
+        super::evidence::evidence(tx.conn(), reader, &head.number, head.id).await?;
+    let actions = actions(reader, &head);
+    let linkable_tests =
+        if actions.link_evidence && reader.also_allows(Action::ReadConfidenceTests, Object::Any) {
+            super::evidence::linkable_tests(tx.conn(), head.id).await?
+        } else {
+            Vec::new()
+        };
     let timeline = timeline(tx.conn(), &head.number).await?;
     let today = crate::time::today().format("%Y-%m-%d").to_string();
     let file = CaseFile {
@@ -478,8 +489,13 @@ pub async fn case_file(
         decided_on: r.try_get(14)?,
         subjects,
         notes,
+        evidence,
+        documents,
+        linkable_tests,
+        document_max_bytes,
+        document_max: crate::format::format_bytes(document_max_bytes),
         timeline,
-        actions: actions(reader, &head),
+        actions,
     };
     let shown = match &file.complainant {
         Complainant::Named { .. } => "unmasked",
@@ -493,7 +509,7 @@ pub async fn case_file(
         object_id: head.number.clone(),
         outcome: "ok",
         ip: ip.to_string(),
-        details: json!({ "complainant": shown }),
+        details: json!({ "complainant": shown, "evidence": file.evidence.len() }),
     })
     .await?;
     tx.commit().await?;
@@ -573,7 +589,7 @@ pub async fn timeline(
 ) -> Result<Vec<TimelineEntry>, AppError> {
     sqlx::query(
         "SELECT seq, at, actor_label, action, details FROM audit_log \
-         WHERE object_type = 'case' AND object_id = $1 AND action <> 'case.read' ORDER BY seq",
+         WHERE object_type = 'case' AND object_id = $1 AND action NOT IN ('case.read', 'case.document_read') ORDER BY seq",
     )
     .bind(number)
     .fetch_all(conn)

@@ -257,6 +257,10 @@ struct CaseForms {
     pause: ServerAction<PauseCaseClock>,
     resume: ServerAction<ResumeCaseClock>,
     decide: ServerAction<DecideCase>,
+    link_footage: ServerAction<LinkCaseFootage>,
+    link_test: ServerAction<LinkCaseTest>,
+    /// Counts successes: the case is read again after each.
+    saved: RwSignal<u32>,
 }
 
 impl CaseForms {
@@ -273,6 +277,9 @@ impl CaseForms {
             pause: ServerAction::new(),
             resume: ServerAction::new(),
             decide: ServerAction::new(),
+            link_footage: ServerAction::new(),
+            link_test: ServerAction::new(),
+            saved,
         };
         count_successes(f.moved, saved);
         count_successes(f.subject, saved);
@@ -285,6 +292,8 @@ impl CaseForms {
         count_successes(f.pause, saved);
         count_successes(f.resume, saved);
         count_successes(f.decide, saved);
+        count_successes(f.link_footage, saved);
+        count_successes(f.link_test, saved);
         f
     }
 }
@@ -328,6 +337,13 @@ fn CaseView(case: CaseFile, acts: CaseForms) -> impl IntoView {
         {read_only.then(|| view! { <p class="hint" data-testid="read-only">{t!(i18n, case_read_only)}</p> })}
         <WorkflowForms number=number.clone() actions=a.clone() acts/>
         <Subjects number=number.clone() subjects=c.subjects.clone() actions=a.clone() acts/>
+        <super::evidence_views::EvidenceList evidence=c.evidence.clone()/>
+        {a.link_evidence.then(|| view! {
+            <super::evidence_views::LinkForms number=number.clone() tests=c.linkable_tests.clone()
+                footage=acts.link_footage test=acts.link_test/>
+        })}
+        <super::evidence_views::Documents number=number.clone() documents=c.documents.clone()
+            may_add=a.link_evidence max_bytes=c.document_max_bytes max=c.document_max.clone() saved=acts.saved/>
         <Notes number=number.clone() notes=c.notes.clone() may_add=a.add_note acts/>
         <Timeline entries=c.timeline.clone()/>
     }

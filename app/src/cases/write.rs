@@ -20,13 +20,13 @@ use crate::policy::{act, Action, ActionKind, CasePermit, Object, Permit, WriteAc
 use crate::store::Db;
 use crate::time::now_ms;
 
-fn invalid(field: Field) -> impl Fn(Problem) -> AppError {
+pub(super) fn invalid(field: Field) -> impl Fn(Problem) -> AppError {
     move |p| AppError::validation(field, p)
 }
 
 /// Free text from a form: line ends as the browser sends them (CRLF) made
 /// plain newlines, then checked.
-fn text(s: &str, max: usize, required: bool) -> Result<String, Problem> {
+pub(super) fn text(s: &str, max: usize, required: bool) -> Result<String, Problem> {
     let s = s.replace("\r\n", "\n");
     if required {
         rules::required_text(&s, max)
@@ -43,7 +43,12 @@ fn iso(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-fn entry(ip: &str, action: AuditAction, number: &str, details: serde_json::Value) -> AuditEntry {
+pub(super) fn entry(
+    ip: &str,
+    action: AuditAction,
+    number: &str,
+    details: serde_json::Value,
+) -> AuditEntry {
     AuditEntry {
         action,
         object_type: "case",
@@ -57,7 +62,7 @@ fn entry(ip: &str, action: AuditAction, number: &str, details: serde_json::Value
 /// Reads and locks case `number` in `tx` and asks the policy for `A` on
 /// it: not found when the actor may not see it, refused when they may see
 /// it but not do this.
-async fn lock<A: ActionKind>(
+pub(super) async fn lock<A: ActionKind>(
     tx: &mut AuditedTx,
     actor: &Permit<A>,
     number: &str,
@@ -70,7 +75,7 @@ async fn lock<A: ActionKind>(
     Ok((head, grant))
 }
 
-fn at(head: &Head, allowed: bool) -> Result<(), AppError> {
+pub(super) fn at(head: &Head, allowed: bool) -> Result<(), AppError> {
     if allowed {
         Ok(())
     } else {
@@ -80,7 +85,7 @@ fn at(head: &Head, allowed: bool) -> Result<(), AppError> {
     }
 }
 
-async fn touch(tx: &mut AuditedTx, case_id: i64) -> Result<(), AppError> {
+pub(super) async fn touch(tx: &mut AuditedTx, case_id: i64) -> Result<(), AppError> {
     sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
         .bind(now_ms())
         .bind(case_id)
@@ -89,7 +94,7 @@ async fn touch(tx: &mut AuditedTx, case_id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-async fn refresh_search(tx: &mut AuditedTx, case_id: i64) -> Result<(), AppError> {
+pub(super) async fn refresh_search(tx: &mut AuditedTx, case_id: i64) -> Result<(), AppError> {
     let backend = tx.backend();
     super::search::refresh(tx.conn(), backend, case_id).await
 }
@@ -122,6 +127,10 @@ struct CleanCase {
     complainant_name: Option<String>,
     complainant_contact: Option<String>,
     accused: Option<String>,
+    /// Evidence to link at once, and why.
+    test: Option<i64>,
+    segment: Option<String>,
+    evidence_reason: String,
 }
 
 fn clean_case(input: &CaseInput, today: NaiveDate) -> Result<CleanCase, AppError> {
@@ -211,7 +220,23 @@ fn clean_case(input: &CaseInput, today: NaiveDate) -> Result<CleanCase, AppError
                 .to_string(),
         ),
     };
+    let test = match input.test.trim() {
+        "" => None,
+        t => Some(
+            t.parse::<i64>()
+                .map_err(|_| AppError::validation(Field::Test, Problem::NoTestOfSubject))?,
+        ),
+    };
+    let segment = Some(input.segment.trim().to_string()).filter(|s| !s.is_empty());
+    let evidence_reason = if test.is_some() || segment.is_some() {
+        text(&input.evidence_reason, 500, true).map_err(invalid(Field::Reason))?
+    } else {
+        String::new()
+    };
     Ok(CleanCase {
+        test,
+        segment,
+        evidence_reason,
         title,
         summary,
         origin,
@@ -331,6 +356,13 @@ pub async fn create_case_in(
             actor.label(),
         )
         .await?;
+    }
+    if let Some(test) = c.test {
+        super::evidence::link_test_in(tx, actor, ip, &number, test, &c.evidence_reason).await?;
+    }
+    if let Some(segment) = &c.segment {
+        super::evidence::link_footage_in(tx, actor, ip, &number, segment, None, &c.evidence_reason)
+            .await?;
     }
     refresh_search(tx, id).await?;
     Ok(number)

@@ -125,8 +125,10 @@ fn footage_view(v: FootageView) -> impl IntoView {
                             {may_open_case.then(|| {
                                 let title = format!("{}: {plate} · {placement} {}", t_string!(i18n, case_from_footage), s.start);
                                 let summary = format!("{} {} ({} → {})", t_string!(i18n, footage_segment_label), s.segment, s.start, s.end);
+                                let why = t_string!(i18n, case_evidence_from_segment).to_string();
                                 let href = crate::cases::intake::intake_href(&[
                                     ("origin", "camera_review"), ("title", title.as_str()), ("summary", summary.as_str()),
+                                    ("segment", s.segment.as_str()), ("evidence_reason", why.as_str()),
                                 ]);
                                 view! { <td><a href=href data-testid="case-from-segment">{t!(i18n, case_open_from_test)}</a></td> }
                             })}

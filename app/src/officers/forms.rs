@@ -50,8 +50,29 @@ where
     Effect::new(move |_| {
         if matches!(action.value().get(), Some(Ok(_))) {
             saved.update(|n| *n += 1);
+            reset_forms();
         }
     });
+}
+
+/// Empties the page's forms after a change is saved, so that what was
+/// typed is not left behind to be sent twice (hidden fields keep their
+/// values: a reset puts back what the page rendered).
+pub fn reset_forms() {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Ok(forms) = leptos::prelude::document().query_selector_all("main form") {
+            for i in 0..forms.length() {
+                if let Some(form) = forms
+                    .get(i)
+                    .and_then(|n| n.dyn_into::<web_sys::HtmlFormElement>().ok())
+                {
+                    form.reset();
+                }
+            }
+        }
+    }
 }
 
 /// Adds a vehicle assignment (a shift) to the officer's file.
@@ -212,10 +233,13 @@ pub fn TestsSection(badge: String, may_write: bool) -> impl IntoView {
                                             r.date
                                         );
                                         let accused = badge_for_links.get_value();
+                                        let why = t_string!(i18n, case_evidence_from_test).to_string();
                                         crate::cases::intake::intake_href(&[
                                             ("accused", accused.as_str()),
                                             ("origin", "confidence_test"),
                                             ("title", title.as_str()),
+                                            ("test", r.id.to_string().as_str()),
+                                            ("evidence_reason", why.as_str()),
                                         ])
                                     });
                                     view! {

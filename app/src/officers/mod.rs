@@ -191,6 +191,8 @@ pub struct AssignmentRow {
 /// A confidence test on the officer's file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TestRow {
+    /// What a case's evidence link names.
+    pub id: i64,
     pub kind: TestKind,
     pub date: String,
     pub result: TestResult,

@@ -733,7 +733,7 @@ pub async fn read_tests(
     };
     let id: i64 = officer.try_get(0)?;
     let rows = sqlx::query(
-        "SELECT kind, taken_on, result, examiner, notes, recorded_by FROM confidence_tests \
+        "SELECT kind, taken_on, result, examiner, notes, recorded_by, id FROM confidence_tests \
          WHERE officer_id = $1 ORDER BY taken_on DESC, id DESC",
     )
     .bind(id)
@@ -748,6 +748,7 @@ pub async fn read_tests(
             examiner: r.try_get(3)?,
             notes: r.try_get(4)?,
             recorded_by: r.try_get(5)?,
+            id: r.try_get(6)?,
         })
     })
     .collect::<Result<Vec<_>, AppError>>()?;

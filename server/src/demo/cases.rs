@@ -389,6 +389,7 @@ pub async fn load(
         .try_get(0)?;
         let allegation =
             write::add_allegation_in(tx, &write, "local", &number, subject, p.kind).await?;
+        link_evidence(tx, &write, &number, p).await?;
         if p.decision.is_none() && !investigators.is_empty() {
             let to = &investigators[i % investigators.len()];
             write::assign_in(tx, &supervise, "local", &number, to).await?;
@@ -489,4 +490,71 @@ pub async fn load(
         }
     }
     Ok(plans.len())
+}
+
+/// The evidence a demo case opened from a test or a camera review rests
+/// on: the accused's failed test, or a segment from the cabin camera of a
+/// car the accused drove (when the demo has one), linked with why.
+async fn link_evidence(
+    tx: &mut AuditedTx,
+    write: &app::policy::Permit<act::WriteCases>,
+    number: &str,
+    p: &Plan,
+) -> Result<(), DemoError> {
+    match p.origin {
+        "confidence_test" => {
+            let test: Option<i64> = sqlx::query(
+                "SELECT t.id FROM confidence_tests t JOIN officers o ON o.id = t.officer_id \
+                 WHERE o.badge_number = $1 AND t.result = 'fail' ORDER BY t.taken_on DESC LIMIT 1",
+            )
+            .bind(&p.badge)
+            .fetch_optional(tx.conn())
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+            if let Some(test) = test {
+                app::cases::evidence::link_test_in(
+                    tx,
+                    write,
+                    "local",
+                    number,
+                    test,
+                    "La prueba no superada que dio origen al caso.",
+                )
+                .await?;
+            }
+        }
+        "camera_review" => {
+            let segment: Option<(String, i64, i64)> = sqlx::query(
+                "SELECT f.segment, f.starts_at, f.ends_at FROM officers o \
+                 JOIN vehicle_assignments va ON va.officer_id = o.id \
+                 JOIN cameras c ON c.vehicle_id = va.vehicle_id AND c.placement = 'cabin' \
+                 JOIN footage_segments f ON f.camera_id = c.id AND f.starts_at >= va.starts_at AND f.starts_at < va.ends_at \
+                 WHERE o.badge_number = $1 ORDER BY f.starts_at LIMIT 1",
+            )
+            .bind(&p.badge)
+            .fetch_optional(tx.conn())
+            .await?
+            .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .transpose()?;
+            if let Some((segment, starts, ends)) = segment {
+                // A minute of the segment, from its second minute (a short
+                // segment: all of it).
+                let range =
+                    (ends - starts >= 180_000).then_some((starts + 60_000, starts + 120_000));
+                app::cases::evidence::link_footage_in(
+                    tx,
+                    write,
+                    "local",
+                    number,
+                    &segment,
+                    range,
+                    "La cámara de cabina muestra el hecho revisado.",
+                )
+                .await?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }

@@ -390,6 +390,15 @@ pub async fn spawn_app_with(test_db: &TestDb, adjust: impl FnOnce(&mut Settings)
         // The tests of other things than the second factor sign in without
         // one where the default (every role) would ask for it.
         totp_required_roles: Some("admin,supervisor".into()),
+        // Each app its own document folder: a test that alters a stored
+        // document touches no other test's.
+        documents_url: Some(
+            tempfile::tempdir()
+                .expect("a documents folder")
+                .keep()
+                .display()
+                .to_string(),
+        ),
         ..Default::default()
     }
     .check()
@@ -408,4 +417,34 @@ pub async fn spawn_app_with(test_db: &TestDb, adjust: impl FnOnce(&mut Settings)
             .build()
             .expect("client"),
     }
+}
+
+/// Units 00 (national) → 13 Huehuetenango (region) → 13-02 Chiantla
+/// (station), and the officers of `csv` imported as the console would.
+pub async fn seed_chiantla(t: &TestDb, csv: &str) {
+    for sql in [
+        "INSERT INTO units (code, name, kind, parent_id, created_at) VALUES ('00', 'DG', 'national', NULL, 0)",
+        "INSERT INTO units (code, name, kind, parent_id, created_at) SELECT '13', 'Huehuetenango', 'region', id, 0 FROM units WHERE code = '00'",
+        "INSERT INTO units (code, name, kind, parent_id, created_at) SELECT '13-02', 'Chiantla', 'station', id, 0 FROM units WHERE code = '13'",
+    ] {
+        sqlx::query(sql).execute(t.db.pool_for_tests()).await.unwrap();
+    }
+    let kind = app::officers::import::ImportKind::Officers;
+    let op = app::policy::authorize(
+        &app::identity::console_operator(),
+        app::policy::act::ImportRecords,
+        app::policy::Object::Import(kind.record_kind()),
+    )
+    .unwrap();
+    let report = app::officers::importer::import(
+        &t.db,
+        &op,
+        "local",
+        kind,
+        csv.as_bytes().to_vec(),
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert!(report.imported(), "{:?}", report.problems);
 }
