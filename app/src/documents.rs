@@ -33,6 +33,9 @@ pub struct DocumentStore {
     pub location: String,
     /// The most one document may weigh.
     pub max_bytes: u64,
+    /// The folder, for a store on this machine (whose files are synced to
+    /// disk before a document's row commits).
+    folder: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for DocumentStore {
@@ -91,6 +94,7 @@ impl DocumentStore {
             store: Arc::new(store),
             location: dir.display().to_string(),
             max_bytes,
+            folder: Some(dir.to_path_buf()),
         })
     }
 
@@ -123,6 +127,7 @@ impl DocumentStore {
             store,
             location: url.to_string(),
             max_bytes,
+            folder: None,
         })
     }
 
@@ -181,7 +186,10 @@ impl DocumentStore {
         }
         .await;
         match result {
-            Ok(()) => writer.finish().await.map(|_| ()).map_err(unavailable),
+            Ok(()) => {
+                writer.finish().await.map_err(unavailable)?;
+                self.sync(sha256).await
+            }
             Err(e) => {
                 if let Err(abort) = writer.abort().await {
                     tracing::warn!(error = %abort, "cannot abort a document upload");
@@ -191,9 +199,36 @@ impl DocumentStore {
         }
     }
 
-    /// Reads `sha256`'s bytes into an unnamed file in `dir`, hashing them
-    /// on the way.
-    pub async fn fetch(&self, sha256: &str, dir: &Path) -> Result<Fetched, AppError> {
+    /// On a folder, the object's file and the folders above it synced to
+    /// disk (the store renames a finished upload into place but does not
+    /// sync it): "stored" then survives a power cut.
+    async fn sync(&self, sha256: &str) -> Result<(), AppError> {
+        let Some(root) = self.folder.clone() else {
+            return Ok(());
+        };
+        let key = Self::key(sha256).to_string();
+        tokio::task::spawn_blocking(move || {
+            let file = root.join(&key);
+            std::fs::File::open(&file)?.sync_all()?;
+            let mut dir = file.parent();
+            while let Some(d) = dir {
+                std::fs::File::open(d)?.sync_all()?;
+                if d == root {
+                    break;
+                }
+                dir = d.parent();
+            }
+            Ok::<(), std::io::Error>(())
+        })
+        .await
+        .map_err(unavailable)?
+        .map_err(unavailable)
+    }
+
+    /// Reads `sha256`'s bytes (`bytes` of them, as recorded) into an
+    /// unnamed file in `dir`, hashing them on the way; an object larger
+    /// than recorded is altered, and read no further.
+    pub async fn fetch(&self, sha256: &str, bytes: u64, dir: &Path) -> Result<Fetched, AppError> {
         let got = match self.store.get(&Self::key(sha256)).await {
             Ok(got) => got,
             Err(object_store::Error::NotFound { .. }) => return Ok(Fetched::Missing),
@@ -202,8 +237,13 @@ impl DocumentStore {
         let mut file = tempfile::tempfile_in(dir).map_err(unavailable)?;
         let mut hash = Sha256::new();
         let mut stream = got.into_stream();
+        let mut read = 0u64;
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(unavailable)?;
+            read += chunk.len() as u64;
+            if read > bytes {
+                return Ok(Fetched::Altered(format!("more than {bytes} bytes")));
+            }
             hash.update(&chunk);
             file = tokio::task::spawn_blocking(move || file.write_all(&chunk).map(|_| file))
                 .await
@@ -230,55 +270,81 @@ impl DocumentStore {
     }
 }
 
-/// The types of document Vigía keeps, by what their first bytes say: PDF,
-/// images, office files. Anything else (HTML, scripts, executables) is
-/// refused: a document is evidence to download, never a page to render.
-pub fn document_type(first_bytes: &[u8], file_name: &str) -> Option<&'static str> {
+/// The types Vigía keeps as documents: their type, and the endings a
+/// file of that type may have (the first is the one to name).
+const TYPES: &[(&str, &[&str])] = &[
+    ("application/pdf", &["pdf"]),
+    ("image/png", &["png"]),
+    ("image/jpeg", &["jpg", "jpeg"]),
+    ("image/gif", &["gif"]),
+    ("image/webp", &["webp"]),
+    ("image/tiff", &["tif", "tiff"]),
+    (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        &["docx"],
+    ),
+    (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &["xlsx"],
+    ),
+    (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        &["pptx"],
+    ),
+    ("application/vnd.oasis.opendocument.text", &["odt"]),
+    ("application/vnd.oasis.opendocument.spreadsheet", &["ods"]),
+    ("application/vnd.oasis.opendocument.presentation", &["odp"]),
+    ("application/msword", &["doc"]),
+    ("application/vnd.ms-excel", &["xls"]),
+    ("application/vnd.ms-powerpoint", &["ppt"]),
+];
+
+/// What a document is, by what its first bytes say — PDF, images, office
+/// files — and its name must say the same (a PDF named `.html` would be
+/// saved, and opened, as a page). Anything else (HTML, scripts,
+/// executables) is refused: a document is evidence to download, never a
+/// page to render.
+pub fn document_type(first_bytes: &[u8], file_name: &str) -> Result<&'static str, Problem> {
     let extension = file_name
         .rsplit_once('.')
         .map(|(_, e)| e.to_ascii_lowercase())
         .unwrap_or_default();
-    let office_by_extension = || -> Option<&'static str> {
-        Some(match extension.as_str() {
-            "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-            "odt" => "application/vnd.oasis.opendocument.text",
-            "ods" => "application/vnd.oasis.opendocument.spreadsheet",
-            "odp" => "application/vnd.oasis.opendocument.presentation",
-            _ => return None,
-        })
+    let refused = || Problem::DocumentType {
+        allowed: ACCEPTED_TYPES.to_string(),
     };
-    let legacy_office = || -> Option<&'static str> {
-        Some(match extension.as_str() {
-            "doc" => "application/msword",
-            "xls" => "application/vnd.ms-excel",
-            "ppt" => "application/vnd.ms-powerpoint",
-            _ => return None,
+    let found = infer::get(first_bytes).ok_or_else(refused)?.mime_type();
+    let by_extension = TYPES
+        .iter()
+        .find(|(_, endings)| endings.contains(&extension.as_str()))
+        .map(|(t, _)| *t);
+    let kind = match found {
+        // A zip (OOXML, OpenDocument) or OLE (Office 97) container whose
+        // contents the first bytes do not name: the ending says which office
+        // file it is, if it names one of that container.
+        "application/zip" => {
+            by_extension.filter(|t| t.contains("openxmlformats") || t.contains("opendocument"))
+        }
+        "application/x-ole-storage" => {
+            by_extension.filter(|t| t.contains("ms-") || t.contains("msword"))
+        }
+        other => TYPES.iter().find(|(t, _)| *t == other).map(|(t, _)| *t),
+    }
+    .ok_or_else(refused)?;
+    if by_extension == Some(kind) {
+        Ok(kind)
+    } else {
+        let endings = TYPES
+            .iter()
+            .find(|(t, _)| *t == kind)
+            .map(|(_, e)| e)
+            .into_iter()
+            .flat_map(|e| e.iter());
+        Err(Problem::DocumentName {
+            expected: endings
+                .map(|e| format!(".{e}"))
+                .collect::<Vec<_>>()
+                .join(", "),
         })
-    };
-    let found = infer::get(first_bytes)?;
-    match found.mime_type() {
-        "application/pdf" => Some("application/pdf"),
-        "image/png" => Some("image/png"),
-        "image/jpeg" => Some("image/jpeg"),
-        "image/gif" => Some("image/gif"),
-        "image/webp" => Some("image/webp"),
-        "image/tiff" => Some("image/tiff"),
-        // Office files are zip (OOXML, OpenDocument) or OLE (Office 97)
-        // containers: the container must match, the extension says which.
-        "application/zip"
-        | "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-        | "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        | "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-        | "application/vnd.oasis.opendocument.text"
-        | "application/vnd.oasis.opendocument.spreadsheet"
-        | "application/vnd.oasis.opendocument.presentation" => office_by_extension(),
-        "application/x-ole-storage"
-        | "application/msword"
-        | "application/vnd.ms-excel"
-        | "application/vnd.ms-powerpoint" => legacy_office(),
-        _ => None,
     }
 }
 
@@ -294,25 +360,31 @@ mod tests {
     fn a_document_is_what_its_bytes_say_not_its_name() {
         assert_eq!(
             document_type(b"%PDF-1.7\n...", "informe.pdf"),
-            Some("application/pdf")
+            Ok("application/pdf")
         );
+        // A PDF (or a page that starts like one) named as something else
+        // is refused: the name is what the saved file opens as.
         assert_eq!(
-            document_type(b"%PDF-1.4\n", "renamed.txt"),
-            Some("application/pdf")
+            document_type(b"%PDF-1.4\n<html>", "informe.html"),
+            Err(Problem::DocumentName {
+                expected: ".pdf".into()
+            })
         );
+        assert!(document_type(b"%PDF-1.4\n", "renamed.txt").is_err());
         assert_eq!(
-            document_type(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "foto.png"),
-            Some("image/png")
+            document_type(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "Foto.PNG"),
+            Ok("image/png")
         );
         // HTML named as a PDF is refused.
-        assert_eq!(
+        assert!(matches!(
             document_type(b"<html><script>alert(1)</script>", "informe.pdf"),
-            None
-        );
+            Err(Problem::DocumentType { .. })
+        ));
         // A zip is an office file only when its name says which one.
         let zip = b"PK\x03\x04\x14\0\0\0\x08\0";
-        assert!(document_type(zip, "acta.docx").is_some());
-        assert_eq!(document_type(zip, "archivo.zip"), None);
+        assert!(document_type(zip, "acta.docx").is_ok());
+        assert!(document_type(zip, "archivo.zip").is_err());
+        assert!(document_type(zip, "acta.doc").is_err(), "not an OLE file");
     }
 
     #[tokio::test]
@@ -333,7 +405,11 @@ mod tests {
             1,
             "one object for the same bytes twice: {stored:?}"
         );
-        let Fetched::Verified(mut back) = store.fetch(&sha, dir.path()).await.unwrap() else {
+        let Fetched::Verified(mut back) = store
+            .fetch(&sha, bytes.len() as u64, dir.path())
+            .await
+            .unwrap()
+        else {
             panic!("the stored bytes must verify");
         };
         let mut read = Vec::new();
@@ -342,11 +418,14 @@ mod tests {
         // Changed behind Vigía's back: refused, with the hash it has now.
         std::fs::write(&stored[0], b"%PDF-1.4 another report").unwrap();
         assert!(
-            matches!(store.fetch(&sha, dir.path()).await.unwrap(), Fetched::Altered(h) if h != sha)
+            matches!(store.fetch(&sha, bytes.len() as u64, dir.path()).await.unwrap(), Fetched::Altered(h) if h != sha)
         );
         std::fs::remove_file(&stored[0]).unwrap();
         assert!(matches!(
-            store.fetch(&sha, dir.path()).await.unwrap(),
+            store
+                .fetch(&sha, bytes.len() as u64, dir.path())
+                .await
+                .unwrap(),
             Fetched::Missing
         ));
     }

@@ -132,6 +132,7 @@ problems! {
     AlreadyAssigned { username: String } => problem_already_assigned,
     DocumentType { allowed: String } => problem_document_type,
     DocumentInCase { name: String } => problem_document_in_case,
+    DocumentName { expected: String } => problem_document_name,
     DocumentStoreDown => problem_document_store_down,
     DocumentAltered { sha256: String } => problem_document_altered,
     DocumentMissing { sha256: String } => problem_document_missing,
@@ -375,6 +376,7 @@ fields! {
     Overdue = "overdue" => field_overdue,
     Sealed = "sealed" => field_sealed,
     Test = "test" => field_test,
+    Number = "number" => field_number,
 }
 
 impl fmt::Display for Field {

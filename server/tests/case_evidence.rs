@@ -232,6 +232,13 @@ on_both_backends! {
         assert!(!file.actions.link_evidence, "the auditor changes nothing");
         // The link points at the record: no copy of the segment is made.
         assert_eq!(count(&t, "SELECT COUNT(*) FROM footage_segments").await, 1);
+        // The timeline, which every reader of the case sees, names the test
+        // but not its result.
+        assert!(
+            !file.timeline.iter().any(|e| e.details.contains("fail") || e.details.contains("polygraph")),
+            "{:?}",
+            file.timeline
+        );
         let actions: Vec<_> = file.timeline.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(actions.iter().filter(|a| **a == "case.evidence_linked").count(), 2, "{actions:?}");
         // Append-only.
@@ -300,6 +307,10 @@ on_both_backends! {
         let (s, body) = o.upload(&o.inv, &a, "informe.pdf", b"<html><script>alert(1)</script></html>").await;
         assert_eq!(s, 422, "{body}");
         assert!(body.contains("document_type") && body.contains("\"file\""), "{body}");
+        // A PDF named as a page would be saved, and opened, as one.
+        let (s, body) = o.upload(&o.inv, &a, "informe.html", PDF).await;
+        assert_eq!(s, 422, "{body}");
+        assert!(body.contains("document_name") && body.contains(".pdf"), "{body}");
         let mut big = PDF.to_vec();
         big.resize(5 * 1024, b' ');
         let (s, body) = o.upload(&o.inv, &a, "grande.pdf", &big).await;
@@ -342,6 +353,14 @@ on_both_backends! {
         assert!(text.contains("SHA-256") && text.contains(&doc.sha256), "{text}");
         assert_eq!(count(&t, "SELECT COUNT(*) FROM audit_log WHERE action = 'case.document_integrity_failed'").await, 1);
         assert_eq!(count(&t, "SELECT COUNT(*) FROM audit_log WHERE action = 'case.document_read'").await, 1);
+        // The right bytes uploaded again (here to a third case) mend the
+        // stored copy for every case that holds it.
+        let c = o.open("Caso C").await;
+        let (s, body) = o.upload(&o.inv, &c, "acta.pdf", PDF).await;
+        assert_eq!(s, 200, "{body}");
+        let res = o.aud.get(o.app.url(&doc.href)).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.bytes().await.unwrap().as_ref(), PDF);
     }
 }
 

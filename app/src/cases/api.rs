@@ -351,7 +351,7 @@ pub async fn upload_case_document(data: server_fn::codec::MultipartData) -> Resu
         return Err(AppError::Internal);
     };
     crate::rpc::call(act::WriteCases, |cx| async move {
-        let number = crate::upload::text_part(&mut form, "number", Field::File, 32).await?;
+        let number = crate::upload::text_part(&mut form, "number", Field::Number, 32).await?;
         let reason = crate::upload::text_part(&mut form, "reason", Field::Reason, 2_000).await?;
         super::evidence::may_add_document(&cx.state.db, &cx.permit, &number).await?;
         let _slot = cx
@@ -390,15 +390,8 @@ pub async fn upload_case_document(data: server_fn::codec::MultipartData) -> Resu
             tracing::error!(error = %e, "cannot read an upload back");
             AppError::Internal
         })?;
-        let content_type =
-            crate::documents::document_type(&first, &file_name).ok_or_else(|| {
-                AppError::validation(
-                    Field::File,
-                    Problem::DocumentType {
-                        allowed: crate::documents::ACCEPTED_TYPES.to_string(),
-                    },
-                )
-            })?;
+        let content_type = crate::documents::document_type(&first, &file_name)
+            .map_err(|problem| AppError::validation(Field::File, problem))?;
         let upload = super::evidence::Upload {
             file,
             bytes: received.bytes,

@@ -180,7 +180,7 @@ pub async fn link_test_in(
     }
     open_for_links(&head)?;
     let r = sqlx::query(
-        "SELECT o.badge_number, t.kind, t.taken_on, t.result FROM confidence_tests t \
+        "SELECT o.badge_number FROM confidence_tests t \
          JOIN officers o ON o.id = t.officer_id \
          WHERE t.id = $1 AND t.officer_id IN (SELECT officer_id FROM case_subjects WHERE case_id = $2)",
     )
@@ -189,8 +189,7 @@ pub async fn link_test_in(
     .fetch_optional(tx.conn())
     .await?
     .ok_or_else(|| AppError::validation(Field::Test, Problem::NoTestOfSubject))?;
-    let (badge, kind, taken_on, result): (String, String, String, String) =
-        (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
+    let badge: String = r.try_get(0)?;
     if sqlx::query("SELECT 1 FROM case_evidence WHERE case_id = $1 AND test_id = $2")
         .bind(head.id)
         .bind(test)
@@ -215,7 +214,10 @@ pub async fn link_test_in(
         ip,
         AuditAction::EvidenceLinked,
         &head.number,
-        json!({ "evidence": id, "kind": "confidence_test", "badge_number": badge, "test": kind, "taken_on": taken_on, "result": result, "reason": why }),
+        // The test by its id only: its kind, date and result are for those
+        // who may read tests, and the case's timeline shows this record to
+        // every reader of the case.
+        json!({ "evidence": id, "kind": "confidence_test", "test": test, "badge_number": badge, "reason": why }),
     ))
     .await?;
     touch(tx, head.id).await?;
@@ -298,14 +300,14 @@ pub async fn add_document(
     // The bytes first: the row that names them commits only once they are
     // durable. Bytes stored for a document whose row then fails are found
     // again by their hash, never lost or doubled.
+    // Sent even when the same bytes are stored already: the object keeps
+    // one name, and a stored copy that was altered is mended.
     let known: bool = sqlx::query("SELECT 1 FROM documents WHERE sha256 = $1")
         .bind(&upload.sha256)
         .fetch_optional(db.pool())
         .await?
         .is_some();
-    if !known || !documents.contains(&upload.sha256).await? {
-        documents.put(&upload.sha256, upload.file).await?;
-    }
+    documents.put(&upload.sha256, upload.file).await?;
     let mut tx = AuditedTx::begin(db, actor).await?;
     let (head, _grant) = lock(&mut tx, actor, number).await?;
     open_for_links(&head)?;
@@ -420,7 +422,7 @@ pub async fn download(
         ip: ip.to_string(),
         details,
     };
-    match documents.fetch(&sha256, dir).await? {
+    match documents.fetch(&sha256, bytes as u64, dir).await? {
         Fetched::Verified(file) => {
             crate::audit::record(
                 db,
