@@ -257,16 +257,25 @@ fn SignedIn(user: CurrentUser) -> impl IntoView {
             }
         }
     });
-    let roles = user
+    let codes = user
         .roles
         .iter()
         .map(|r| r.as_str())
         .collect::<Vec<_>>()
-        .join(", ");
+        .join(" ");
+    let held = user.roles.clone();
+    // The roles' names in the reader's language (they follow a change of it).
+    let roles = move || {
+        held.iter()
+            .map(|r| crate::admin::role_label(i18n, *r))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let title = roles.clone();
     view! {
         <div class="account" data-testid="account">
-            <span class="account-name" title=roles.clone()>{user.display_name.clone()}</span>
-            <span class="account-roles" data-testid="account-roles">{roles}</span>
+            <span class="account-name" title=title>{user.display_name.clone()}</span>
+            <span class="account-roles" data-testid="account-roles" data-roles=codes>{roles}</span>
             {user.must_change_password.then(|| view! {
                 <a class="account-warning" href="/account/password">{t!(i18n, must_change_password)}</a>
             })}

@@ -1,11 +1,22 @@
 import { test, expect } from '@playwright/test';
 import { passwordOf, roles, signIn, submitSignIn, watchErrors } from './helpers';
 
+// The roles as the header names them, in Spanish (the default language).
+const roleNames: Record<string, string> = {
+  investigator: 'investigación',
+  supervisor: 'jefatura',
+  ministry: 'ministerio',
+  auditor: 'auditoría',
+  monitor: 'supervisión de cámaras',
+  admin: 'administración',
+};
+
 for (const role of roles) {
   test(`${role} signs in and sees what the role allows`, async ({ page }, testInfo) => {
     const errors = watchErrors(page);
     await signIn(page, role);
-    await expect(page.getByTestId('account-roles')).toHaveText(role);
+    await expect(page.getByTestId('account-roles')).toHaveAttribute('data-roles', role);
+    await expect(page.getByTestId('account-roles')).toHaveText(roleNames[role]);
     const accountsLink = page.getByRole('navigation').getByRole('link', { name: 'Cuentas' });
     if (role === 'admin' || role === 'auditor') {
       await expect(accountsLink).toBeVisible();
@@ -118,6 +129,6 @@ test('a supervisor signs in with the code of an authenticator app', async ({ pag
   await page.getByRole('button', { name: 'Entrar' }).click();
   await expect(page.getByTestId('sign-in-error')).toBeVisible();
   await signIn(page, 'supervisor');
-  await expect(page.getByTestId('account-roles')).toHaveText('supervisor');
+  await expect(page.getByTestId('account-roles')).toHaveText('jefatura');
   expect(errors).toEqual([]);
 });

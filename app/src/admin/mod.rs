@@ -25,7 +25,8 @@ pub struct IssuedPassword {
 
 crate::debug_redacted!(IssuedPassword { username } hide { password });
 
-fn role_label(i18n: leptos_i18n::I18nContext<Locale>, role: Role) -> String {
+/// A role's name in the reader's language.
+pub(crate) fn role_label(i18n: leptos_i18n::I18nContext<Locale>, role: Role) -> String {
     match role {
         Role::Investigator => t_string!(i18n, role_investigator),
         Role::Supervisor => t_string!(i18n, role_supervisor),

@@ -269,6 +269,8 @@ pub struct CaseFile {
     /// The tests of the case's officers not linked yet (for those who may
     /// link evidence).
     pub linkable_tests: Vec<TestChoice>,
+    /// Whom the case may be assigned to (for those who may assign it).
+    pub assignable: Vec<Person>,
     /// The most a document may weigh, in bytes, and in words.
     pub document_max_bytes: u64,
     pub document_max: String,

@@ -452,6 +452,11 @@ pub async fn case_file(
         } else {
             Vec::new()
         };
+    let assignable = if actions.assign {
+        investigators_in(tx.conn()).await?
+    } else {
+        Vec::new()
+    };
     let timeline = timeline(tx.conn(), &head.number).await?;
     let today = crate::time::today().format("%Y-%m-%d").to_string();
     let file = CaseFile {
@@ -492,6 +497,7 @@ pub async fn case_file(
         evidence,
         documents,
         linkable_tests,
+        assignable,
         document_max_bytes,
         document_max: crate::format::format_bytes(document_max_bytes),
         timeline,
@@ -663,11 +669,16 @@ pub async fn officer_cases(
 /// The enabled accounts holding the investigator role, by name (whom a
 /// supervisor may assign a case to).
 pub async fn investigators(db: &Db) -> Result<Vec<Person>, AppError> {
+    investigators_in(&mut *db.pool().acquire().await?).await
+}
+
+/// [`investigators`], on a connection already open.
+async fn investigators_in(conn: &mut AnyConnection) -> Result<Vec<Person>, AppError> {
     sqlx::query(
         "SELECT u.username, u.display_name FROM users u JOIN user_roles r ON r.user_id = u.id \
          WHERE r.role = 'investigator' AND u.disabled = 0 ORDER BY u.display_name, u.username",
     )
-    .fetch_all(db.pool())
+    .fetch_all(conn)
     .await?
     .iter()
     .map(|r| {

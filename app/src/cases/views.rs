@@ -216,8 +216,8 @@ pub fn CaseFilePage() -> impl IntoView {
     let params = use_params_map();
     let number = move || params.with(|p| p.get("number").unwrap_or_default());
     let saved = RwSignal::new(0u32);
-    let acts = CaseForms::new(saved);
     let case = Resource::new(move || (number(), saved.get()), |(n, _)| get_case(n));
+    let acts = CaseForms::new(saved);
     view! {
         <section class="page case-file">
             <p><a href="/cases">{t!(i18n, back_to_cases)}</a></p>
@@ -335,7 +335,7 @@ fn CaseView(case: CaseFile, acts: CaseForms) -> impl IntoView {
         <h2>{t!(i18n, field_summary)}</h2>
         <p class="case-summary">{c.summary.clone()}</p>
         {read_only.then(|| view! { <p class="hint" data-testid="read-only">{t!(i18n, case_read_only)}</p> })}
-        <WorkflowForms number=number.clone() actions=a.clone() acts/>
+        <WorkflowForms number=number.clone() actions=a.clone() investigators=c.assignable.clone() acts/>
         <Subjects number=number.clone() subjects=c.subjects.clone() actions=a.clone() acts/>
         <super::evidence_views::EvidenceList evidence=c.evidence.clone()/>
         {a.link_evidence.then(|| view! {
@@ -370,7 +370,12 @@ fn complainant(c: &Complainant) -> AnyView {
 
 /// The workflow's steps open to the reader, and the supervisor's tools.
 #[component]
-fn WorkflowForms(number: String, actions: CaseActions, acts: CaseForms) -> impl IntoView {
+fn WorkflowForms(
+    number: String,
+    actions: CaseActions,
+    investigators: Vec<Person>,
+    acts: CaseForms,
+) -> impl IntoView {
     let i18n = use_i18n();
     let move_error = last_error(acts.moved);
     let assign_error = last_error(acts.assign);
@@ -384,16 +389,6 @@ fn WorkflowForms(number: String, actions: CaseActions, acts: CaseForms) -> impl 
             .get()
             .or_else(|| last_error(acts.resume).get())
     });
-    let investigators = Resource::new(
-        move || actions.assign,
-        |may| async move {
-            if may {
-                case_investigators().await.unwrap_or_default()
-            } else {
-                Vec::new()
-            }
-        },
-    );
     let any = !actions.moves.is_empty()
         || actions.assign
         || actions.seal
@@ -426,13 +421,9 @@ fn WorkflowForms(number: String, actions: CaseActions, acts: CaseForms) -> impl 
                         <input type="hidden" name="number" value=number/>
                         <label for="assign-to">{t!(i18n, field_investigator)}</label>
                         <select id="assign-to" name="investigator">
-                            <Transition fallback=|| ()>
-                                {move || Suspend::new(async move {
-                                    investigators.await.into_iter().map(|p| view! {
-                                        <option value=p.username.clone()>{format!("{} ({})", p.display_name, p.username)}</option>
-                                    }).collect_view()
-                                })}
-                            </Transition>
+                            {investigators.iter().map(|p| view! {
+                                <option value=p.username.clone()>{format!("{} ({})", p.display_name, p.username)}</option>
+                            }).collect_view()}
                         </select>
                         <button type="submit">{t!(i18n, case_assign_button)}</button>
                         <FieldError error=assign_error field=Field::Investigator/>
@@ -708,6 +699,30 @@ fn Notes(number: String, notes: Vec<NoteView>, may_add: bool, acts: CaseForms) -
     }
 }
 
+/// What a timeline entry's action means, in the reader's language (the
+/// stored code is shown beside it, as the audit trail has it).
+fn timeline_label(i18n: leptos_i18n::I18nContext<Locale>, action: &str) -> String {
+    let label = match action {
+        "case.created" => t_string!(i18n, timeline_created),
+        "case.assigned" => t_string!(i18n, timeline_assigned),
+        "case.moved" => t_string!(i18n, timeline_moved),
+        "case.sealed" => t_string!(i18n, timeline_sealed),
+        "case.unsealed" => t_string!(i18n, timeline_unsealed),
+        "case.subject_added" => t_string!(i18n, timeline_subject_added),
+        "case.allegation_added" => t_string!(i18n, timeline_allegation_added),
+        "case.finding_recorded" => t_string!(i18n, timeline_finding_recorded),
+        "case.note_added" => t_string!(i18n, timeline_note_added),
+        "case.decision_recorded" => t_string!(i18n, timeline_decision_recorded),
+        "case.clock_paused" => t_string!(i18n, timeline_clock_paused),
+        "case.clock_resumed" => t_string!(i18n, timeline_clock_resumed),
+        "case.evidence_linked" => t_string!(i18n, timeline_evidence_linked),
+        "case.document_added" => t_string!(i18n, timeline_document_added),
+        "case.document_integrity_failed" => t_string!(i18n, timeline_document_integrity_failed),
+        _ => return String::new(),
+    };
+    label.to_string()
+}
+
 /// Every change to the case, from the audit trail.
 #[component]
 fn Timeline(entries: Vec<TimelineEntry>) -> impl IntoView {
@@ -726,7 +741,7 @@ fn Timeline(entries: Vec<TimelineEntry>) -> impl IntoView {
                     <tr data-seq=e.seq data-action=e.action.clone()>
                         <td class="nowrap">{e.at}</td>
                         <td>{e.actor}</td>
-                        <td><code>{e.action.clone()}</code></td>
+                        <td>{let code = e.action.clone(); move || timeline_label(i18n, &code)} " " <code class="muted">{e.action.clone()}</code></td>
                         <td class="details">{e.details}</td>
                     </tr>
                 }).collect_view()}
@@ -735,19 +750,45 @@ fn Timeline(entries: Vec<TimelineEntry>) -> impl IntoView {
     }
 }
 
+/// The cases an officer is in, for a reader the policy lets read cases (as
+/// that reader may see them); for any other reader it holds `None` and the
+/// server is not asked.
+pub fn officer_case_list(
+    badge: Signal<String>,
+    access: Resource<Result<crate::officers::FileAccess, AppError>>,
+) -> Resource<Result<Option<Vec<OfficerCase>>, AppError>> {
+    Resource::new(
+        move || badge.get(),
+        move |badge| async move {
+            match access.await {
+                Ok(p) if p.read_cases => officer_cases(badge).await.map(Some),
+                // The file itself says why it cannot be shown.
+                _ => Ok(None),
+            }
+        },
+    )
+}
+
 /// The cases an officer is in, on their file (as the reader may see them).
+///
+/// The list is made by the page (with [`officer_case_list`]), and this part
+/// is drawn whatever the reader may do (it draws nothing for a reader who may
+/// not read cases): a resource or a `Transition` made inside a part that
+/// waits for data is numbered in the order the parts resolve, which differs
+/// between the server and the browser, and the page would fail to hydrate.
 #[component]
-pub fn OfficerCases(badge: String) -> impl IntoView {
+pub fn OfficerCases(
+    badge: Signal<String>,
+    cases: Resource<Result<Option<Vec<OfficerCase>>, AppError>>,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let b = badge.clone();
-    let cases = Resource::new(move || b.clone(), officer_cases);
     view! {
-        <h2 id="cases">{t!(i18n, officer_cases_title)}</h2>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                match cases.await {
-                    Ok(rows) if rows.is_empty() => view! { <p class="muted">{t!(i18n, officer_cases_empty)}</p> }.into_any(),
-                    Ok(rows) => view! {
+                let list = match cases.await {
+                    Ok(None) => return None,
+                    Ok(Some(rows)) if rows.is_empty() => view! { <p class="muted">{t!(i18n, officer_cases_empty)}</p> }.into_any(),
+                    Ok(Some(rows)) => view! {
                         <ul class="plain" data-testid="officer-cases">
                             {rows.into_iter().map(|c| {
                                 let (status, role) = (c.status, c.role);
@@ -763,9 +804,14 @@ pub fn OfficerCases(badge: String) -> impl IntoView {
                         </ul>
                     }.into_any(),
                     Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
-                }
+                };
+                let badge = badge.get_untracked();
+                Some(view! {
+                    <h2 id="cases">{t!(i18n, officer_cases_title)}</h2>
+                    {list}
+                    <p><a class="button" href=format!("/cases/new?accused={badge}") data-testid="open-case">{t!(i18n, case_open_for_officer)}</a></p>
+                })
             })}
         </Transition>
-        <p><a class="button" href=format!("/cases/new?accused={badge}") data-testid="open-case">{t!(i18n, case_open_for_officer)}</a></p>
     }
 }

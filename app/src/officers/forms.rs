@@ -191,28 +191,51 @@ pub fn TestForm(badge: String, action: ServerAction<RecordConfidenceTest>) -> im
     }
 }
 
-/// The confidence tests on the officer's file. Loading them is a recorded
-/// read, so they are fetched only for readers the policy allows.
+/// The officer's confidence tests, read again after each one recorded, and
+/// only for a reader the policy lets read them (the read is audited): for any
+/// other reader it holds `None` and the server is not asked.
+pub fn officer_tests(
+    badge: Signal<String>,
+    access: Resource<Result<FileAccess, AppError>>,
+    saved: RwSignal<u32>,
+) -> Resource<Result<Option<Vec<TestRow>>, AppError>> {
+    Resource::new(
+        move || (badge.get(), saved.get()),
+        move |(badge, _)| async move {
+            match access.await {
+                Ok(p) if p.read_tests => list_confidence_tests(badge).await.map(Some),
+                // The file itself says why it cannot be shown.
+                _ => Ok(None),
+            }
+        },
+    )
+}
+
+/// The confidence tests on the officer's file, for a reader who may read
+/// them, and the form that records one, for a reader who may write them.
+///
+/// The list and the action are made by the page, and this part is drawn
+/// whatever the reader may do (it draws nothing for a reader who may not
+/// read tests): a resource or a `Transition` made inside a part that waits
+/// for data is numbered in the order the parts resolve, which differs
+/// between the server and the browser, and the page would fail to hydrate.
 #[component]
-pub fn TestsSection(badge: String, may_write: bool) -> impl IntoView {
+pub fn TestsSection(
+    badge: Signal<String>,
+    access: Resource<Result<FileAccess, AppError>>,
+    tests: Resource<Result<Option<Vec<TestRow>>, AppError>>,
+    record: ServerAction<RecordConfidenceTest>,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let record = ServerAction::<RecordConfidenceTest>::new();
-    let badge_for_load = badge.clone();
-    let badge_for_links = StoredValue::new(badge.clone());
-    let saved = RwSignal::new(0u32);
-    count_successes(record, saved);
-    let tests = Resource::new(
-        move || saved.get(),
-        move |_| list_confidence_tests(badge_for_load.clone()),
-    );
     view! {
-        <h2 id="tests">{t!(i18n, tests_title)}</h2>
-        <p class="hint">{t!(i18n, tests_audited_hint)}</p>
-        <Transition fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
+        <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                match tests.await {
-                    Ok(rows) if rows.is_empty() => view! { <p class="muted">{t!(i18n, tests_empty)}</p> }.into_any(),
-                    Ok(rows) => view! {
+                let may_write = access.await.is_ok_and(|p| p.write_tests);
+                let badge_for_links = StoredValue::new(badge.get_untracked());
+                let list = match tests.await {
+                    Ok(None) => return None,
+                    Ok(Some(rows)) if rows.is_empty() => view! { <p class="muted">{t!(i18n, tests_empty)}</p> }.into_any(),
+                    Ok(Some(rows)) => view! {
                         <table class="table" data-testid="tests">
                             <thead><tr>
                                 <th scope="col">{t!(i18n, test_date)}</th>
@@ -257,10 +280,22 @@ pub fn TestsSection(badge: String, may_write: bool) -> impl IntoView {
                         </table>
                     }.into_any(),
                     Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
-                }
+                };
+                Some(view! {
+                    <h2 id="tests">{t!(i18n, tests_title)}</h2>
+                    <p class="hint">{t!(i18n, tests_audited_hint)}</p>
+                    {list}
+                })
             })}
         </Transition>
-        {may_write.then(|| view! { <TestForm badge=badge.clone() action=record/> })}
+        // Apart from the list, so that reading the list again after a test is
+        // recorded does not draw the form again.
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                access.await.is_ok_and(|p| p.write_tests)
+                    .then(|| view! { <TestForm badge=badge.get_untracked() action=record/> })
+            })}
+        </Transition>
     }
 }
 

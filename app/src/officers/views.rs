@@ -151,6 +151,16 @@ pub fn OfficerProfilePage() -> impl IntoView {
     // stay (what was typed survives a refusal) while the data above them is
     // read again after each change.
     let access = Resource::new(badge, officer_permissions);
+    // Every resource of the page is made here, before any part waits for
+    // data: one made inside a waiting part is numbered in the order the parts
+    // resolve, which differs between the server and the browser.
+    let file_badge = Signal::derive(badge);
+    let record_test = ServerAction::<RecordConfidenceTest>::new();
+    let tests_saved = RwSignal::new(0u32);
+    forms::count_successes(record_test, tests_saved);
+    let tests = forms::officer_tests(file_badge, access, tests_saved);
+    let cases = crate::cases::officer_case_list(file_badge, access);
+    let coverage = crate::fleet::vehicle::officer_coverage_line(badge);
     // A part of the file, drawn from the officer's data.
     let part = move |draw: fn(OfficerProfile) -> AnyView| {
         view! {
@@ -206,12 +216,12 @@ pub fn OfficerProfilePage() -> impl IntoView {
                 })}
             </Transition>
             {part(assignments_part)}
-            {move || view! { <crate::fleet::vehicle::OfficerCoverage badge=badge()/> }}
+            <crate::fleet::vehicle::OfficerCoverage line=coverage/>
             {form(Box::new(move |badge, p| p.write.then(|| view! { <forms::AssignmentForm badge action=assign/> }.into_any())))}
             {part(chips_part)}
             {form(Box::new(move |badge, p| p.write.then(|| view! { <forms::ChipForms badge assign=chip give_back/> }.into_any())))}
-            {form(Box::new(move |badge, p| p.read_tests.then(|| view! { <forms::TestsSection badge may_write=p.write_tests/> }.into_any())))}
-            {form(Box::new(move |badge, p| p.read_cases.then(|| view! { <crate::cases::OfficerCases badge/> }.into_any())))}
+            <forms::TestsSection badge=file_badge access tests record=record_test/>
+            <crate::cases::OfficerCases badge=file_badge cases/>
             {part(history_part)}
             {form(Box::new(move |badge, p| p.write.then(|| view! { <StatusForm badge changed=change/> }.into_any())))}
             {part(|_| {

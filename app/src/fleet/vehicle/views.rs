@@ -124,11 +124,19 @@ pub fn VehiclePage() -> impl IntoView {
     }
 }
 
+/// The last seven days' coverage of an officer's shifts, for their file.
+/// The page makes it before any of its parts waits for data, so that the
+/// server and the browser number the page's resources alike.
+pub fn officer_coverage_line(
+    badge: impl Fn() -> String + Send + Sync + 'static,
+) -> Resource<Result<CoverageLine, AppError>> {
+    Resource::new(badge, |b| officer_coverage(b, Some(7)))
+}
+
 /// The coverage line of an officer's file.
 #[component]
-pub fn OfficerCoverage(badge: String) -> impl IntoView {
+pub fn OfficerCoverage(line: Resource<Result<CoverageLine, AppError>>) -> impl IntoView {
     let i18n = use_i18n();
-    let line = Resource::new(move || badge.clone(), |b| officer_coverage(b, Some(7)));
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
