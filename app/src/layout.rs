@@ -68,13 +68,25 @@ fn ignore_accept_language() -> leptos_use::UseLocalesOptions {
     leptos_use::UseLocalesOptions::default().ssr_lang_header_getter(|| None)
 }
 
+/// The language cookie belongs to the whole site (without a path, the
+/// browser scopes it to the page's folder, and a choice made on `/cases/…`
+/// would not be seen on `/officers`, nor on reload beside an older one), and
+/// it lasts a year: the choice is the person's, not the visit's.
+fn language_cookie() -> leptos_i18n::context::CookieOptions<Locale> {
+    const YEAR_MS: i64 = 365 * 24 * 3600 * 1000;
+    leptos_use::UseCookieOptions::default()
+        .path("/".to_string())
+        .max_age(YEAR_MS)
+        .same_site(leptos_use::SameSite::Lax)
+}
+
 /// The application: i18n context, frame and routes.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
 
     view! {
-        <I18nContextProvider ssr_lang_header_getter=ignore_accept_language()>
+        <I18nContextProvider ssr_lang_header_getter=ignore_accept_language() cookie_options=language_cookie()>
             <Stylesheet id="leptos" href="/pkg/vigia.css"/>
             <Router>
                 <Frame>

@@ -124,6 +124,7 @@ problems! {
     SuspensionDays => problem_suspension_days,
     NoDaysUnlessSuspended => problem_no_days_unless_suspended,
     BeforeIntake { intake_on: String } => problem_before_intake,
+    BeforeSentToMinistry { sent_on: String } => problem_before_sent_to_ministry,
     ClockAlreadyPaused { since: String } => problem_clock_already_paused,
     ClockRunning => problem_clock_running,
     AnonymousHasNoName => problem_anonymous_has_no_name,

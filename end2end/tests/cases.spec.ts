@@ -40,6 +40,8 @@ test('a case from a failed confidence test to the ministry\'s dismissal, seen by
 
   await expect(inv.getByLabel('Título')).toHaveValue(/Prueba de confianza no superada/);
   await expect(inv.getByLabel('NIP del investigado (opcional)')).toHaveValue(badge);
+  // The test it opens from is named as the file names it, not by a number.
+  await expect(inv.getByTestId('intake-test')).toContainText('poligráfica, 2026-11-20, reprobada');
   await hydrated(inv);
   await bothLanguages(inv, 'case-new', shot);
   await inv.getByLabel('Resumen').fill('El agente no superó el polígrafo del 20 de noviembre; hay denuncias de cobros en el puesto de control.');
@@ -93,6 +95,15 @@ test('a case from a failed confidence test to the ministry\'s dismissal, seen by
   await inv.locator('form[data-move="send_to_review"] button').click();
   await expect(inv.getByTestId('case-status')).toHaveText('revisión de jefatura');
   await expect(inv.getByTestId('timeline')).toContainText('case.moved');
+  // The details read in words, in the reader's language, and follow a switch.
+  const moved = inv.locator('[data-testid="timeline"] tr[data-action="case.moved"]').last();
+  await expect(moved.locator('.detail[data-key="to"]')).toHaveText('Hasta: revisión de jefatura');
+  await hydrated(inv);
+  await inv.getByTestId('lang-switch').click();
+  await expect(moved.locator('.detail[data-key="to"]')).toHaveText(/^To: /);
+  await expect(moved.locator('.detail[data-key="to"]')).not.toContainText('jefatura');
+  await inv.getByTestId('lang-switch').click();
+  await expect(moved.locator('.detail[data-key="to"]')).toHaveText('Hasta: revisión de jefatura');
   await bothLanguages(inv, 'case-file', shot);
   await inv.goto('/cases');
   await expect(inv.getByTestId('own-cases')).toBeVisible();

@@ -54,6 +54,33 @@ test('the language switch works after hydration and is remembered', async ({ pag
   expect(errors).toEqual([]);
 });
 
+test('a language chosen on a nested page holds on reload and on every other page', async ({ page }) => {
+  const errors = watchErrors(page);
+  await signIn(page, 'investigator');
+  await page.goto('/account/password');
+  await hydrated(page);
+  await page.getByTestId('lang-switch').click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await expect(page.getByTestId('lang-switch')).toHaveText('Español');
+  await page.goto('/');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('System status');
+  // One cookie for the whole site, not one per folder.
+  const cookies = (await page.context().cookies()).filter((c) => c.name === 'i18n_pref_locale');
+  expect(cookies.map((c) => [c.path, c.value])).toEqual([['/', 'en']]);
+
+  // Back to Spanish on the nested page: the whole site follows.
+  await page.goto('/account/password');
+  await hydrated(page);
+  await page.getByTestId('lang-switch').click();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'es');
+  await page.goto('/');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Estado del sistema');
+  expect(errors).toEqual([]);
+});
+
 test('an unknown address shows the not-found page', async ({ page }) => {
   const response = await page.goto('/no-such-page');
   expect(response?.status()).toBe(404);

@@ -71,7 +71,8 @@ impl Application {
                 .delete_expired_every(std::time::Duration::from_secs(600)),
         );
         // Closed minutes of refused machine-API requests and of failed
-        // sign-ins become audit records, one per sender and reason.
+        // sign-ins become audit records, one per sender and reason; and
+        // suspensions that have run their days end.
         let refusals_db = state.db.clone();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -84,6 +85,12 @@ impl Application {
                 }
                 if let Err(e) = app::identity::lockout::record_failure_windows(&refusals_db).await {
                     tracing::warn!(error = %e, "cannot record failed sign-ins yet");
+                }
+                // Suspensions whose days have run: the officer is back in service.
+                match app::cases::suspensions::end_due(&refusals_db).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(officers = n, "suspensions ended"),
+                    Err(e) => tracing::warn!(error = %e, "cannot end suspensions yet"),
                 }
             }
         });

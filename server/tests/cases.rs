@@ -283,6 +283,17 @@ on_both_backends! {
         assert!(f.actions.moves.is_empty());
 
         let today = app::time::today().format("%Y-%m-%d").to_string();
+        // Taken in ten days ago, sent to the ministry today: a resolution
+        // dated before it was sent is refused, naming the day it was.
+        let day = |ago: u64| (app::time::today() - chrono::Days::new(ago)).format("%Y-%m-%d").to_string();
+        exec(&t, &format!("UPDATE cases SET intake_on = '{}' WHERE number = '{n}'", day(10))).await;
+        let (status, e) = error_of(o.call(&o.min, "decide_case", &[
+            ("number", &n), ("subject", &subject), ("outcome", "dismissed"),
+            ("basis", "Se comprobó el cobro ilegal."), ("decided_on", &day(1)),
+        ]).await).await;
+        assert_eq!(status, 422);
+        assert!(e.to_string().contains(&today), "{e}");
+        assert!(matches!(e, AppError::Validation { field: app::error::Field::DecidedOn, .. }), "{e:?}");
         o.ok(&o.min, "decide_case", &[
             ("number", &n), ("subject", &subject), ("outcome", "dismissed"),
             ("basis", "Se comprobó el cobro ilegal."), ("decided_on", &today),
@@ -505,6 +516,54 @@ on_both_backends! {
         assert!(officer.history.is_empty());
         assert_eq!(o.file(&o.min, &n).await.status, CaseStatus::MinistryReview);
         assert_eq!(count(&t, "SELECT COUNT(*) FROM audit_log WHERE action <> 'case.read'").await, trail);
+    }
+}
+
+on_both_backends! {
+    /// A suspension ends when its days have run: the officer is back in
+    /// service from the day after, in the history (naming the case) and the
+    /// audit trail, by the system; once only; one still running, or one a
+    /// later change has replaced, is left alone.
+    async fn a_suspension_ends_when_its_days_have_run(t: TestDb) {
+        let o = office(&t).await;
+        let day = |ago: u64| (app::time::today() - chrono::Days::new(ago)).format("%Y-%m-%d").to_string();
+        let mut numbers = Vec::new();
+        for (badge, days) in [("880001", "30"), ("880003", "30")] {
+            let n = o.case_at(CaseStatus::MinistryReview, badge).await;
+            let subject = o.file(&o.min, &n).await.subjects[0].id.to_string();
+            o.ok(&o.min, "decide_case", &[
+                ("number", &n), ("subject", &subject), ("outcome", "suspended"), ("days", days),
+                ("basis", "Cobro comprobado; primera falta."),
+            ]).await;
+            assert_eq!(o.officer(badge).await.status, app::codes::OfficerStatus::Suspended);
+            numbers.push(n);
+        }
+        // Nothing has run yet: nothing ends.
+        assert_eq!(app::cases::suspensions::end_due(&t.db).await.unwrap(), 0);
+        // The first was decided 31 days ago (its 30 days are over).
+        let decided = day(31);
+        exec(&t, &format!("UPDATE case_decisions SET decided_on = '{decided}' WHERE case_id = (SELECT id FROM cases WHERE number = '{}')", numbers[0])).await;
+        exec(&t, &format!("UPDATE officers SET status_changed_on = '{decided}' WHERE badge_number = '880001'")).await;
+        exec(&t, &format!("UPDATE officer_status_history SET effective_on = '{decided}' WHERE status = 'suspended' AND officer_id = (SELECT id FROM officers WHERE badge_number = '880001')")).await;
+        let before = count(&t, "SELECT COUNT(*) FROM audit_log").await;
+        assert_eq!(app::cases::suspensions::end_due(&t.db).await.unwrap(), 1);
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM audit_log").await, before + 1);
+        let officer = o.officer("880001").await;
+        assert_eq!(officer.status, app::codes::OfficerStatus::Active);
+        assert_eq!(officer.status_changed_on.as_deref(), Some(day(1).as_str()));
+        assert_eq!(officer.history[0].status, app::codes::OfficerStatus::Active);
+        assert_eq!(officer.history[0].case_number.as_deref(), Some(numbers[0].as_str()));
+        assert!(officer.history[0].reason.contains("30 días"), "{}", officer.history[0].reason);
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM audit_log WHERE action = 'officer.status_changed' AND actor_kind = 'system' AND object_id = '880001'").await, 1);
+        // Once only; the other is still running.
+        assert_eq!(app::cases::suspensions::end_due(&t.db).await.unwrap(), 0);
+        assert_eq!(o.officer("880003").await.status, app::codes::OfficerStatus::Suspended);
+        // A suspension replaced by a later status is not ended over it.
+        exec(&t, &format!("UPDATE case_decisions SET decided_on = '{decided}' WHERE case_id = (SELECT id FROM cases WHERE number = '{}')", numbers[1])).await;
+        exec(&t, &format!("UPDATE officers SET status_changed_on = '{}' WHERE badge_number = '880003'", day(2))).await;
+        assert_eq!(app::cases::suspensions::end_due(&t.db).await.unwrap(), 0);
+        assert_eq!(o.officer("880003").await.status, app::codes::OfficerStatus::Suspended);
+        assert_eq!(app::audit::verify(&t.db).await.unwrap(), app::audit::Verification::Intact { records: count(&t, "SELECT COUNT(*) FROM audit_log").await });
     }
 }
 

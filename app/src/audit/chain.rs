@@ -167,15 +167,6 @@ impl AuditedTx {
         AuditedTx::begin_as(db, permit.principal()).await
     }
 
-    /// Begins an audited read: a transaction whose only write is the record
-    /// that says who read what (confidence tests, footage listings).
-    pub async fn for_read<A: ReadAction>(
-        db: &Db,
-        permit: &Permit<A>,
-    ) -> Result<AuditedTx, sqlx::Error> {
-        AuditedTx::begin_as(db, permit.principal()).await
-    }
-
     /// For the identity module: events whose actor is not (yet) the
     /// request's principal, such as the sign-in of the user who just gave
     /// the right password, or a lock set by the system.
@@ -215,6 +206,61 @@ impl AuditedTx {
         }
         self.tx.commit().await?;
         Ok(())
+    }
+}
+
+/// An audited read (a case file, an officer's confidence tests): the reads
+/// run in a read-only transaction of their own, on one snapshot, beside
+/// other readers and writers (no write lock is held while reading); the
+/// record that says who read what is appended afterwards in a short write
+/// transaction, and the data is handed over by [`AuditedRead::finish`] only
+/// once that record is committed. A read that recorded nothing hands
+/// nothing over.
+#[must_use = "an audited read hands its data over through `finish`"]
+pub struct AuditedRead {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    who: Principal,
+    entries: Vec<AuditEntry>,
+}
+
+impl AuditedRead {
+    /// Begins the read, for a reader the policy let read.
+    pub async fn begin<A: ReadAction>(
+        db: &Db,
+        permit: &Permit<A>,
+    ) -> Result<AuditedRead, sqlx::Error> {
+        Ok(AuditedRead {
+            tx: db.begin_read().await?,
+            who: permit.principal().clone(),
+            entries: Vec::new(),
+        })
+    }
+
+    /// The connection, for the read's own statements.
+    pub fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+
+    /// Says what was read: appended to the chain by [`AuditedRead::finish`].
+    pub fn audit(&mut self, entry: AuditEntry) {
+        self.entries.push(entry);
+    }
+
+    /// Ends the read, appends its records (one write transaction), and
+    /// only then hands `value` over. Refuses a read that recorded nothing.
+    pub async fn finish<T>(self, db: &Db, value: T) -> Result<T, AppError> {
+        let AuditedRead { tx, who, entries } = self;
+        tx.rollback().await?;
+        if entries.is_empty() {
+            tracing::error!("an audited read tried to finish without an audit record");
+            return Err(AppError::Internal);
+        }
+        let mut write = AuditedTx::begin_as(db, &who).await?;
+        for e in &entries {
+            write.audit(e).await?;
+        }
+        write.commit().await?;
+        Ok(value)
     }
 }
 

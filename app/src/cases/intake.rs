@@ -51,6 +51,29 @@ pub fn NewCasePage() -> impl IntoView {
     let accused = given("accused");
     let test = given("test");
     let segment = given("segment");
+    // The test the case starts from, named as the officer's file names it
+    // (an audited read, for a reader who may read tests; anyone else sees
+    // its number). Made here, before any part waits, so the page hydrates.
+    let started_from = {
+        let (badge, id) = (accused.clone(), test.parse::<i64>().ok());
+        Resource::new(
+            || (),
+            move |_| {
+                let badge = badge.clone();
+                async move {
+                    match id {
+                        Some(id) if !badge.is_empty() => {
+                            crate::officers::list_confidence_tests(badge)
+                                .await
+                                .ok()
+                                .and_then(|rows| rows.into_iter().find(|r| r.id == id))
+                        }
+                        _ => None,
+                    }
+                }
+            },
+        )
+    };
     view! {
         <section class="page" aria-labelledby="new-case-title">
             <p><a href="/cases">{t!(i18n, back_to_cases)}</a></p>
@@ -80,7 +103,30 @@ pub fn NewCasePage() -> impl IntoView {
                         <p>{if test.is_empty() {
                             view! { {t!(i18n, evidence_kind_footage)} " " <code>{segment.clone()}</code> }.into_any()
                         } else {
-                            view! { {t!(i18n, evidence_kind_test)} " #" {test.clone()} }.into_any()
+                            let id = test.clone();
+                            view! {
+                                {t!(i18n, evidence_kind_test)} ": "
+                                <Transition fallback=|| ()>
+                                    {move || {
+                                        let id = id.clone();
+                                        Suspend::new(async move {
+                                            match started_from.await {
+                                                Some(r) => {
+                                                    let (kind, result) = (r.kind, r.result);
+                                                    view! {
+                                                        <span data-testid="intake-test">
+                                                            {move || kind.label(i18n.get_locale())} ", " {r.date.clone()} ", "
+                                                            <span class=format!("result result-{result}")>{move || result.label(i18n.get_locale())}</span>
+                                                            " (#" {r.id} ")"
+                                                        </span>
+                                                    }.into_any()
+                                                }
+                                                None => view! { <span data-testid="intake-test">"#" {id}</span> }.into_any(),
+                                            }
+                                        })
+                                    }}
+                                </Transition>
+                            }.into_any()
                         }}</p>
                         <input type="hidden" name="test" value=test.clone()/>
                         <input type="hidden" name="segment" value=segment.clone()/>

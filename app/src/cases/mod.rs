@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 mod api;
 mod evidence_views;
 pub mod intake;
+mod timeline_views;
 mod views;
 pub use api::*;
 pub use views::*;
@@ -28,6 +29,8 @@ pub mod evidence;
 pub mod search;
 #[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(feature = "ssr")]
+pub mod suspensions;
 #[cfg(feature = "ssr")]
 pub mod workflow;
 #[cfg(feature = "ssr")]
@@ -217,8 +220,16 @@ pub struct TimelineEntry {
     pub actor: String,
     /// The audit action's stored name (`case.moved`).
     pub action: String,
-    /// What changed, in short (the record's details).
-    pub details: String,
+    /// What changed: the record's details, field by field, as stored
+    /// (the page names each field and code in the reader's language).
+    pub details: Vec<TimelineDetail>,
+}
+
+/// One field of a timeline entry's details: its stored name and value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineDetail {
+    pub key: String,
+    pub value: String,
 }
 
 /// What the reader may do to the case now: the policy's answers for this

@@ -7,7 +7,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::workflow::{self, findings_open, has_deadline, subjects_open};
 use super::*;
-use crate::audit::{AuditAction, AuditEntry, AuditedTx};
+use crate::audit::{AuditAction, AuditEntry, AuditedRead};
 use crate::error::{AppError, Field, Problem};
 use crate::policy::{act, Action, CaseFacts, Object, Permit, Role};
 use crate::store::{Backend, Db};
@@ -391,7 +391,7 @@ pub fn actions<A: crate::policy::ActionKind>(who: &Permit<A>, head: &Head) -> Ca
 }
 
 /// One case's page. The read is recorded in the audit trail (with whether
-/// the complainant was shown), in the same transaction as the read.
+/// the complainant was shown) before the page is handed over.
 pub async fn case_file(
     db: &Db,
     reader: &Permit<act::ReadCases>,
@@ -399,7 +399,7 @@ pub async fn case_file(
     number: &str,
     document_max_bytes: u64,
 ) -> Result<CaseFile, AppError> {
-    let mut tx = AuditedTx::for_read(db, reader).await?;
+    let mut tx = AuditedRead::begin(db, reader).await?;
     let head = head(tx.conn(), number, false)
         .await?
         .filter(|h| reader.also_allows(Action::ReadCases, Object::Case(h.facts())))
@@ -509,17 +509,15 @@ pub async fn case_file(
         Complainant::Anonymous => "anonymous",
         Complainant::None => "none",
     };
-    tx.audit(&AuditEntry {
+    tx.audit(AuditEntry {
         action: AuditAction::CaseRead,
         object_type: "case",
         object_id: head.number.clone(),
         outcome: "ok",
         ip: ip.to_string(),
         details: json!({ "complainant": shown, "evidence": file.evidence.len() }),
-    })
-    .await?;
-    tx.commit().await?;
-    Ok(file)
+    });
+    tx.finish(db, file).await
 }
 
 async fn subjects(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<SubjectView>, AppError> {
@@ -608,25 +606,32 @@ pub async fn timeline(
             at: local_minute(r.try_get(1)?),
             actor: r.try_get(2)?,
             action: r.try_get(3)?,
-            details: summarize(&details),
+            details: fields(&details),
         })
     })
     .collect()
 }
 
-/// `{"from":"intake","to":"investigation"}` → `from: intake · to: investigation`.
-fn summarize(details: &str) -> String {
+/// `{"from":"intake","to":"investigation"}` → `[from = intake, to =
+/// investigation]`, in the record's order, the empty fields left out.
+fn fields(details: &str) -> Vec<TimelineDetail> {
     match serde_json::from_str::<serde_json::Value>(details) {
         Ok(serde_json::Value::Object(map)) => map
-            .iter()
+            .into_iter()
             .filter(|(_, v)| !v.is_null())
-            .map(|(k, v)| match v {
-                serde_json::Value::String(s) => format!("{k}: {s}"),
-                other => format!("{k}: {other}"),
+            .map(|(key, v)| TimelineDetail {
+                key,
+                value: match v {
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                },
             })
-            .collect::<Vec<_>>()
-            .join(" · "),
-        _ => details.to_string(),
+            .collect(),
+        _ if details.trim().is_empty() => Vec::new(),
+        _ => vec![TimelineDetail {
+            key: String::new(),
+            value: details.to_string(),
+        }],
     }
 }
 

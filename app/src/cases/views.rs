@@ -73,18 +73,20 @@ fn CaseList(base: &'static str, queue: bool) -> impl IntoView {
         }
         format!("/cases.csv{}", q.to_query_string())
     };
-    let select = move |name: &'static str, label: AnyView, options: Vec<(&'static str, String)>| {
-        view! {
-            <label>{label}
-                <select name=name>
-                    <option value="">{t!(i18n, any_option)}</option>
-                    {options.into_iter().map(|(code, text)| view! {
-                        <option value=code selected=move || param(name) == code>{text}</option>
-                    }).collect_view()}
-                </select>
-            </label>
-        }
-    };
+    // The options' names follow a language switch.
+    let select =
+        move |name: &'static str, label: AnyView, options: Vec<(&'static str, Signal<String>)>| {
+            view! {
+                <label>{label}
+                    <select name=name>
+                        <option value="">{t!(i18n, any_option)}</option>
+                        {options.into_iter().map(|(code, text)| view! {
+                            <option value=code selected=move || param(name) == code>{text}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+            }
+        };
     view! {
         <section class="page" aria-labelledby="cases-title">
             <h1 id="cases-title">
@@ -96,22 +98,22 @@ fn CaseList(base: &'static str, queue: bool) -> impl IntoView {
                     <input name="q" type="search" value=move || param("q") placeholder="extorsión, IA-2013-000022…"/>
                 </label>
                 {(!queue).then(|| select("status", t!(i18n, cases_status).into_any(),
-                    CaseStatus::ALL.iter().map(|s| (s.as_str(), s.label(i18n.get_locale()).to_string())).collect()))}
+                    CaseStatus::ALL.iter().map(|&s| (s.as_str(), Signal::derive(move || s.label(i18n.get_locale()).to_string()))).collect()))}
                 {select("origin", t!(i18n, cases_origin).into_any(),
-                    CaseOrigin::ALL.iter().map(|o| (o.as_str(), o.label(i18n.get_locale()).to_string())).collect())}
+                    CaseOrigin::ALL.iter().map(|&o| (o.as_str(), Signal::derive(move || o.label(i18n.get_locale()).to_string()))).collect())}
                 {select("allegation", t!(i18n, cases_allegation).into_any(),
-                    AllegationKind::ALL.iter().map(|k| (k.as_str(), k.label(i18n.get_locale()).to_string())).collect())}
+                    AllegationKind::ALL.iter().map(|&k| (k.as_str(), Signal::derive(move || k.label(i18n.get_locale()).to_string()))).collect())}
                 <label>{t!(i18n, cases_region)}
                     <input name="region" value=move || param("region") placeholder="13" size="4"/>
                 </label>
                 {select("assigned", t!(i18n, cases_assigned).into_any(), vec![
-                    ("me", t_string!(i18n, assigned_me).to_string()),
-                    ("all", t_string!(i18n, assigned_all).to_string()),
-                    ("none", t_string!(i18n, assigned_none).to_string()),
+                    ("me", Signal::derive(move || t_string!(i18n, assigned_me).to_string())),
+                    ("all", Signal::derive(move || t_string!(i18n, assigned_all).to_string())),
+                    ("none", Signal::derive(move || t_string!(i18n, assigned_none).to_string())),
                 ])}
                 {select("sealed", t!(i18n, cases_sealed).into_any(), vec![
-                    ("1", t_string!(i18n, sealed_only).to_string()),
-                    ("0", t_string!(i18n, unsealed_only).to_string()),
+                    ("1", Signal::derive(move || t_string!(i18n, sealed_only).to_string())),
+                    ("0", Signal::derive(move || t_string!(i18n, unsealed_only).to_string())),
                 ])}
                 <label class="check">
                     <input type="checkbox" name="overdue" value="1" checked=move || param("overdue") == "1"/>
@@ -320,7 +322,10 @@ fn CaseView(case: CaseFile, acts: CaseForms) -> impl IntoView {
             <dt>{t!(i18n, case_due)}</dt><dd data-testid="case-due">{c.due_on.clone().unwrap_or_else(|| "—".into())}</dd>
             {c.pause_reason.clone().map(|r| view! { <dt>{t!(i18n, case_pause_reason)}</dt><dd>{r}</dd> })}
             <dt>{t!(i18n, cases_assigned)}</dt>
-            <dd data-testid="case-assigned">{c.assigned.clone().map(|p| p.display_name).unwrap_or_else(|| t_string!(i18n, assigned_none).to_string())}</dd>
+            <dd data-testid="case-assigned">{match c.assigned.clone() {
+                Some(p) => p.display_name.into_any(),
+                None => t!(i18n, assigned_none).into_any(),
+            }}</dd>
             <dt>{t!(i18n, case_incident)}</dt>
             <dd>{
                 let parts = [c.incident_at.clone().unwrap_or_default(), c.unit.clone().unwrap_or_default(), c.place.clone()]
@@ -345,7 +350,7 @@ fn CaseView(case: CaseFile, acts: CaseForms) -> impl IntoView {
         <super::evidence_views::Documents number=number.clone() documents=c.documents.clone()
             may_add=a.link_evidence max_bytes=c.document_max_bytes max=c.document_max.clone() saved=acts.saved/>
         <Notes number=number.clone() notes=c.notes.clone() may_add=a.add_note acts/>
-        <Timeline entries=c.timeline.clone()/>
+        <super::timeline_views::Timeline entries=c.timeline.clone()/>
     }
 }
 
@@ -696,57 +701,6 @@ fn Notes(number: String, notes: Vec<NoteView>, may_add: bool, acts: CaseForms) -
                 <FormError error/>
             </ActionForm>
         })}
-    }
-}
-
-/// What a timeline entry's action means, in the reader's language (the
-/// stored code is shown beside it, as the audit trail has it).
-fn timeline_label(i18n: leptos_i18n::I18nContext<Locale>, action: &str) -> String {
-    let label = match action {
-        "case.created" => t_string!(i18n, timeline_created),
-        "case.assigned" => t_string!(i18n, timeline_assigned),
-        "case.moved" => t_string!(i18n, timeline_moved),
-        "case.sealed" => t_string!(i18n, timeline_sealed),
-        "case.unsealed" => t_string!(i18n, timeline_unsealed),
-        "case.subject_added" => t_string!(i18n, timeline_subject_added),
-        "case.allegation_added" => t_string!(i18n, timeline_allegation_added),
-        "case.finding_recorded" => t_string!(i18n, timeline_finding_recorded),
-        "case.note_added" => t_string!(i18n, timeline_note_added),
-        "case.decision_recorded" => t_string!(i18n, timeline_decision_recorded),
-        "case.clock_paused" => t_string!(i18n, timeline_clock_paused),
-        "case.clock_resumed" => t_string!(i18n, timeline_clock_resumed),
-        "case.evidence_linked" => t_string!(i18n, timeline_evidence_linked),
-        "case.document_added" => t_string!(i18n, timeline_document_added),
-        "case.document_integrity_failed" => t_string!(i18n, timeline_document_integrity_failed),
-        _ => return String::new(),
-    };
-    label.to_string()
-}
-
-/// Every change to the case, from the audit trail.
-#[component]
-fn Timeline(entries: Vec<TimelineEntry>) -> impl IntoView {
-    let i18n = use_i18n();
-    view! {
-        <h2>{t!(i18n, case_timeline_title)}</h2>
-        <table class="table" data-testid="timeline">
-            <thead><tr>
-                <th scope="col">{t!(i18n, audit_time)}</th>
-                <th scope="col">{t!(i18n, audit_actor)}</th>
-                <th scope="col">{t!(i18n, audit_action)}</th>
-                <th scope="col">{t!(i18n, audit_details)}</th>
-            </tr></thead>
-            <tbody>
-                {entries.into_iter().map(|e| view! {
-                    <tr data-seq=e.seq data-action=e.action.clone()>
-                        <td class="nowrap">{e.at}</td>
-                        <td>{e.actor}</td>
-                        <td>{let code = e.action.clone(); move || timeline_label(i18n, &code)} " " <code class="muted">{e.action.clone()}</code></td>
-                        <td class="details">{e.details}</td>
-                    </tr>
-                }).collect_view()}
-            </tbody>
-        </table>
     }
 }
 

@@ -1066,6 +1066,21 @@ pub async fn decide_in(
             },
         ));
     }
+    // The ministry resolves what it was sent: not before the day it was.
+    let sent_at: i64 = sqlx::query("SELECT status_changed_at FROM cases WHERE id = $1")
+        .bind(head.id)
+        .fetch_one(tx.conn())
+        .await?
+        .try_get(0)?;
+    let sent_on = crate::time::date_of(sent_at);
+    if decided_on < sent_on {
+        return Err(AppError::validation(
+            Field::DecidedOn,
+            Problem::BeforeSentToMinistry {
+                sent_on: iso(sent_on),
+            },
+        ));
+    }
     let r = sqlx::query(
         "SELECT s.role, o.badge_number, o.status, o.status_changed_on, o.id FROM case_subjects s \
          JOIN officers o ON o.id = s.officer_id WHERE s.id = $1 AND s.case_id = $2",

@@ -10,7 +10,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::rules;
 use super::{AssignmentInput, ChipInput, OfficerInput, TestInput, TestRow};
-use crate::audit::{AuditAction, AuditEntry, AuditedTx};
+use crate::audit::{AuditAction, AuditEntry, AuditedRead, AuditedTx};
 use crate::codes::{AssignmentRole, OfficerStatus, Rank, TestKind, TestResult};
 use crate::error::{AppError, Field, Problem};
 use crate::ids::{OfficerId, UnitId};
@@ -711,8 +711,8 @@ pub async fn insert_test(
 }
 
 /// An officer's confidence tests, newest first. The reading itself is
-/// recorded in the audit trail (who read whose tests), in the same
-/// transaction as the read.
+/// recorded in the audit trail (who read whose tests) before the tests are
+/// handed over.
 #[tracing::instrument(skip_all, fields(actor = actor.label()))]
 pub async fn read_tests(
     db: &Db,
@@ -721,7 +721,7 @@ pub async fn read_tests(
     badge_number: &str,
 ) -> Result<Vec<TestRow>, AppError> {
     let badge_number = badge_number.trim();
-    let mut tx = AuditedTx::for_read(db, actor).await?;
+    let mut tx = AuditedRead::begin(db, actor).await?;
     let exists = sqlx::query("SELECT id FROM officers WHERE badge_number = $1")
         .bind(badge_number)
         .fetch_optional(tx.conn())
@@ -752,14 +752,12 @@ pub async fn read_tests(
         })
     })
     .collect::<Result<Vec<_>, AppError>>()?;
-    tx.audit(&entry(
+    tx.audit(entry(
         ip,
         AuditAction::ConfidenceTestsRead,
         "officer",
         badge_number,
         json!({ "tests": rows.len() }),
-    ))
-    .await?;
-    tx.commit().await?;
-    Ok(rows)
+    ));
+    tx.finish(db, rows).await
 }

@@ -133,6 +133,22 @@ impl Db {
         }
     }
 
+    /// Begins a read-only transaction on one snapshot (SQLite: a deferred
+    /// transaction, which takes no write lock; PostgreSQL: repeatable read,
+    /// read only).
+    pub(crate) async fn begin_read(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN DEFERRED").await,
+            Backend::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await
+            }
+        }
+    }
+
     /// Refreshes the planner's statistics (of one table, or all), after a
     /// load or a large import. On SQLite only the per-index summaries are
     /// kept, not the samples of values (`sqlite_stat4`): with samples,

@@ -22,7 +22,7 @@ use app::cases::write::{self, DecisionInput};
 use app::cases::{AllegationKind, CaseInput, CaseMove, Finding};
 use app::policy::{act, authorize, Object, Principal};
 use app::state::CaseDeadlines;
-use chrono::NaiveDate;
+use chrono::{NaiveDate, TimeZone};
 use sqlx::Row;
 
 use super::duty::TestRow;
@@ -410,6 +410,7 @@ pub async fn load(
                 day(2),
             )
             .await?;
+            stage_began(tx, &number, day(2)).await?;
             if p.decision.is_none() || i % 10 == 0 {
                 let note = *rng.pick(NOTES);
                 write::add_note_in(tx, &write, "local", &number, note, None).await?;
@@ -436,6 +437,7 @@ pub async fn load(
                 day(at),
             )
             .await?;
+            stage_began(tx, &number, day(at)).await?;
         }
         if p.stage >= Stage::MinistryReview {
             let at = p
@@ -454,6 +456,7 @@ pub async fn load(
                 day(at),
             )
             .await?;
+            stage_began(tx, &number, day(at)).await?;
         }
         if let Some((outcome, days, decided)) = p.decision {
             let basis = match outcome {
@@ -470,6 +473,7 @@ pub async fn load(
                 decided_on: dates::iso_date(decided.min(today_day)),
             };
             write::decide_in(tx, &decide, "local", &number, &input, today).await?;
+            stage_began(tx, &number, date(decided.min(today_day))).await?;
         }
         if p.stage == Stage::Closed {
             let at = p
@@ -487,9 +491,30 @@ pub async fn load(
                 day(at),
             )
             .await?;
+            stage_began(tx, &number, day(at)).await?;
         }
     }
     Ok(plans.len())
+}
+
+/// Dates the case's current stage as the story has it: the services record
+/// the moment a stage began as the moment they ran, and a demo case decided
+/// in 2012 was sent to the ministry in 2012, not at load time (the decision
+/// may not precede it, and the ministry's queue sorts by it). Noon, in the
+/// configured zone, of `day`.
+async fn stage_began(tx: &mut AuditedTx, number: &str, day: NaiveDate) -> Result<(), DemoError> {
+    let noon = day.and_hms_opt(12, 0, 0).unwrap_or_default();
+    let at = app::time::zone()
+        .from_local_datetime(&noon)
+        .earliest()
+        .map(|t| t.timestamp_millis())
+        .unwrap_or_default();
+    sqlx::query("UPDATE cases SET status_changed_at = $1 WHERE number = $2")
+        .bind(at)
+        .bind(number)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
 }
 
 /// The evidence a demo case opened from a test or a camera review rests
