@@ -612,3 +612,43 @@ on_both_backends! {
         assert_eq!(count(&t, "SELECT COUNT(*) FROM audit_log WHERE action IN ('case.clock_paused', 'case.clock_resumed')").await, 2);
     }
 }
+
+on_both_backends! {
+    /// Audited reads at once: forty case files read together each leave
+    /// their own record (appended together, in an intact chain), and a read
+    /// whose record cannot be written shows nothing, to no reader of the
+    /// batch.
+    async fn case_files_read_at_once_are_each_audited_and_none_is_shown_unaudited(t: TestDb) {
+        let o = office(&t).await;
+        let n = o.open(&o.inv, "Cobros en el puesto de control", "880001").await;
+        let reads = count(&t, "SELECT COUNT(*) FROM audit_log WHERE action = 'case.read'").await;
+        let form = [("number", n.as_str())];
+        let all = futures::future::join_all((0..40).map(|i| {
+            let who = if i % 2 == 0 { &o.sup } else { &o.aud };
+            o.call(who, "get_case", &form)
+        }))
+        .await;
+        assert!(all.iter().all(|r| r.status() == 200));
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM audit_log WHERE action = 'case.read'").await, reads + 40);
+        let records = count(&t, "SELECT COUNT(*) FROM audit_log").await;
+        assert_eq!(app::audit::verify(&t.db).await.unwrap(), app::audit::Verification::Intact { records });
+
+        // The trail refuses the read records: no case file is handed over.
+        match t.backend() {
+            app::store::Backend::Sqlite => exec(&t, "CREATE TRIGGER fail_reads BEFORE INSERT ON audit_log \
+                WHEN NEW.action = 'case.read' BEGIN SELECT RAISE(ABORT, 'forced failure'); END").await,
+            app::store::Backend::Postgres => {
+                exec(&t, "CREATE FUNCTION fail_reads() RETURNS trigger AS $$ BEGIN \
+                    IF NEW.action = 'case.read' THEN RAISE EXCEPTION 'forced failure'; END IF; RETURN NEW; END; $$ LANGUAGE plpgsql").await;
+                exec(&t, "CREATE TRIGGER fail_reads BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION fail_reads()").await;
+            }
+        }
+        let refused = futures::future::join_all((0..6).map(|_| o.call(&o.sup, "get_case", &form))).await;
+        for r in refused {
+            assert!(r.status().is_server_error(), "{}", r.status());
+            let body = r.text().await.unwrap();
+            assert!(!body.contains("Cobros en el puesto"), "{body}");
+        }
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM audit_log").await, records);
+    }
+}

@@ -28,12 +28,27 @@ pub fn stems(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// How a condition "the case is one of these" names the case's id. On
+/// SQLite, `+c.id`: the unary plus keeps the planner from answering the
+/// condition by looking each listed case up in the wide table and sorting
+/// them all (the list reads `cases_list` in number order instead, testing
+/// each entry against the list, and stops at a page: a search matching
+/// 8,000 cases went from 8-11 ms to 2 ms on the national demo). PostgreSQL
+/// plans these itself.
+pub fn case_id_in(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "+c.id IN",
+        Backend::Postgres => "c.id IN",
+    }
+}
+
 /// The SQL condition on a cases table aliased `c`, the query bound as `$n`.
 pub fn condition(backend: Backend, n: usize) -> String {
     match backend {
-        Backend::Sqlite => {
-            format!("c.id IN (SELECT rowid FROM case_search WHERE case_search MATCH ${n})")
-        }
+        Backend::Sqlite => format!(
+            "{} (SELECT rowid FROM case_search WHERE case_search MATCH ${n})",
+            case_id_in(backend)
+        ),
         Backend::Postgres => {
             format!("c.search_vector @@ plainto_tsquery('spanish', unaccent(${n}))")
         }

@@ -109,7 +109,8 @@ impl Selection {
                 AllegationKind::codes(),
             )?;
             parts.push(format!(
-                "EXISTS (SELECT 1 FROM case_allegations a WHERE a.case_id = c.id AND a.kind = ${})",
+                "{} (SELECT a.case_id FROM case_allegations a WHERE a.kind = ${})",
+                search::case_id_in(backend),
                 next(&binds)
             ));
             binds.push(Bind::Text(k.as_str().into()));

@@ -69,6 +69,50 @@ pub struct MigrationInfo {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite takes one writer at a time. The writers of this process take
+    /// their turn here, first come first served, before they ask SQLite for
+    /// its write lock: a writer SQLite turns away sleeps in its busy
+    /// handler (1, 2, 5, 10 … 100 ms) and tries again, which put tens of
+    /// milliseconds on a write under load whatever its own cost
+    /// (BENCHMARKS.md, the case file at 32 clients). Writers of other
+    /// processes on the same file still meet the busy timeout. PostgreSQL
+    /// takes concurrent writers itself: `None`.
+    write_turn: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+    /// The audited reads waiting for their records (group commit).
+    read_records: crate::audit::ReadRecords,
+}
+
+/// How long a writer waits for its turn: as long as SQLite's busy timeout.
+const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A write transaction: on SQLite it holds this process's write turn until
+/// it commits, rolls back or is dropped. Used as its connection.
+pub(crate) struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
 }
 
 static DRIVERS: Once = Once::new();
@@ -118,19 +162,37 @@ impl Db {
             // Officer records, secrets and the audit trail: the owner's only.
             make_private(path)?;
         }
-        Ok(Db { pool, backend })
+        let write_turn =
+            (backend == Backend::Sqlite).then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())));
+        Ok(Db {
+            pool,
+            backend,
+            write_turn,
+            read_records: Default::default(),
+        })
     }
 
     /// Begins a write transaction. On SQLite it takes the write lock at
     /// once (`BEGIN IMMEDIATE`), so a transaction that reads before it
     /// writes waits for other writers instead of failing on a stale snapshot.
-    pub(crate) async fn begin_write(
-        &self,
-    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
-        }
+    ///
+    /// On SQLite the transaction first takes this process's write turn
+    /// (see [`Db`]); a writer that waits longer than the busy timeout for
+    /// it is refused as a busy database would refuse it.
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        let turn = match &self.write_turn {
+            Some(turn) => Some(
+                tokio::time::timeout(WRITE_TURN_TIMEOUT, turn.clone().lock_owned())
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)?,
+            ),
+            None => None,
+        };
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(WriteTx { tx, _turn: turn })
     }
 
     /// Begins a read-only transaction on one snapshot (SQLite: a deferred
@@ -146,6 +208,21 @@ impl Db {
                     .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     .await
             }
+        }
+    }
+
+    /// Where audited reads leave their records (see
+    /// [`crate::audit::AuditedRead::finish`]).
+    pub(crate) fn read_records(&self) -> &crate::audit::ReadRecords {
+        &self.read_records
+    }
+
+    /// This database for the writer of audited reads: the same pool and
+    /// write turn, without the queue it serves.
+    pub(crate) fn without_read_records(&self) -> Db {
+        Db {
+            read_records: Default::default(),
+            ..self.clone()
         }
     }
 
