@@ -251,8 +251,10 @@ impl AuditedRead {
     /// nothing.
     ///
     /// The records of the reads finishing at the same moment are appended
-    /// together, in one write transaction (see [`ReadRecords`]): readers do
-    /// not queue one transaction each behind each other.
+    /// together, in one write transaction (`Db::write_together`, group
+    /// commit): readers do not queue one transaction each behind each
+    /// other. If that transaction fails, none of its reads hands anything
+    /// over.
     pub async fn finish<T>(self, db: &Db, value: T) -> Result<T, AppError> {
         let AuditedRead { tx, who, entries } = self;
         tx.rollback().await?;
@@ -260,89 +262,17 @@ impl AuditedRead {
             tracing::error!("an audited read tried to finish without an audit record");
             return Err(AppError::Internal);
         }
-        db.read_records().append(db, who, entries).await?;
+        db.write_together(Box::new(move |conn: &mut AnyConnection| {
+            Box::pin(async move {
+                for e in &entries {
+                    append(conn, &who, e).await?;
+                }
+                Ok(())
+            })
+        }))
+        .await?;
         Ok(value)
     }
-}
-
-/// The audited reads of one database waiting for their records to be
-/// appended (group commit). The first read to arrive starts a writer task;
-/// the task takes every read waiting at that moment (up to
-/// [`ReadRecords::BATCH`]), appends their records in order in one write
-/// transaction, commits, and answers each read: all of them once it is
-/// durable, or all with the error if it failed (then no read is answered
-/// with data: nothing is handed over unaudited). Reads that arrive while a
-/// batch is being written wait for the next one.
-///
-/// Held by [`Db`]; the task ends when the last copy of the `Db` is gone.
-#[derive(Clone, Debug, Default)]
-pub struct ReadRecords {
-    queue: std::sync::Arc<std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<PendingRead>>>,
-}
-
-#[derive(Debug)]
-struct PendingRead {
-    who: Principal,
-    entries: Vec<AuditEntry>,
-    done: tokio::sync::oneshot::Sender<Result<(), AppError>>,
-}
-
-impl ReadRecords {
-    /// The most reads one transaction appends.
-    pub const BATCH: usize = 256;
-
-    async fn append(
-        &self,
-        db: &Db,
-        who: Principal,
-        entries: Vec<AuditEntry>,
-    ) -> Result<(), AppError> {
-        let queue = self.queue.get_or_init(|| {
-            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-            // The writer holds a copy of the database without this queue,
-            // so that the queue closes when the last user's copy is gone.
-            tokio::spawn(write_reads(db.without_read_records(), rx));
-            tx
-        });
-        let (done, answer) = tokio::sync::oneshot::channel();
-        queue
-            .send(PendingRead { who, entries, done })
-            .map_err(|_| AppError::Unavailable(crate::problem::Problem::DatabaseDown))?;
-        answer
-            .await
-            .map_err(|_| AppError::Unavailable(crate::problem::Problem::DatabaseDown))?
-    }
-}
-
-/// The writer task of [`ReadRecords`].
-async fn write_reads(db: Db, mut queue: tokio::sync::mpsc::UnboundedReceiver<PendingRead>) {
-    while let Some(first) = queue.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < ReadRecords::BATCH {
-            match queue.try_recv() {
-                Ok(p) => batch.push(p),
-                Err(_) => break,
-            }
-        }
-        let result = append_reads(&db, &batch).await.map_err(AppError::from);
-        for p in batch {
-            // A reader that gave up (its request was dropped) is not
-            // waiting: its records are in the chain all the same.
-            if p.done.send(result.clone()).is_err() {
-                tracing::debug!("an audited read ended before its record was committed");
-            }
-        }
-    }
-}
-
-async fn append_reads(db: &Db, batch: &[PendingRead]) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin_write().await?;
-    for p in batch {
-        for e in &p.entries {
-            append(&mut tx, &p.who, e).await?;
-        }
-    }
-    tx.commit().await
 }
 
 /// Appends one record in a transaction of its own, for an event that

@@ -19,6 +19,7 @@ use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
 pub mod batch;
+mod group;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -78,8 +79,8 @@ pub struct Db {
     /// processes on the same file still meet the busy timeout. PostgreSQL
     /// takes concurrent writers itself: `None`.
     write_turn: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
-    /// The audited reads waiting for their records (group commit).
-    read_records: crate::audit::ReadRecords,
+    /// Writes waiting to be committed together (see [`Db::write_together`]).
+    group: group::GroupCommit,
 }
 
 /// How long a writer waits for its turn: as long as SQLite's busy timeout.
@@ -168,7 +169,7 @@ impl Db {
             pool,
             backend,
             write_turn,
-            read_records: Default::default(),
+            group: Default::default(),
         })
     }
 
@@ -211,17 +212,20 @@ impl Db {
         }
     }
 
-    /// Where audited reads leave their records (see
-    /// [`crate::audit::AuditedRead::finish`]).
-    pub(crate) fn read_records(&self) -> &crate::audit::ReadRecords {
-        &self.read_records
+    /// Runs `work` in a write transaction shared with the work of other
+    /// callers arriving at the same moment (group commit), and answers
+    /// once that transaction has committed; if any piece fails, every
+    /// piece of the group is rolled back and answered with the error.
+    /// For the audit module's records of audited reads.
+    pub(crate) async fn write_together(&self, work: group::Work) -> Result<(), sqlx::Error> {
+        self.group.run(self, work).await
     }
 
-    /// This database for the writer of audited reads: the same pool and
-    /// write turn, without the queue it serves.
-    pub(crate) fn without_read_records(&self) -> Db {
+    /// This database for the group's writer: the same pool and write turn,
+    /// without the queue it serves.
+    fn without_group(&self) -> Db {
         Db {
-            read_records: Default::default(),
+            group: Default::default(),
             ..self.clone()
         }
     }
