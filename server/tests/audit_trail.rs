@@ -231,6 +231,39 @@ on_both_backends! {
     }
 }
 
+on_both_backends! {
+    /// A transaction of several records keeps them together and moves the
+    /// head once, to its last record; concurrent ones each get a run of
+    /// consecutive places in one unbroken chain.
+    async fn transactions_of_several_records_keep_one_chain(t: TestDb) {
+        let mut tasks = Vec::new();
+        for n in 0..10 {
+            let db = t.db.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut tx = audit::AuditedTx::begin(&db, &operator()).await.unwrap();
+                let mut seqs = Vec::new();
+                for k in 0..3 {
+                    seqs.push(tx.audit(&entry(n * 10 + k)).await.unwrap());
+                }
+                tx.commit().await.unwrap();
+                seqs
+            }));
+        }
+        let mut firsts = Vec::new();
+        for task in tasks {
+            let seqs = task.await.unwrap();
+            assert_eq!(seqs, vec![seqs[0], seqs[0] + 1, seqs[0] + 2], "a transaction's records are consecutive");
+            firsts.push(seqs[0]);
+        }
+        firsts.sort();
+        assert_eq!(firsts, (0..10).map(|i| 1 + 3 * i).collect::<Vec<i64>>());
+        assert_eq!(audit::verify(&t.db).await.unwrap(), Verification::Intact { records: 30 });
+        let head: i64 = sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
+        assert_eq!(head, 30);
+    }
+}
+
 mod browsing {
     use super::*;
     use common::{create_user, spawn_app};

@@ -90,21 +90,58 @@ pub const RECORD_COLUMNS: &str =
     "seq, at, actor_kind, actor_id, actor_label, action, object_type, \
      object_id, outcome, ip, details, prev_hash, hash";
 
-/// Appends `entry` on `conn`, inside the caller's transaction: it commits
-/// or rolls back with the change it describes. The head row's UPDATE comes
-/// first, which serialises concurrent appenders on both backends. Private:
-/// the only way in is through an [`AuditedTx`].
+/// The chain's last record as a transaction holding the head sees it: the
+/// sequence number and hash the next record follows.
+#[derive(Debug, Clone)]
+struct Tail {
+    seq: i64,
+    hash: String,
+}
+
+/// Reads the head and takes its row lock (on SQLite the write transaction
+/// already holds the database's), which serialises appenders on both
+/// backends until the transaction ends. Read once per transaction: the
+/// head row is written once, by [`move_head`], however many records the
+/// transaction appends (PostgreSQL keeps every version of a row updated
+/// inside one transaction, so one update per record made a long
+/// transaction's appends cost more and more).
+async fn lock_head(conn: &mut AnyConnection, backend: Backend) -> Result<Tail, sqlx::Error> {
+    let sql = match backend {
+        Backend::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
+        Backend::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
+    };
+    let head = sqlx::query(sql).fetch_one(&mut *conn).await?;
+    Ok(Tail {
+        seq: head.try_get(0)?,
+        hash: head.try_get(1)?,
+    })
+}
+
+/// Moves the head to the transaction's last record, before it commits.
+/// The database's trigger lets the head move only to the chain's last
+/// record, with that record's hash.
+async fn move_head(conn: &mut AnyConnection, tail: &Tail) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(tail.seq)
+        .bind(&tail.hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Appends `entry` after `tail` on `conn`, inside the caller's transaction
+/// (which holds the head: [`lock_head`]): it commits or rolls back with
+/// the change it describes. Private: the only way in is through an
+/// [`AuditedTx`] or an [`AuditedRead`].
 async fn append(
     conn: &mut AnyConnection,
+    tail: &mut Tail,
     who: &Principal,
     entry: &AuditEntry,
 ) -> Result<i64, sqlx::Error> {
     let (actor_kind, actor_id, actor_label) = who.audit_name();
-    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-        .fetch_one(&mut *conn)
-        .await?;
     let mut record = AuditRecord {
-        seq: head.try_get(0)?,
+        seq: tail.seq + 1,
         at: crate::time::now_ms(),
         actor_kind: actor_kind.to_string(),
         actor_id,
@@ -116,7 +153,7 @@ async fn append(
         ip: entry.ip.clone(),
         // serde_json's maps are sorted by key: this is the canonical text.
         details: entry.details.to_string(),
-        prev_hash: head.try_get(1)?,
+        prev_hash: tail.hash.clone(),
         hash: String::new(),
     };
     record.hash = record.expected_hash();
@@ -139,11 +176,9 @@ async fn append(
     .bind(&record.hash)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(&record.hash)
-        .execute(&mut *conn)
-        .await?;
-    Ok(record.seq)
+    tail.seq = record.seq;
+    tail.hash = record.hash;
+    Ok(tail.seq)
 }
 
 /// A write transaction that cannot commit without an audit record: the
@@ -153,7 +188,8 @@ pub struct AuditedTx {
     tx: crate::store::WriteTx,
     backend: Backend,
     who: Principal,
-    audited: bool,
+    /// The chain's last record, once this transaction holds the head.
+    tail: Option<Tail>,
 }
 
 impl AuditedTx {
@@ -175,7 +211,7 @@ impl AuditedTx {
             tx: db.begin_write().await?,
             backend: db.backend(),
             who: who.clone(),
-            audited: false,
+            tail: None,
         })
     }
 
@@ -191,19 +227,24 @@ impl AuditedTx {
 
     /// Appends the record that describes this transaction's change.
     pub async fn audit(&mut self, entry: &AuditEntry) -> Result<i64, sqlx::Error> {
-        let seq = append(&mut self.tx, &self.who, entry).await?;
-        self.audited = true;
-        Ok(seq)
+        let mut tail = match self.tail.take() {
+            Some(tail) => tail,
+            None => lock_head(&mut self.tx, self.backend).await?,
+        };
+        let appended = append(&mut self.tx, &mut tail, &self.who, entry).await;
+        self.tail = Some(tail);
+        appended
     }
 
     /// Commits the change and its audit record together. Refuses (and rolls
     /// back) a transaction that recorded nothing.
-    pub async fn commit(self) -> Result<(), AppError> {
-        if !self.audited {
+    pub async fn commit(mut self) -> Result<(), AppError> {
+        let Some(tail) = self.tail.take() else {
             tracing::error!("a write transaction tried to commit without an audit record");
             self.tx.rollback().await?;
             return Err(AppError::Internal);
-        }
+        };
+        move_head(&mut self.tx, &tail).await?;
         self.tx.commit().await?;
         Ok(())
     }
@@ -262,12 +303,14 @@ impl AuditedRead {
             tracing::error!("an audited read tried to finish without an audit record");
             return Err(AppError::Internal);
         }
+        let backend = db.backend();
         db.write_together(Box::new(move |conn: &mut AnyConnection| {
             Box::pin(async move {
+                let mut tail = lock_head(conn, backend).await?;
                 for e in &entries {
-                    append(conn, &who, e).await?;
+                    append(conn, &mut tail, &who, e).await?;
                 }
-                Ok(())
+                move_head(conn, &tail).await
             })
         }))
         .await?;
