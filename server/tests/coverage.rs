@@ -9,7 +9,7 @@ use app::fleet::vehicle::{CoverageLine, CoverageReportView, VehicleView};
 use app::footage::{FootageView, Verification};
 use app::identity::Role;
 use app::policy::authorize;
-use common::{create_user, spawn_app, TestDb};
+use common::{assert_coverage_kept, create_user, spawn_app, TestDb};
 use serde_json::json;
 
 const MIN: i64 = 60_000;
@@ -26,6 +26,26 @@ async fn exec(t: &TestDb, sql: &str, binds: &[&str]) {
         q = q.bind(*b);
     }
     q.execute(t.db.pool_for_tests()).await.unwrap();
+}
+
+/// A whole minute three hours ago: the shift's start in these timelines.
+fn three_hours_ago() -> i64 {
+    (app::time::now_ms() - 3 * 60 * MIN) / MIN * MIN
+}
+
+/// The control center's API client with `scopes`; its token.
+async fn control_center(t: &TestDb, scopes: &str) -> String {
+    let operator = authorize(
+        &app::identity::console_operator(),
+        app::policy::act::ManageApiClients,
+        app::policy::Object::Any,
+    )
+    .unwrap();
+    let (_, token) =
+        app::admin::clients::store::create_client(&t.db, &operator, "test", "centro", scopes)
+            .await
+            .unwrap();
+    token.reveal().to_string()
 }
 
 /// PNC-0451 (both cameras) with officers 10001 (driver) and 10002 (crew);
@@ -101,11 +121,9 @@ on_both_backends! {
     /// as changes of heartbeat status. A run that began more than a day
     /// before the shift still covers it; repeated statuses change nothing.
     async fn long_runs_and_repeated_statuses_count_as_their_segments(t: TestDb) {
-        let now = app::time::now_ms();
-        let t0 = (now - 3 * 60 * MIN) / MIN * MIN;
+        let t0 = three_hours_ago();
         timeline(&t, t0).await;
-        let operator = authorize(&app::identity::console_operator(), app::policy::act::ManageApiClients, app::policy::Object::Any).unwrap();
-        let (_, token) = app::admin::clients::store::create_client(&t.db, &operator, "test", "centro", "footage:write,health:write").await.unwrap();
+        let token = control_center(&t, "footage:write,health:write").await;
         let app = spawn_app(&t).await;
         let seg = |cam: &str, from: i64| {
             json!({
@@ -121,7 +139,7 @@ on_both_backends! {
         let beat = |m: i64, status: &str| json!({ "vehicle": "PNC-0451", "camera": "forward", "ts": rfc3339(t0 + m * MIN), "status": status });
         let beats = json!([beat(0, "online"), beat(10, "online"), beat(30, "offline"), beat(40, "tamper"), beat(45, "offline"), beat(50, "online"), beat(55, "online")]);
         for (path, body) in [("footage", json!(footage)), ("heartbeats", beats)] {
-            let res = app.client.post(app.url(&format!("/api/v1/ingest/{path}"))).bearer_auth(token.reveal()).json(&body).send().await.unwrap();
+            let res = app.client.post(app.url(&format!("/api/v1/ingest/{path}"))).bearer_auth(&token).json(&body).send().await.unwrap();
             assert_eq!(res.status(), 200);
         }
 
@@ -137,22 +155,85 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    /// The coverage the ingest keeps stays what every stored record says
+    /// whatever order the records come in: late footage from before the
+    /// rest, a segment sent again, segments that overlap, a batch that
+    /// fills the hole between two runs and joins them, and heartbeats
+    /// that arrive after later ones and change which of those are changes.
+    /// The vehicle page reads the same figure as the raw records give.
+    async fn kept_coverage_follows_late_repeated_and_overlapping_records(t: TestDb) {
+        let t0 = three_hours_ago();
+        timeline(&t, t0).await;
+        let token = control_center(&t, "footage:write,health:write").await;
+        let app = spawn_app(&t).await;
+        let seg = |cam: &str, from: i64, to: i64| {
+            json!({
+                "segment": format!("{cam}-{from}-{to}"), "vehicle": "PNC-0451", "camera": cam,
+                "start": rfc3339(t0 + from * MIN), "end": rfc3339(t0 + to * MIN),
+                "uri": format!("s3://x/{cam}/{from}/{to}"), "sha256": format!("{:064x}", (from + 1000) * 1000 + to), "bytes": 1
+            })
+        };
+        let beat = |m: i64, status: &str| json!({ "vehicle": "PNC-0451", "camera": "cabin", "ts": rfc3339(t0 + m * MIN), "status": status });
+        let send = |path: &'static str, body: serde_json::Value| {
+            let app = &app;
+            let token = token.clone();
+            async move {
+                let res = app.client.post(app.url(&format!("/api/v1/ingest/{path}"))).bearer_auth(token).json(&body).send().await.unwrap();
+                assert_eq!(res.status(), 200);
+                res.json::<serde_json::Value>().await.unwrap()
+            }
+        };
+        send("footage", json!([seg("cabin", 0, 5), seg("cabin", 5, 10), seg("cabin", 20, 25), seg("forward", 0, 5)])).await;
+        send("heartbeats", json!([beat(0, "online"), beat(10, "online"), beat(20, "offline"), beat(30, "online")])).await;
+        assert_coverage_kept(&t.db).await;
+        // Overlapping, filling the hole (10–20 joins 0–10 and 20–25), late
+        // footage from before everything, and a repeat.
+        let answer = send("footage", json!([seg("cabin", 3, 8), seg("cabin", 10, 20), seg("cabin", -100, -95), seg("cabin", 0, 5)])).await;
+        assert_eq!(answer["duplicates"], 1);
+        // Heartbeats between stored ones: 15 becomes a change and 20 no
+        // longer is; 25 becomes one and 30 no longer is.
+        send("heartbeats", json!([beat(15, "offline"), beat(25, "online")])).await;
+        assert_coverage_kept(&t.db).await;
+        // In reverse order within a batch; a heartbeat before all others.
+        send("footage", json!([seg("cabin", 30, 35), seg("cabin", 25, 30)])).await;
+        send("heartbeats", json!([beat(5, "tamper"), beat(-50, "online")])).await;
+        assert_coverage_kept(&t.db).await;
+
+        let cabin: i64 = sqlx::query_scalar("SELECT id FROM cameras WHERE serial = 'PNC-0451-cabin'")
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
+        let runs: Vec<(i64, i64)> = sqlx::query_as("SELECT starts_at, ends_at FROM camera_runs WHERE camera_id = $1 ORDER BY starts_at")
+            .bind(cabin).fetch_all(t.db.pool_for_tests()).await.unwrap();
+        let m = |x: i64| t0 + x * MIN;
+        assert_eq!(runs, [(m(-100), m(-95)), (m(0), m(35))]);
+        let changes: Vec<(i64, i64)> = sqlx::query_as("SELECT ts, online FROM camera_status_changes WHERE camera_id = $1 ORDER BY ts")
+            .bind(cabin).fetch_all(t.db.pool_for_tests()).await.unwrap();
+        assert_eq!(changes, [(m(-50), 1), (m(5), 0), (m(10), 1), (m(15), 0), (m(25), 1)]);
+
+        // Recorded 0–35 of the hour, not online 5–10 and 15–25: 20 minutes.
+        let password = create_user(&t.db, "inv", &[Role::Investigator]).await;
+        let inv = app.signed_in("inv", &password).await;
+        let v: VehicleView = app.call(&inv, "get_vehicle", &[("plate", "PNC-0451")]).await.json().await.unwrap();
+        let cam = v.shifts[0].cameras.iter().find(|c| c.placement == "cabin").unwrap().clone();
+        assert_eq!(cam.percent, 33.3);
+        assert_eq!(cam.gaps.len(), 3);
+    }
+}
+
+on_both_backends! {
     /// Cabin: segments overlap the shift's start and end, a 5-minute tamper
     /// alarm in the middle: 55 of 60 minutes. Forward: the first 20
     /// minutes only. PNC-0452's camera never reported: 0 % of the half
     /// shift since it was registered.
     async fn gaps_are_shift_time_without_footage_or_not_online(t: TestDb) {
-        let now = app::time::now_ms();
-        let t0 = (now - 3 * 60 * MIN) / MIN * MIN;
+        let t0 = three_hours_ago();
         timeline(&t, t0).await;
-        let operator = authorize(&app::identity::console_operator(), app::policy::act::ManageApiClients, app::policy::Object::Any).unwrap();
-        let (_, token) = app::admin::clients::store::create_client(&t.db, &operator, "test", "centro", "footage:write,health:write").await.unwrap();
+        let token = control_center(&t, "footage:write,health:write").await;
         // PNC-0452's camera was registered half-way through the shift:
         // nothing is expected of it before.
         sqlx::query("UPDATE cameras SET created_at = $1 WHERE serial = 'PNC-0452-forward'")
             .bind(t0 + 30 * MIN).execute(t.db.pool_for_tests()).await.unwrap();
         let app = spawn_app(&t).await;
-        send_feed(&app, token.reveal(), t0).await;
+        send_feed(&app, &token, t0).await;
 
         let password = create_user(&t.db, "inv", &[Role::Investigator]).await;
         let inv = app.signed_in("inv", &password).await;
@@ -198,11 +279,9 @@ on_both_backends! {
     /// they were assigned to) or a vehicle's; each listing is audited; a
     /// monitor may list a vehicle's but not an officer's; the ministry none.
     async fn footage_listings_are_audited_sensitive_reads(t: TestDb) {
-        let now = app::time::now_ms();
-        let t0 = (now - 3 * 60 * MIN) / MIN * MIN;
+        let t0 = three_hours_ago();
         timeline(&t, t0).await;
-        let operator = authorize(&app::identity::console_operator(), app::policy::act::ManageApiClients, app::policy::Object::Any).unwrap();
-        let (_, token) = app::admin::clients::store::create_client(&t.db, &operator, "test", "centro", "footage:write").await.unwrap();
+        let token = control_center(&t, "footage:write").await;
         let app = spawn_app(&t).await;
         let seg = |id: &str, cam: &str, from: i64, to: i64| json!({
             "segment": id, "vehicle": "PNC-0451", "camera": cam, "start": rfc3339(t0 + from * MIN),
@@ -210,7 +289,7 @@ on_both_backends! {
             "sha256": format!("{:064x}", from * 1000 + to), "bytes": 187_000_000 });
         // C0 ends before the shift: not the officer's.
         let footage = json!([seg("C0", "cabin", -40, -35), seg("C1", "cabin", -2, 30), seg("C2", "cabin", 30, 62), seg("F1", "forward", 0, 20)]);
-        let res = app.client.post(app.url("/api/v1/ingest/footage")).bearer_auth(token.reveal()).json(&footage).send().await.unwrap();
+        let res = app.client.post(app.url("/api/v1/ingest/footage")).bearer_auth(&token).json(&footage).send().await.unwrap();
         assert_eq!(res.status(), 200);
 
         let password = create_user(&t.db, "inv", &[Role::Investigator]).await;
@@ -260,8 +339,7 @@ on_both_backends! {
     /// folder); each check recorded on the segment and in the audit trail.
     async fn segments_are_checked_against_their_files(t: TestDb) {
         use sha2::{Digest, Sha256};
-        let now = app::time::now_ms();
-        let t0 = (now - 3 * 60 * MIN) / MIN * MIN;
+        let t0 = three_hours_ago();
         timeline(&t, t0).await;
         let root = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(root.path().join("pnc")).unwrap();
@@ -271,8 +349,7 @@ on_both_backends! {
         let fifo = std::process::Command::new("mkfifo").arg(root.path().join("pnc/e.mp4")).status().unwrap();
         assert!(fifo.success());
         let sha = |b: &[u8]| hex::encode(Sha256::digest(b));
-        let operator = authorize(&app::identity::console_operator(), app::policy::act::ManageApiClients, app::policy::Object::Any).unwrap();
-        let (_, token) = app::admin::clients::store::create_client(&t.db, &operator, "test", "centro", "footage:write").await.unwrap();
+        let token = control_center(&t, "footage:write").await;
         let dir = root.path().to_path_buf();
         let app = common::spawn_app_with(&t, move |s| s.footage_root = Some(dir)).await;
         let seg = |id: &str, uri: &str, sha256: String, from: i64| json!({
@@ -285,7 +362,7 @@ on_both_backends! {
             seg("D", "s3://pnc/missing.mp4", sha(b"x"), 15),
             seg("E", "s3://pnc/e.mp4", sha(b"x"), 20),
         ]);
-        let res = app.client.post(app.url("/api/v1/ingest/footage")).bearer_auth(token.reveal()).json(&footage).send().await.unwrap();
+        let res = app.client.post(app.url("/api/v1/ingest/footage")).bearer_auth(&token).json(&footage).send().await.unwrap();
         assert_eq!(res.status(), 200);
 
         let inv_password = create_user(&t.db, "inv", &[Role::Investigator]).await;
@@ -325,15 +402,13 @@ on_both_backends! {
     /// export is audited.
     async fn the_sla_report_adds_up_shift_time(t: TestDb) {
         use chrono::TimeZone;
-        let now = app::time::now_ms();
-        let t0 = (now - 3 * 60 * MIN) / MIN * MIN;
+        let t0 = three_hours_ago();
         timeline(&t, t0).await;
         sqlx::query("UPDATE cameras SET created_at = $1 WHERE serial = 'PNC-0452-forward'")
             .bind(t0 + 30 * MIN).execute(t.db.pool_for_tests()).await.unwrap();
-        let operator = authorize(&app::identity::console_operator(), app::policy::act::ManageApiClients, app::policy::Object::Any).unwrap();
-        let (_, token) = app::admin::clients::store::create_client(&t.db, &operator, "test", "centro", "footage:write,health:write").await.unwrap();
+        let token = control_center(&t, "footage:write,health:write").await;
         let app = spawn_app(&t).await;
-        send_feed(&app, token.reveal(), t0).await;
+        send_feed(&app, &token, t0).await;
         let month = chrono_tz::America::Guatemala.timestamp_millis_opt(t0).unwrap().format("%Y-%m").to_string();
 
         let password = create_user(&t.db, "mon", &[Role::Monitor]).await;

@@ -249,6 +249,9 @@ on_both_backends! {
         }
         assert!(n(format!("SELECT COUNT(*) FROM footage_segments WHERE starts_at > {}", now - HOUR)).await > 1_000);
 
+        // The coverage the ingest kept is what the stored records say.
+        common::assert_coverage_kept(&t.db).await;
+
         // Every camera has a current state, and it is its latest record.
         assert_eq!(n("SELECT COUNT(*) FROM cameras WHERE last_status IS NULL".into()).await, 0);
         assert_eq!(

@@ -448,3 +448,75 @@ pub async fn seed_chiantla(t: &TestDb, csv: &str) {
     .unwrap();
     assert!(report.imported(), "{:?}", report.problems);
 }
+
+/// The coverage the ingest keeps (`camera_runs`, `camera_status_changes`)
+/// against the same worked out here from every stored footage segment and
+/// heartbeat: each camera's runs are the union of its segments (touching
+/// ones merged), its changes the heartbeats whose online-or-not differs
+/// from the one before.
+pub async fn assert_coverage_kept(db: &Db) {
+    use app::fleet::coverage::{union_within, Span};
+    use std::collections::BTreeMap;
+    let pool = db.pool_for_tests();
+    let rows = |sql: &'static str| async move {
+        sqlx::query_as::<_, (i64, i64, i64)>(sql)
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    };
+    let mut segments: BTreeMap<i64, Vec<Span>> = BTreeMap::new();
+    for (camera, from, to) in
+        rows("SELECT camera_id, starts_at, ends_at FROM footage_segments").await
+    {
+        segments.entry(camera).or_default().push(Span { from, to });
+    }
+    let ever = Span {
+        from: i64::MIN,
+        to: i64::MAX,
+    };
+    let mut expected_runs = Vec::new();
+    for (camera, spans) in &segments {
+        expected_runs.extend(
+            union_within(spans, ever)
+                .into_iter()
+                .map(|s| (*camera, s.from, s.to)),
+        );
+    }
+    let runs =
+        rows("SELECT camera_id, starts_at, ends_at FROM camera_runs ORDER BY camera_id, starts_at")
+            .await;
+    assert_eq!(
+        runs.len(),
+        expected_runs.len(),
+        "recorded runs kept vs worked out from the segments"
+    );
+    assert_eq!(
+        runs, expected_runs,
+        "recorded runs kept vs worked out from the segments"
+    );
+
+    let mut expected_changes = Vec::new();
+    let mut last: Option<(i64, i64)> = None;
+    for (camera, ts, online) in rows(
+        "SELECT camera_id, ts, CASE WHEN status = 'online' THEN 1 ELSE 0 END FROM camera_heartbeats ORDER BY camera_id, ts",
+    )
+    .await
+    {
+        if last != Some((camera, online)) {
+            expected_changes.push((camera, ts, online));
+        }
+        last = Some((camera, online));
+    }
+    let changes =
+        rows("SELECT camera_id, ts, online FROM camera_status_changes ORDER BY camera_id, ts")
+            .await;
+    assert_eq!(
+        changes.len(),
+        expected_changes.len(),
+        "status changes kept vs worked out from the heartbeats"
+    );
+    assert_eq!(
+        changes, expected_changes,
+        "status changes kept vs worked out from the heartbeats"
+    );
+}

@@ -8,6 +8,8 @@ use crate::codes::AssignmentRole;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
+pub mod keep;
+#[cfg(feature = "ssr")]
 pub mod store;
 
 /// A half-open span `[from, to)` of UTC milliseconds.
@@ -180,6 +182,36 @@ mod tests {
         // An offline heartbeat before the shift holds into it.
         let before = [(-10 * MIN, false), (5 * MIN, true)];
         assert_eq!(camera_gaps(shift, &segments, &before), vec![s(0, 5)]);
+    }
+
+    #[test]
+    fn the_changes_alone_give_the_same_not_online_spans() {
+        // A status holds until the next heartbeat: dropping the heartbeats
+        // that repeat the one before changes no span (what `keep` keeps).
+        let shift = s(0, 100);
+        let beats = [
+            (-5 * MIN, false),
+            (0, false),
+            (10 * MIN, true),
+            (20 * MIN, true),
+            (30 * MIN, false),
+            (40 * MIN, false),
+            (45 * MIN, false),
+            (60 * MIN, true),
+            (90 * MIN, false),
+        ];
+        let changes: Vec<(i64, bool)> = beats
+            .iter()
+            .enumerate()
+            .filter(|(i, b)| *i == 0 || beats[i - 1].1 != b.1)
+            .map(|(_, b)| *b)
+            .collect();
+        assert_eq!(changes.len(), 5);
+        assert_eq!(not_online(&beats, shift), not_online(&changes, shift));
+        assert_eq!(
+            not_online(&changes, shift),
+            vec![s(0, 10), s(30, 60), s(90, 100)]
+        );
     }
 
     #[test]

@@ -2,13 +2,12 @@ use std::collections::HashMap;
 
 use sqlx::Row;
 
-use super::{camera_gaps, total, AssignmentRole, CameraCoverage, ShiftCoverage, Span, Whose};
+use super::{camera_gaps, keep, total, AssignmentRole, CameraCoverage, ShiftCoverage, Span, Whose};
 use crate::error::AppError;
+use crate::ids::CameraId;
 use crate::policy::Permit;
 use crate::store::batch::{json_rows, JsonCol};
 use crate::store::Db;
-
-const DAY: i64 = 86_400_000;
 
 /// The assignments of `whose` that overlap `window` (cut at its ends),
 /// each with its vehicle's cameras' coverage: footage segments and
@@ -87,64 +86,13 @@ pub async fn shift_coverage<A: crate::fleet::ReadsCoverage>(
             .or_default()
             .push((r.try_get(1)?, r.try_get(2)?, r.try_get(3)?));
     }
-    let in_cameras =
-        format!("camera_id IN (SELECT id FROM cameras WHERE vehicle_id IN ({in_vehicles}))");
-
-    // Their footage and heartbeats in the window (segments last at most
-    // a day; a day of heartbeats before it gives each camera's state
-    // at its start). The database merges each camera's touching
-    // segments into runs of recording and keeps only the heartbeats
-    // that change between online and not, so what travels is a row per
-    // run and per change, not one per segment and heartbeat: the same
-    // spans, a hundred times fewer rows.
-    let mut segments: HashMap<i64, Vec<Span>> = HashMap::new();
-    for r in sqlx::query(&format!(
-        "SELECT camera_id, MIN(starts_at), MAX(ends_at) FROM ( \
-           SELECT camera_id, starts_at, ends_at, \
-             SUM(CASE WHEN prev_end IS NULL OR starts_at > prev_end THEN 1 ELSE 0 END) \
-               OVER (PARTITION BY camera_id ORDER BY starts_at, ends_at ROWS UNBOUNDED PRECEDING) AS run \
-           FROM ( \
-             SELECT camera_id, starts_at, ends_at, \
-               MAX(ends_at) OVER (PARTITION BY camera_id ORDER BY starts_at, ends_at \
-                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end \
-             FROM footage_segments \
-             WHERE {in_cameras} AND starts_at >= $2 AND starts_at < $3) AS s) AS r \
-         GROUP BY camera_id, run ORDER BY camera_id, 2"
-    ))
-    .bind(&vehicles_json)
-    .bind(window.from - DAY)
-    .bind(window.to)
-    .fetch_all(db.pool())
-    .await?
-    {
-        segments.entry(r.try_get(0)?).or_default().push(Span {
-            from: r.try_get(1)?,
-            to: r.try_get(2)?,
-        });
-    }
-    let mut beats: HashMap<i64, Vec<(i64, bool)>> = HashMap::new();
-    for r in sqlx::query(&format!(
-        "SELECT camera_id, ts, status FROM ( \
-           SELECT camera_id, ts, status, \
-             CASE WHEN status = 'online' THEN 1 ELSE 0 END AS online, \
-             LAG(CASE WHEN status = 'online' THEN 1 ELSE 0 END) \
-               OVER (PARTITION BY camera_id ORDER BY ts) AS was_online \
-           FROM camera_heartbeats \
-           WHERE {in_cameras} AND ts >= $2 AND ts < $3) AS h \
-         WHERE was_online IS NULL OR was_online <> online ORDER BY camera_id, ts"
-    ))
-    .bind(&vehicles_json)
-    .bind(window.from - DAY)
-    .bind(window.to)
-    .fetch_all(db.pool())
-    .await?
-    {
-        let status: String = r.try_get(2)?;
-        beats
-            .entry(r.try_get(0)?)
-            .or_default()
-            .push((r.try_get(1)?, status == "online"));
-    }
+    // Their recorded runs and status changes for the window, as the
+    // ingest keeps them (`keep`): a row per run of recording and per
+    // change between online and not, whatever the number of segments.
+    let ids: Vec<CameraId> = cameras.values().flatten().map(|c| CameraId(c.0)).collect();
+    let mut conn = db.pool().acquire().await?;
+    let (segments, beats) = keep::read(&mut conn, backend, &ids, window).await?;
+    drop(conn);
 
     let none_s: Vec<Span> = Vec::new();
     let none_b: Vec<(i64, bool)> = Vec::new();
@@ -162,12 +110,12 @@ pub async fn shift_coverage<A: crate::fleet::ReadsCoverage>(
             if shift.is_empty() {
                 continue;
             }
-            let runs = segments.get(camera).unwrap_or(&none_s);
+            let runs = segments.get(&CameraId(*camera)).unwrap_or(&none_s);
             // Only the runs that touch the shift (sorted, apart, so
             // their ends are sorted too).
             let lo = runs.partition_point(|r| r.to <= shift.from);
             let hi = runs.partition_point(|r| r.from < shift.to);
-            let hb = beats.get(camera).unwrap_or(&none_b);
+            let hb = beats.get(&CameraId(*camera)).unwrap_or(&none_b);
             // From the last heartbeat at or before the shift's start.
             let first = hb.partition_point(|b| b.0 <= shift.from).saturating_sub(1);
             let last = hb.partition_point(|b| b.0 < shift.to);

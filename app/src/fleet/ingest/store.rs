@@ -344,6 +344,12 @@ async fn store_footage(
             let latest: Vec<(CameraId, i64)> =
                 judged.latest.iter().map(|(c, t)| (*c, *t)).collect();
             mark_cameras(tx.conn(), backend, &latest, None).await?;
+            crate::fleet::coverage::keep::add_footage(
+                tx.conn(),
+                backend,
+                judged.rows.iter().map(|r| (r.1, r.2, r.3)),
+            )
+            .await?;
             if let Some(client) = client_id {
                 // The first client that sends a camera's footage is the
                 // one it is registered to from then on.
@@ -803,6 +809,14 @@ async fn store_heartbeats(
         mark_cameras(tx.conn(), backend, &latest, Some(&statuses))
             .await
             .map_err(unavailable)?;
+        crate::fleet::coverage::keep::add_heartbeats(
+            tx.conn(),
+            backend,
+            rows.iter()
+                .map(|(c, ts, status)| (*c, *ts, *status == "online")),
+        )
+        .await
+        .map_err(unavailable)?;
     }
     record_batch(
         tx,
