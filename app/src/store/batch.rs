@@ -165,3 +165,38 @@ pub fn json_rows(backend: crate::store::Backend, param: usize, cols: &[JsonCol])
         Backend::Postgres => format!("SELECT {list} FROM json_array_elements(${param}::json) AS e"),
     }
 }
+
+/// The rows of `select` — whose columns are named `c0`, `c1`, … — fetched
+/// as one JSON text and parsed here: thousands of rows in one value.
+/// sqlx's SQLite driver hands every row from its worker thread to the
+/// caller through a channel (a thread wake-up a row), which costs more
+/// than the query itself when a report reads tens of thousands of small
+/// rows. The order of the rows is not kept: sort them. The one place the
+/// dialects part: `json_group_array` on SQLite, `json_agg` on PostgreSQL.
+pub async fn fetch_packed<T: serde::de::DeserializeOwned>(
+    conn: &mut sqlx::AnyConnection,
+    backend: crate::store::Backend,
+    select: &str,
+    cols: usize,
+    binds: &[Value],
+) -> Result<Vec<T>, sqlx::Error> {
+    use crate::store::Backend;
+    use sqlx::Row;
+    let list = (0..cols)
+        .map(|i| format!("p.c{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = match backend {
+        Backend::Sqlite => {
+            format!("SELECT json_group_array(json_array({list})) FROM ({select}) AS p")
+        }
+        Backend::Postgres => format!(
+            "SELECT COALESCE(json_agg(json_build_array({list})), '[]')::text FROM ({select}) AS p"
+        ),
+    };
+    let row = bind_all(sqlx::query(&sql), binds)
+        .fetch_one(&mut *conn)
+        .await?;
+    let text: String = row.try_get(0)?;
+    serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}

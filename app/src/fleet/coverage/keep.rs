@@ -18,7 +18,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::{union_within, Span};
 use crate::ids::CameraId;
-use crate::store::batch::{json_rows, JsonCol};
+use crate::store::batch::{fetch_packed, json_rows, JsonCol, Value};
 use crate::store::Backend;
 
 const EVER: Span = Span {
@@ -229,42 +229,52 @@ pub async fn read(
         "SELECT c0 FROM ({}) AS k",
         json_rows(backend, 1, &[JsonCol::Int])
     );
-    for r in sqlx::query(&format!(
-        "SELECT camera_id, starts_at, ends_at FROM camera_runs \
-         WHERE camera_id IN ({in_cameras}) AND ends_at > $2 AND starts_at < $3 \
-         ORDER BY camera_id, starts_at"
-    ))
-    .bind(json(&ids))
-    .bind(window.from)
-    .bind(window.to)
-    .fetch_all(&mut *conn)
-    .await?
-    {
-        runs.entry(CameraId(r.try_get(0)?)).or_default().push(Span {
-            from: r.try_get(1)?,
-            to: r.try_get(2)?,
-        });
+    let binds = [
+        Value::Text(json(&ids)),
+        Value::Int(window.from),
+        Value::Int(window.to),
+    ];
+    let found: Vec<(i64, i64, i64)> = fetch_packed(
+        conn,
+        backend,
+        &format!(
+            "SELECT camera_id AS c0, starts_at AS c1, ends_at AS c2 FROM camera_runs \
+             WHERE camera_id IN ({in_cameras}) AND ends_at > $2 AND starts_at < $3"
+        ),
+        3,
+        &binds,
+    )
+    .await?;
+    for (camera, from, to) in found {
+        runs.entry(CameraId(camera))
+            .or_default()
+            .push(Span { from, to });
     }
     // The changes inside the window, and each camera's last one at or
     // before its start (found by the key, however old).
-    for r in sqlx::query(&format!(
-        "SELECT camera_id, ts, online FROM camera_status_changes \
-         WHERE camera_id IN ({in_cameras}) AND ts > $2 AND ts < $3 \
-         UNION ALL \
-         SELECT p.camera_id, p.ts, p.online FROM ({in_cameras}) AS k CROSS JOIN camera_status_changes p \
-         WHERE p.camera_id = k.c0 AND p.ts = (SELECT MAX(q.ts) FROM camera_status_changes q \
-                                             WHERE q.camera_id = k.c0 AND q.ts <= $2)"
-    ))
-    .bind(json(&ids))
-    .bind(window.from)
-    .bind(window.to)
-    .fetch_all(&mut *conn)
-    .await?
-    {
+    let found: Vec<(i64, i64, i64)> = fetch_packed(
+        conn,
+        backend,
+        &format!(
+            "SELECT camera_id AS c0, ts AS c1, online AS c2 FROM camera_status_changes \
+             WHERE camera_id IN ({in_cameras}) AND ts > $2 AND ts < $3 \
+             UNION ALL \
+             SELECT p.camera_id, p.ts, p.online FROM ({in_cameras}) AS k CROSS JOIN camera_status_changes p \
+             WHERE p.camera_id = k.c0 AND p.ts = (SELECT MAX(q.ts) FROM camera_status_changes q \
+                                                 WHERE q.camera_id = k.c0 AND q.ts <= $2)"
+        ),
+        3,
+        &binds,
+    )
+    .await?;
+    for (camera, ts, online) in found {
         beats
-            .entry(CameraId(r.try_get(0)?))
+            .entry(CameraId(camera))
             .or_default()
-            .push((r.try_get(1)?, r.try_get::<i64, _>(2)? != 0));
+            .push((ts, online != 0));
+    }
+    for r in runs.values_mut() {
+        r.sort_unstable();
     }
     for b in beats.values_mut() {
         b.sort_unstable();

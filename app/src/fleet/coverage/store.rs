@@ -6,7 +6,7 @@ use super::{camera_gaps, keep, total, AssignmentRole, CameraCoverage, ShiftCover
 use crate::error::AppError;
 use crate::ids::CameraId;
 use crate::policy::Permit;
-use crate::store::batch::{json_rows, JsonCol};
+use crate::store::batch::{fetch_packed, json_rows, JsonCol, Value};
 use crate::store::Db;
 
 /// The assignments of `whose` that overlap `window` (cut at its ends),
@@ -26,16 +26,26 @@ pub async fn shift_coverage<A: crate::fleet::ReadsCoverage>(
         Whose::Officer(badge) => ("AND o.badge_number = $3", Some(badge)),
         Whose::Fleet => ("", None),
     };
-    let sql = format!(
-        "SELECT v.id, v.plate, o.badge_number, o.given_names || ' ' || o.family_names, a.role, a.starts_at, a.ends_at \
+    let select = format!(
+        "SELECT v.id AS c0, v.plate AS c1, o.badge_number AS c2, o.given_names || ' ' || o.family_names AS c3, \
+                a.role AS c4, a.starts_at AS c5, a.ends_at AS c6 \
          FROM vehicle_assignments a JOIN vehicles v ON v.id = a.vehicle_id JOIN officers o ON o.id = a.officer_id \
-         WHERE a.starts_at < $2 AND a.ends_at > $1 {filter} ORDER BY a.starts_at DESC, v.plate, a.role DESC"
+         WHERE a.starts_at < $2 AND a.ends_at > $1 {filter}"
     );
-    let mut q = sqlx::query(&sql).bind(window.from).bind(window.to);
+    let mut binds = vec![Value::Int(window.from), Value::Int(window.to)];
     if let Some(key) = key {
-        q = q.bind(key);
+        binds.push(Value::from(key));
     }
-    let rows = q.fetch_all(db.pool()).await?;
+    let mut conn = db.pool().acquire().await?;
+    type Row7 = (i64, String, String, String, String, i64, i64);
+    let mut rows: Vec<Row7> = fetch_packed(&mut conn, backend, &select, 7, &binds).await?;
+    // Newest first, then by plate, the driver before the crew.
+    rows.sort_unstable_by(|a, b| {
+        b.5.cmp(&a.5)
+            .then_with(|| a.1.cmp(&b.1))
+            .then_with(|| b.4.cmp(&a.4))
+            .then_with(|| a.2.cmp(&b.2))
+    });
     struct Assignment {
         vehicle: i64,
         plate: String,
@@ -45,15 +55,13 @@ pub async fn shift_coverage<A: crate::fleet::ReadsCoverage>(
         shift: Span,
     }
     let mut assignments = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let from: i64 = r.try_get(5)?;
-        let to: i64 = r.try_get(6)?;
+    for (vehicle, plate, badge, officer, role, from, to) in rows {
         assignments.push(Assignment {
-            vehicle: r.try_get(0)?,
-            plate: r.try_get(1)?,
-            badge: r.try_get(2)?,
-            officer: r.try_get(3)?,
-            role: AssignmentRole::from_stored(&r.try_get::<String, _>(4)?)?,
+            vehicle,
+            plate,
+            badge,
+            officer,
+            role: AssignmentRole::from_stored(&role)?,
             shift: Span {
                 from: from.max(window.from),
                 to: to.min(window.to),
@@ -78,7 +86,7 @@ pub async fn shift_coverage<A: crate::fleet::ReadsCoverage>(
         "SELECT vehicle_id, id, placement, created_at FROM cameras WHERE vehicle_id IN ({in_vehicles}) ORDER BY vehicle_id, placement"
     ))
     .bind(&vehicles_json)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *conn)
     .await?
     {
         cameras
@@ -90,7 +98,6 @@ pub async fn shift_coverage<A: crate::fleet::ReadsCoverage>(
     // ingest keeps them (`keep`): a row per run of recording and per
     // change between online and not, whatever the number of segments.
     let ids: Vec<CameraId> = cameras.values().flatten().map(|c| CameraId(c.0)).collect();
-    let mut conn = db.pool().acquire().await?;
     let (segments, beats) = keep::read(&mut conn, backend, &ids, window).await?;
     drop(conn);
 
