@@ -8,6 +8,14 @@
 //! beside the framework's floor in the same run (the sign-in page, signed
 //! in: a session read and an account lookup, no data).
 //!
+//! `BENCH_MIX=all` measures every page (issue 15): the officer list and
+//! file, the units tree, the fleet board, a vehicle, coverage (7 and 30
+//! days), the SLA report (page and CSV), a footage listing, the audit trail,
+//! the case list and a case file, and the floor; each page first asked once,
+//! and measured only if this reader may read it (the others are named as
+//! refused). Prints a line per page, and `RESULT` lines for `scripts/bench`
+//! to compare with the last recorded run.
+//!
 //! `bench_pages BASE_URL USERNAME PASSWORD [CLIENTS] [SECONDS]`
 
 use std::time::{Duration, Instant};
@@ -61,13 +69,106 @@ const CASE_FILTERS: &[&str] = &[
     "assigned=all&sort=intake",
 ];
 
-/// The kinds of page each mix requests, by name.
-fn kinds(cases: bool) -> &'static [&'static str] {
-    if cases {
-        &["case list", "case file", "floor (signed-in page, no data)"]
-    } else {
-        &["officer list", "officer profile"]
+/// The pages of `BENCH_MIX=all`, by name: what a request of each asks.
+const ALL_PAGES: &[&str] = &[
+    "officer list",
+    "officer file",
+    "units tree",
+    "fleet board",
+    "vehicle page",
+    "coverage, 7 days",
+    "coverage, 30 days",
+    "SLA report",
+    "SLA report, CSV",
+    "footage listing",
+    "audit trail",
+    "case list",
+    "case file",
+    "floor (signed-in page, no data)",
+];
+
+/// What the pages of `BENCH_MIX=all` open: badges, case numbers, the
+/// footage window.
+struct Sample {
+    badges: Vec<String>,
+    cases: Vec<String>,
+    /// `from=…&to=…`, the last two hours in the server's zone.
+    footage_window: String,
+}
+
+/// The path of the next request of page `kind` of [`ALL_PAGES`].
+fn any_path(rng: &mut Rng, kind: usize, sample: &Sample) -> String {
+    let plate = format!("PNC-{:04}", 1 + rng.next() % 1300);
+    match ALL_PAGES[kind] {
+        "officer list" => officer_list_path(rng),
+        "officer file" => format!("/officers/{}", pick(rng, &sample.badges)),
+        "units tree" => "/units".into(),
+        "fleet board" => "/fleet".into(),
+        "vehicle page" => format!("/fleet/vehicles/{plate}"),
+        "coverage, 7 days" => "/fleet/coverage?days=7".into(),
+        "coverage, 30 days" => "/fleet/coverage?days=30".into(),
+        "SLA report" => "/fleet/sla".into(),
+        "SLA report, CSV" => "/fleet/sla.csv".into(),
+        "footage listing" => format!("/footage?vehicle={plate}&{}", sample.footage_window),
+        "audit trail" => "/audit".into(),
+        "case list" => case_path(rng, 0, &sample.cases),
+        "case file" => format!("/cases/{}", pick(rng, &sample.cases)),
+        _ => "/sign-in".into(),
     }
+}
+
+fn pick<'a>(rng: &mut Rng, from: &'a [String]) -> &'a str {
+    if from.is_empty() {
+        "none"
+    } else {
+        &from[rng.below(from.len())]
+    }
+}
+
+/// Whether an answer is the page asked for: `200`, and a whole page that
+/// shows no refusal (or a CSV file).
+async fn answered(res: reqwest::Response) -> bool {
+    let status = res.status();
+    let csv = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/csv"));
+    let body = res.text().await.unwrap_or_default();
+    status.is_success()
+        && (csv || (body.contains("</html>") && !body.contains("class=\"error\" role=\"alert\"")))
+}
+
+fn officer_list_path(rng: &mut Rng) -> String {
+    match rng.below(4) {
+        0 => format!("/officers?q={}", SEARCHES[rng.below(SEARCHES.len())]),
+        1 => format!("/officers?page={}", 1 + rng.below(800)),
+        2 => format!(
+            "/officers?rank={}&unit={:02}&sort=hired",
+            RANKS[rng.below(RANKS.len())],
+            1 + rng.below(22)
+        ),
+        _ => format!(
+            "/officers?status=active&sort=unit&page={}",
+            1 + rng.below(700)
+        ),
+    }
+}
+
+/// The kinds of page each mix requests, by name.
+fn kinds(mix: Mix) -> &'static [&'static str] {
+    match mix {
+        Mix::Cases => &["case list", "case file", "floor (signed-in page, no data)"],
+        Mix::Officers => &["officer list", "officer profile"],
+        Mix::All => ALL_PAGES,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mix {
+    Officers,
+    Cases,
+    All,
 }
 
 /// The path of the next request of kind `kind`.
@@ -123,34 +224,46 @@ async fn main() -> Result<(), Err> {
     let clients: usize = args.get(4).map(|s| s.parse()).transpose()?.unwrap_or(32);
     let seconds: u64 = args.get(5).map(|s| s.parse()).transpose()?.unwrap_or(20);
 
-    let cases = std::env::var("BENCH_MIX").is_ok_and(|m| m == "cases");
-    // Badge numbers (or case numbers) to open: a spread of the list's pages.
+    let mix = match std::env::var("BENCH_MIX").as_deref() {
+        Ok("cases") => Mix::Cases,
+        Ok("all") => Mix::All,
+        _ => Mix::Officers,
+    };
+    // Badge numbers and case numbers to open: a spread of the lists' pages.
     let first = client(&base, &args[2], &args[3]).await?;
-    let mut badges = Vec::new();
-    if cases {
+    let mut case_numbers = Vec::new();
+    if mix != Mix::Officers {
         for page in [1, 20, 60, 120, 200, 300, 400] {
-            let body: serde_json::Value = first
+            let Ok(body) = first
                 .post(format!("{base}/rpc/list_cases"))
                 .form(&[("assigned", "all"), ("page", &page.to_string())])
                 .send()
                 .await?
-                .json()
-                .await?;
+                .json::<serde_json::Value>()
+                .await
+            else {
+                break; // a reader of no cases
+            };
             for row in body["rows"].as_array().into_iter().flatten() {
                 if let Some(n) = row["number"].as_str() {
-                    badges.push(n.to_string());
+                    case_numbers.push(n.to_string());
                 }
             }
         }
-    } else {
+    }
+    let mut badges = Vec::new();
+    if mix != Mix::Cases {
         for page in [1, 50, 150, 300, 500, 700] {
-            let body: serde_json::Value = first
+            let Ok(body) = first
                 .post(format!("{base}/rpc/list_officers"))
                 .form(&[("sort", "badge"), ("page", &page.to_string())])
                 .send()
                 .await?
-                .json()
-                .await?;
+                .json::<serde_json::Value>()
+                .await
+            else {
+                break; // a reader of no officer records
+            };
             for row in body["rows"].as_array().into_iter().flatten() {
                 if let Some(b) = row["badge_number"].as_str() {
                     badges.push(b.to_string());
@@ -158,9 +271,57 @@ async fn main() -> Result<(), Err> {
             }
         }
     }
-    if badges.is_empty() {
+    // The last two hours in the server's zone (Guatemala's unless
+    // configured: UTC-6).
+    let footage_window = {
+        let now = chrono::Utc::now() - chrono::Duration::hours(6);
+        let at = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M").to_string();
+        format!(
+            "from={}&to={}",
+            at(now - chrono::Duration::hours(2)),
+            at(now)
+        )
+    };
+    let sample = Sample {
+        badges: badges.clone(),
+        cases: case_numbers.clone(),
+        footage_window,
+    };
+    let badges = match mix {
+        Mix::Cases => case_numbers,
+        _ => badges,
+    };
+    if badges.is_empty() && mix != Mix::All {
         return Err("nothing to open: load the national demo data first".into());
     }
+    // Every page asked once: only those this reader may read are measured.
+    let readable: Vec<bool> = if mix == Mix::All {
+        let mut rng = Rng(0);
+        let mut readable = Vec::new();
+        for kind in 0..ALL_PAGES.len() {
+            let path = any_path(&mut rng, kind, &sample);
+            readable.push(answered(first.get(format!("{base}{path}")).send().await?).await);
+        }
+        let refused: Vec<&str> = ALL_PAGES
+            .iter()
+            .zip(&readable)
+            .filter(|(_, r)| !**r)
+            .map(|(k, _)| *k)
+            .collect();
+        if !refused.is_empty() {
+            println!(
+                "not measured (refused to {}): {}",
+                args[2],
+                refused.join(", ")
+            );
+            println!();
+        }
+        readable
+    } else {
+        vec![true; kinds(mix).len()]
+    };
+    let readable = std::sync::Arc::new(readable);
+    let sample = std::sync::Arc::new(sample);
     let badges = std::sync::Arc::new(badges);
 
     let mut sessions = Vec::new();
@@ -172,14 +333,20 @@ async fn main() -> Result<(), Err> {
     let mut tasks = Vec::new();
     for (n, c) in sessions.into_iter().enumerate() {
         let (base, badges) = (base.clone(), badges.clone());
+        let (readable, sample) = (readable.clone(), sample.clone());
         // BENCH_ONLY=profile or list measures one kind of page.
         let only = std::env::var("BENCH_ONLY").ok();
         tasks.push(tokio::spawn(async move {
             let mut rng = Rng(n as u64 + 1);
-            let mut times: Vec<Vec<Duration>> = vec![Vec::new(); kinds(cases).len()];
+            let mut times: Vec<Vec<Duration>> = vec![Vec::new(); kinds(mix).len()];
             let mut failures = 0u64;
+            let measured: Vec<usize> = (0..kinds(mix).len()).filter(|k| readable[*k]).collect();
             while Instant::now() < deadline {
-                let (kind, path) = if cases {
+                let (kind, path) = if mix == Mix::All {
+                    // Every readable page alike.
+                    let kind = measured[rng.below(measured.len())];
+                    (kind, any_path(&mut rng, kind, &sample))
+                } else if mix == Mix::Cases {
                     // 45 % lists, 45 % files, 10 % the floor.
                     let kind = match rng.below(20) {
                         0..=8 => 0,
@@ -196,29 +363,13 @@ async fn main() -> Result<(), Err> {
                     let path = if profile {
                         format!("/officers/{}", badges[rng.below(badges.len())])
                     } else {
-                        match rng.below(4) {
-                            0 => format!("/officers?q={}", SEARCHES[rng.below(SEARCHES.len())]),
-                            1 => format!("/officers?page={}", 1 + rng.below(800)),
-                            2 => format!(
-                                "/officers?rank={}&unit={:02}&sort=hired",
-                                RANKS[rng.below(RANKS.len())],
-                                1 + rng.below(22)
-                            ),
-                            _ => format!(
-                                "/officers?status=active&sort=unit&page={}",
-                                1 + rng.below(700)
-                            ),
-                        }
+                        officer_list_path(&mut rng)
                     };
                     (usize::from(profile), path)
                 };
                 let t = Instant::now();
                 let ok = match c.get(format!("{base}{path}")).send().await {
-                    Ok(res) => {
-                        let status = res.status();
-                        let body = res.text().await.unwrap_or_default();
-                        status.is_success() && body.contains("</html>")
-                    }
+                    Ok(res) => answered(res).await,
                     Err(_) => false,
                 };
                 let took = t.elapsed();
@@ -231,7 +382,7 @@ async fn main() -> Result<(), Err> {
             (times, failures)
         }));
     }
-    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); kinds(cases).len()];
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); kinds(mix).len()];
     let mut failures = 0;
     for t in tasks {
         let (got, f) = t.await?;
@@ -242,16 +393,41 @@ async fn main() -> Result<(), Err> {
     }
     let elapsed = started.elapsed().as_secs_f64();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!("| page | requests | median ms | p99 ms |");
-    println!("|---|---:|---:|---:|");
-    for (name, v) in kinds(cases).iter().zip(times.iter_mut()) {
+    if floor_p99_column(mix) {
+        println!("| page | requests | median ms | p99 ms | p99 ÷ floor's |");
+        println!("|---|---:|---:|---:|---:|");
+    } else {
+        println!("| page | requests | median ms | p99 ms |");
+        println!("|---|---:|---:|---:|");
+    }
+    let floor_p99 = kinds(mix)
+        .iter()
+        .position(|k| k.starts_with("floor"))
+        .map(|i| {
+            let mut v = times[i].clone();
+            v.sort();
+            ms(percentile(&v, 0.99))
+        });
+    let mut results = Vec::new();
+    for ((name, v), readable) in kinds(mix).iter().zip(times.iter_mut()).zip(readable.iter()) {
+        if !readable {
+            continue;
+        }
         v.sort();
+        let p99 = ms(percentile(v, 0.99));
+        let ratio = floor_p99.filter(|f| *f > 0.0).map(|f| p99 / f);
         println!(
-            "| {name} | {} | {:.1} | {:.1} |",
+            "| {name} | {} | {:.1} | {p99:.1} |{}",
             v.len(),
             ms(percentile(v, 0.5)),
-            ms(percentile(v, 0.99))
+            ratio.map(|r| format!(" {r:.1}× |")).unwrap_or_default()
         );
+        results.push(format!(
+            "RESULT\t{}\t{name}\t{:.1}\t{p99:.1}\t{}",
+            args[2],
+            ms(percentile(v, 0.5)),
+            ratio.map(|r| format!("{r:.2}")).unwrap_or_default()
+        ));
     }
     let mut all: Vec<Duration> = times.iter().flatten().copied().collect();
     all.sort();
@@ -266,8 +442,15 @@ async fn main() -> Result<(), Err> {
         "{clients} clients, {elapsed:.1} s: {:.0} pages/s, {failures} failed",
         all.len() as f64 / elapsed
     );
+    for line in results {
+        println!("{line}");
+    }
     if failures > 0 {
         std::process::exit(1);
     }
     Ok(())
+}
+
+fn floor_p99_column(mix: Mix) -> bool {
+    kinds(mix).iter().any(|k| k.starts_with("floor"))
 }
