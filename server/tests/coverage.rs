@@ -8,8 +8,7 @@ use app::fleet::sla::SlaView;
 use app::fleet::vehicle::{CoverageLine, CoverageReportView, VehicleView};
 use app::footage::{FootageView, Verification};
 use app::identity::Role;
-use app::policy::authorize;
-use common::{assert_coverage_kept, create_user, spawn_app, TestDb};
+use common::{api_client_token, assert_coverage_kept, create_user, spawn_app, TestDb};
 use serde_json::json;
 
 const MIN: i64 = 60_000;
@@ -31,21 +30,6 @@ async fn exec(t: &TestDb, sql: &str, binds: &[&str]) {
 /// A whole minute three hours ago: the shift's start in these timelines.
 fn three_hours_ago() -> i64 {
     (app::time::now_ms() - 3 * 60 * MIN) / MIN * MIN
-}
-
-/// The control center's API client with `scopes`; its token.
-async fn control_center(t: &TestDb, scopes: &str) -> String {
-    let operator = authorize(
-        &app::identity::console_operator(),
-        app::policy::act::ManageApiClients,
-        app::policy::Object::Any,
-    )
-    .unwrap();
-    let (_, token) =
-        app::admin::clients::store::create_client(&t.db, &operator, "test", "centro", scopes)
-            .await
-            .unwrap();
-    token.reveal().to_string()
 }
 
 /// PNC-0451 (both cameras) with officers 10001 (driver) and 10002 (crew);
@@ -123,7 +107,7 @@ on_both_backends! {
     async fn long_runs_and_repeated_statuses_count_as_their_segments(t: TestDb) {
         let t0 = three_hours_ago();
         timeline(&t, t0).await;
-        let token = control_center(&t, "footage:write,health:write").await;
+        let token = api_client_token(&t, "centro", "footage:write,health:write").await;
         let app = spawn_app(&t).await;
         let seg = |cam: &str, from: i64| {
             json!({
@@ -164,7 +148,7 @@ on_both_backends! {
     async fn kept_coverage_follows_late_repeated_and_overlapping_records(t: TestDb) {
         let t0 = three_hours_ago();
         timeline(&t, t0).await;
-        let token = control_center(&t, "footage:write,health:write").await;
+        let token = api_client_token(&t, "centro", "footage:write,health:write").await;
         let app = spawn_app(&t).await;
         let seg = |cam: &str, from: i64, to: i64| {
             json!({
@@ -227,7 +211,7 @@ on_both_backends! {
     async fn gaps_are_shift_time_without_footage_or_not_online(t: TestDb) {
         let t0 = three_hours_ago();
         timeline(&t, t0).await;
-        let token = control_center(&t, "footage:write,health:write").await;
+        let token = api_client_token(&t, "centro", "footage:write,health:write").await;
         // PNC-0452's camera was registered half-way through the shift:
         // nothing is expected of it before.
         sqlx::query("UPDATE cameras SET created_at = $1 WHERE serial = 'PNC-0452-forward'")
@@ -281,7 +265,7 @@ on_both_backends! {
     async fn footage_listings_are_audited_sensitive_reads(t: TestDb) {
         let t0 = three_hours_ago();
         timeline(&t, t0).await;
-        let token = control_center(&t, "footage:write").await;
+        let token = api_client_token(&t, "centro", "footage:write").await;
         let app = spawn_app(&t).await;
         let seg = |id: &str, cam: &str, from: i64, to: i64| json!({
             "segment": id, "vehicle": "PNC-0451", "camera": cam, "start": rfc3339(t0 + from * MIN),
@@ -349,7 +333,7 @@ on_both_backends! {
         let fifo = std::process::Command::new("mkfifo").arg(root.path().join("pnc/e.mp4")).status().unwrap();
         assert!(fifo.success());
         let sha = |b: &[u8]| hex::encode(Sha256::digest(b));
-        let token = control_center(&t, "footage:write").await;
+        let token = api_client_token(&t, "centro", "footage:write").await;
         let dir = root.path().to_path_buf();
         let app = common::spawn_app_with(&t, move |s| s.footage_root = Some(dir)).await;
         let seg = |id: &str, uri: &str, sha256: String, from: i64| json!({
@@ -406,7 +390,7 @@ on_both_backends! {
         timeline(&t, t0).await;
         sqlx::query("UPDATE cameras SET created_at = $1 WHERE serial = 'PNC-0452-forward'")
             .bind(t0 + 30 * MIN).execute(t.db.pool_for_tests()).await.unwrap();
-        let token = control_center(&t, "footage:write,health:write").await;
+        let token = api_client_token(&t, "centro", "footage:write,health:write").await;
         let app = spawn_app(&t).await;
         send_feed(&app, &token, t0).await;
         let month = chrono_tz::America::Guatemala.timestamp_millis_opt(t0).unwrap().format("%Y-%m").to_string();

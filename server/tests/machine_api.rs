@@ -6,7 +6,7 @@
 mod common;
 
 use app::policy::authorize;
-use common::{create_user, spawn_app, TestApp, TestDb};
+use common::{api_client_token as token, create_user, spawn_app, TestApp, TestDb};
 use serde_json::{json, Value};
 
 /// A fleet of two cars: PNC-0451 with both cameras, PNC-0452 with only a
@@ -34,21 +34,6 @@ async fn fleet(t: &TestDb) {
             .unwrap();
         }
     }
-}
-
-/// Makes a client as the command line would and returns its token.
-async fn token(t: &TestDb, name: &str, scopes: &str) -> String {
-    let operator = authorize(
-        &app::identity::console_operator(),
-        app::policy::act::ManageApiClients,
-        app::policy::Object::Any,
-    )
-    .unwrap();
-    let (_, token) =
-        app::admin::clients::store::create_client(&t.db, &operator, "test", name, scopes)
-            .await
-            .unwrap();
-    token.reveal().to_string()
 }
 
 fn segment(id: &str, camera: &str, minute: u32) -> Value {

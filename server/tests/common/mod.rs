@@ -520,3 +520,18 @@ pub async fn assert_coverage_kept(db: &Db) {
         "status changes kept vs worked out from the heartbeats"
     );
 }
+
+/// Makes a client as the command line would and returns its token.
+pub async fn api_client_token(t: &TestDb, name: &str, scopes: &str) -> String {
+    let operator = app::policy::authorize(
+        &app::identity::console_operator(),
+        app::policy::act::ManageApiClients,
+        app::policy::Object::Any,
+    )
+    .unwrap();
+    let (_, token) =
+        app::admin::clients::store::create_client(&t.db, &operator, "test", name, scopes)
+            .await
+            .unwrap();
+    token.reveal().to_string()
+}
