@@ -62,6 +62,17 @@ pub struct Cli {
     )]
     late_footage_hours: Option<String>,
 
+    /// Seconds after which `vigia serve` exits (status 70) if its async
+    /// workers have all been stuck that long, for the service manager to
+    /// start it again; 0: never. Default: 60
+    #[arg(
+        long,
+        env = "VIGIA_STALL_EXIT_SECONDS",
+        global = true,
+        value_name = "SECONDS"
+    )]
+    stall_exit_seconds: Option<String>,
+
     /// Proxies (networks or addresses, separated by commas) whose
     /// X-Forwarded-For names the client. Default: none
     #[arg(
@@ -390,6 +401,7 @@ pub fn main() -> ExitCode {
         case_ministry_days: cli.case_ministry_days.clone(),
         documents_url: cli.documents_url.clone(),
         document_max_mb: cli.document_max_mb.clone(),
+        stall_exit_seconds: cli.stall_exit_seconds.clone(),
     };
     let settings = match raw.check() {
         Ok(s) => s,

@@ -30,6 +30,7 @@ pub struct RawSettings {
     pub case_ministry_days: Option<String>,
     pub documents_url: Option<String>,
     pub document_max_mb: Option<String>,
+    pub stall_exit_seconds: Option<String>,
 }
 
 impl std::fmt::Debug for RawSettings {
@@ -93,6 +94,10 @@ pub struct Settings {
     pub documents_url: Option<String>,
     /// The most one case document may weigh.
     pub document_max_bytes: u64,
+    /// `vigia serve` exits when its async workers have all been stuck this
+    /// long (nothing answers then, not even `/healthz`), so that the
+    /// service manager starts it again; `None`: never.
+    pub stall_exit: Option<Duration>,
 }
 
 impl Settings {
@@ -238,6 +243,12 @@ impl RawSettings {
             allowed_hosts.push(h.trim_matches(['[', ']']).to_lowercase());
         }
         allowed_hosts.dedup();
+        let stall_exit = whole_number(
+            "VIGIA_STALL_EXIT_SECONDS (--stall-exit-seconds)",
+            self.stall_exit_seconds.as_deref(),
+            60,
+            0..=3_600,
+        )?;
         let late_footage = whole_number(
             "VIGIA_LATE_FOOTAGE_HOURS (--late-footage-hours)",
             self.late_footage_hours.as_deref(),
@@ -384,6 +395,7 @@ impl RawSettings {
             case_deadlines,
             documents_url,
             document_max_bytes,
+            stall_exit: (stall_exit > 0).then(|| Duration::from_secs(stall_exit)),
         })
     }
 }

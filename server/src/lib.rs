@@ -5,6 +5,7 @@ pub mod api;
 pub mod audit_export;
 pub mod cli;
 pub mod config;
+pub mod confine;
 pub mod demo;
 pub mod security;
 pub mod sessions;

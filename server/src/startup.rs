@@ -21,10 +21,12 @@ use crate::sessions::Sessions;
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    stall_exit: Option<std::time::Duration>,
 }
 
 impl Application {
     pub async fn build(settings: &Settings, db: Db) -> Result<Application, String> {
+        crate::confine::init();
         app::time::set_zone(&settings.timezone)?;
         let secret_key = settings.secret_key()?;
         // Second-factor secrets stored before they were sealed are sealed now.
@@ -127,7 +129,11 @@ impl Application {
             // would otherwise cut large imports off inside the handler.
             .layer(axum::extract::DefaultBodyLimit::disable())
             .layer(axum::middleware::from_fn(crate::security::limit_body));
-        Ok(Application { listener, router })
+        Ok(Application {
+            listener,
+            router,
+            stall_exit: settings.stall_exit,
+        })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -153,9 +159,66 @@ impl Application {
                 tracing::debug!(error = %e, "cannot set TCP_NODELAY");
             }
         });
+        if let Some(limit) = self.stall_exit {
+            watch_workers(limit);
+        }
         axum::serve(listener, service)
             .with_graceful_shutdown(shutdown_signal())
             .await
+    }
+}
+
+/// Exits the process when no async worker has been free for `limit`.
+/// With every worker stuck (a deadlock, a request that never yields)
+/// nothing would answer again, not even `/healthz`, and the process would
+/// not even stop on SIGTERM; exiting lets the service manager start a
+/// server that answers. Status 70 (EX_SOFTWARE).
+fn watch_workers(limit: std::time::Duration) {
+    watch(limit, |stuck| {
+        tracing::error!(
+            seconds = stuck,
+            "every async worker has been stuck for longer than VIGIA_STALL_EXIT_SECONDS: exiting so that the server is started again"
+        );
+        eprintln!("vigia: every async worker stuck for {stuck} s; exiting (status 70)");
+        std::process::exit(70);
+    });
+}
+
+/// Calls `on_stall` (with the seconds stuck) when the current runtime has
+/// run none of its tasks for longer than `limit`: a task notes the time
+/// every second, and a thread of its own checks it. Stops when the
+/// runtime is shut down.
+fn watch(limit: std::time::Duration, on_stall: impl Fn(u64) + Send + 'static) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    let started = std::time::Instant::now();
+    let seen = Arc::new(AtomicU64::new(0));
+    let noted = seen.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            noted.store(started.elapsed().as_secs(), Ordering::Relaxed);
+        }
+    });
+    let spawned = std::thread::Builder::new()
+        .name("vigia-watchdog".into())
+        .spawn(move || loop {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            // The runtime was shut down (its tasks dropped): nothing to watch.
+            if Arc::strong_count(&seen) == 1 {
+                return;
+            }
+            let stuck = started
+                .elapsed()
+                .as_secs()
+                .saturating_sub(seen.load(Ordering::Relaxed));
+            if stuck > limit.as_secs() {
+                on_stall(stuck);
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "cannot start the stall watchdog");
     }
 }
 
@@ -227,6 +290,10 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Each request's reactive work stays in its own task: see confine.rs
+        // (a page's resources run on another thread otherwise, and Leptos's
+        // locks can deadlock the server).
+        .layer(axum::middleware::from_fn(crate::confine::confine))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -268,4 +335,32 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    /// The watchdog stays quiet while the runtime runs its tasks, and
+    /// speaks once its only worker is stuck.
+    #[test]
+    fn the_watchdog_notices_a_stuck_runtime_and_only_then() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        rt.block_on(async {
+            super::watch(Duration::from_secs(3), move |stuck| {
+                // The test may have ended (its receiver gone): nothing to tell.
+                tx.send(stuck).ok();
+            });
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            assert!(rx.try_recv().is_err(), "a free runtime is not stuck");
+            // The only worker blocked, as by a deadlock.
+            std::thread::sleep(Duration::from_secs(7));
+        });
+        let stuck = rx.try_recv().expect("the stuck runtime was noticed");
+        assert!(stuck > 3, "{stuck}");
+    }
 }
