@@ -318,17 +318,35 @@ impl AuditedRead {
     }
 }
 
-/// Appends one record in a transaction of its own, for an event that
-/// changes nothing else (an export, an audited read) and is permitted.
+/// Appends one record, for an event that changes nothing else (an export,
+/// an audited read) and is permitted, and answers its sequence number once
+/// it is committed. The records of the events recorded at the same moment
+/// are appended together in one write transaction (`Db::write_together`,
+/// group commit), as [`AuditedRead::finish`] does: readers do not queue one
+/// transaction each.
 pub async fn record<A: ActionKind>(
     db: &Db,
     permit: &Permit<A>,
     entry: &AuditEntry,
 ) -> Result<i64, AppError> {
-    let mut tx = AuditedTx::begin_as(db, permit.principal()).await?;
-    let seq = tx.audit(entry).await?;
-    tx.commit().await?;
-    Ok(seq)
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let backend = db.backend();
+    let who = permit.principal().clone();
+    let entry = entry.clone();
+    let seq = std::sync::Arc::new(AtomicI64::new(0));
+    let appended = seq.clone();
+    db.write_together(Box::new(move |conn: &mut AnyConnection| {
+        Box::pin(async move {
+            let mut tail = lock_head(conn, backend).await?;
+            appended.store(
+                append(conn, &mut tail, &who, &entry).await?,
+                Ordering::SeqCst,
+            );
+            move_head(conn, &tail).await
+        })
+    }))
+    .await?;
+    Ok(seq.load(Ordering::SeqCst))
 }
 
 /// Appends the record of a refused or failed request (no permit exists:

@@ -242,7 +242,13 @@ pub async fn list_confidence_tests(badge_number: String) -> Result<Vec<TestRow>,
 #[server(prefix = "/rpc", endpoint = "list_units")]
 pub async fn list_units() -> Result<Vec<UnitNode>, AppError> {
     crate::rpc::call(act::ReadOfficers, |cx| async move {
-        store::units(&cx.state.db, &cx.permit).await
+        let officers = cx
+            .state
+            .caches
+            .get::<std::sync::Arc<directory::Directory>>()?
+            .snapshot(&cx.state.db)
+            .await?;
+        store::units(&cx.state.db, &cx.permit, &officers).await
     })
     .await
 }

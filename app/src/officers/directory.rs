@@ -272,6 +272,20 @@ impl Snapshot {
     }
 
     /// One page of the list, as [`OfficerFilter`] asks.
+    /// How many officers each unit has, by the unit's code (a unit with
+    /// none is absent).
+    pub fn officers_per_unit(&self) -> HashMap<&str, i64> {
+        let mut counts = vec![0i64; self.units.len()];
+        for e in &self.rows {
+            counts[e.unit as usize] += 1;
+        }
+        self.units
+            .iter()
+            .zip(counts)
+            .map(|((code, _), n)| (code.as_str(), n))
+            .collect()
+    }
+
     pub fn page(&self, filter: &OfficerFilter) -> Result<OfficerPage, AppError> {
         let sort = filter.sort.as_deref().unwrap_or("");
         let sort = if sort.is_empty() { "name" } else { sort };

@@ -171,24 +171,33 @@ pub fn mask(national_id: &str) -> String {
 
 /// The organisation, national → regions → stations, with officer counts
 /// (a region's count includes its stations).
+///
+/// The officers are counted in the officer list the server keeps
+/// ([`super::directory`], never older than the last write): counting them
+/// in SQL on every request cost PostgreSQL a visit to every officer's row.
 #[tracing::instrument(skip_all, fields(actor = actor.label()))]
-pub async fn units(db: &Db, actor: &Permit<act::ReadOfficers>) -> Result<Vec<UnitNode>, AppError> {
+pub async fn units(
+    db: &Db,
+    actor: &Permit<act::ReadOfficers>,
+    officers: &super::directory::Snapshot,
+) -> Result<Vec<UnitNode>, AppError> {
     let rows = sqlx::query(
-        "SELECT u.code, u.name, u.kind, COALESCE(p.code, ''), \
-                (SELECT COUNT(*) FROM officers o WHERE o.unit_id = u.id) \
+        "SELECT u.code, u.name, u.kind, COALESCE(p.code, '') \
          FROM units u LEFT JOIN units p ON p.id = u.parent_id ORDER BY u.code",
     )
     .fetch_all(db.pool())
     .await?;
+    let per_unit = officers.officers_per_unit();
     let mut nodes: Vec<UnitNode> = rows
         .iter()
         .map(|r| {
+            let code: String = r.try_get(0)?;
             Ok(UnitNode {
-                code: r.try_get(0)?,
+                officers: per_unit.get(code.as_str()).copied().unwrap_or(0),
+                code,
                 name: r.try_get(1)?,
                 kind: r.try_get(2)?,
                 parent_code: r.try_get(3)?,
-                officers: r.try_get(4)?,
                 vehicles: 0,
             })
         })

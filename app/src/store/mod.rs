@@ -235,12 +235,22 @@ impl Db {
     /// kept, not the samples of values (`sqlite_stat4`): with samples,
     /// SQLite plans a statement again each time a bound value changes,
     /// which made every profile page parse and plan its queries anew.
+    ///
+    /// On PostgreSQL it is `VACUUM (ANALYZE)`: a freshly loaded table has
+    /// no visibility map yet, so an index-only scan (a count of a unit's
+    /// officers, of a camera's segments) visited every row's page anyway
+    /// until autovacuum came round.
     pub async fn analyze(&self, table: Option<&str>) -> Result<(), sqlx::Error> {
-        let analyze = match table {
-            Some(t) => format!("ANALYZE {t}"),
-            None => "ANALYZE".to_string(),
+        let verb = match self.backend {
+            Backend::Sqlite => "ANALYZE",
+            Backend::Postgres => "VACUUM (ANALYZE)",
         };
-        sqlx::query(&analyze).execute(&self.pool).await?;
+        let analyze = match table {
+            Some(t) => format!("{verb} {t}"),
+            None => verb.to_string(),
+        };
+        // The simple protocol: VACUUM may not run in a transaction block.
+        sqlx::raw_sql(&analyze).execute(&self.pool).await?;
         if self.backend == Backend::Sqlite {
             let samples: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'sqlite_stat4'",
