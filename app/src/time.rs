@@ -88,6 +88,11 @@ pub fn zone_label(ms: i64) -> String {
     format(ms, "%Z")
 }
 
+/// `2026-11-02 14:05 CST`: the minute and the zone's abbreviation.
+pub fn local_minute_zoned(ms: i64) -> String {
+    format!("{} {}", local_minute(ms), zone_label(ms))
+}
+
 fn format(ms: i64, pattern: &str) -> String {
     zone()
         .timestamp_millis_opt(ms)

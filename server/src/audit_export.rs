@@ -107,6 +107,7 @@ pub async fn export_sla(
             require_for_session(&session, &state, &ip, act::ReadSlaReports, Object::Any).await?;
         let report = app::fleet::sla::store::report(
             &state.db,
+            &state.caches,
             &reader,
             params.get("month").map(String::as_str),
             state.camera_silent_ms,

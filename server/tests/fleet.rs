@@ -144,3 +144,41 @@ on_both_backends! {
         assert_eq!(app.call(&admin, "fleet_board", &[]).await.status(), 403);
     }
 }
+
+on_both_backends! {
+    /// The board is summed once for all its readers (the same "updated"
+    /// time for each) and summed again as soon as anything under it is
+    /// written: a batch of heartbeats, or a car moved to another region
+    /// by a statement no code of Vigía's wrote.
+    async fn the_board_is_shared_until_something_under_it_is_written(t: TestDb) {
+        fleet(&t).await;
+        let operator = authorize(&app::identity::console_operator(), app::policy::act::ManageApiClients, app::policy::Object::Any).unwrap();
+        let (_, token) = app::admin::clients::store::create_client(&t.db, &operator, "test", "centro", "health:write").await.unwrap();
+        let app = spawn_app_with(&t, |_| {}).await;
+        let password = create_user(&t.db, "mon", &[Role::Monitor]).await;
+        let monitor = app.signed_in("mon", &password).await;
+        let password = create_user(&t.db, "sup", &[Role::Supervisor]).await;
+        let supervisor = app.signed_in("sup", &password).await;
+
+        let first: BoardView = app.call(&monitor, "fleet_board", &[]).await.json().await.unwrap();
+        let second: BoardView = app.call(&supervisor, "fleet_board", &[]).await.json().await.unwrap();
+        assert_eq!(first.at, second.at, "one board for both readers");
+        assert_eq!(first.vehicles, second.vehicles);
+
+        let now = app::time::now_ms();
+        let beat = json!([{ "vehicle": "PNC-0452", "camera": "forward", "ts": rfc3339(now), "status": "tamper" }]);
+        let res = app.client.post(app.url("/api/v1/ingest/heartbeats")).bearer_auth(token.reveal())
+            .json(&beat).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let after: BoardView = app.call(&monitor, "fleet_board", &[("state", "tamper")]).await.json().await.unwrap();
+        assert!(after.at > first.at, "summed again after the heartbeats");
+        assert_eq!(after.vehicles.iter().map(|v| v.plate.as_str()).collect::<Vec<_>>(), ["PNC-0452"]);
+
+        sqlx::query("UPDATE vehicles SET unit_id = (SELECT id FROM units WHERE code = '02') WHERE plate = 'PNC-0452'")
+            .execute(t.db.pool_for_tests()).await.unwrap();
+        let region: BoardView = app.call(&monitor, "fleet_board", &[("region", "02")]).await.json().await.unwrap();
+        let mut plates: Vec<&str> = region.vehicles.iter().map(|v| v.plate.as_str()).collect();
+        plates.sort();
+        assert_eq!(plates, ["PNC-0452", "PNC-0900"], "the moved car is in its new region at once");
+    }
+}

@@ -82,11 +82,7 @@ impl UserRecord {
             reset.as_ref().map(|(by, at)| AccountNotice {
                 what,
                 by: by.clone(),
-                at: format!(
-                    "{} {}",
-                    crate::time::local_minute(*at),
-                    crate::time::zone_label(*at)
-                ),
+                at: crate::time::local_minute_zoned(*at),
             })
         })
         .collect()

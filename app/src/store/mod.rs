@@ -20,6 +20,7 @@ use sqlx::{AnyPool, ConnectOptions, Executor};
 
 pub mod batch;
 mod group;
+pub mod recent;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");

@@ -239,13 +239,9 @@ fn view_of(r: &sqlx::any::AnyRow) -> Result<ApiClientView, sqlx::Error> {
         created_at: r.try_get("created_at")?,
         created_by: r.try_get("created_by")?,
         last_used_at: r.try_get("last_used_at")?,
-        last_used: r.try_get::<Option<i64>, _>("last_used_at")?.map(|t| {
-            format!(
-                "{} {}",
-                crate::time::local_minute(t),
-                crate::time::zone_label(t)
-            )
-        }),
+        last_used: r
+            .try_get::<Option<i64>, _>("last_used_at")?
+            .map(crate::time::local_minute_zoned),
         refused: r.try_get("refused")?,
     })
 }

@@ -40,12 +40,20 @@ pub async fn fleet_board(
             }
         };
         let region = region.filter(|r| !r.is_empty());
-        let now = crate::time::now_ms();
-        let (regions, vehicles) =
-            store::read_board(&cx.state.db, &cx.permit, now, cx.state.camera_silent_ms).await?;
-        let in_region: Vec<VehicleHealth> = vehicles
-            .into_iter()
+        let board = store::board(
+            &cx.state.db,
+            &cx.state.caches,
+            &cx.permit,
+            cx.state.camera_silent_ms,
+        )
+        .await?;
+        let now = board.at;
+        let regions = board.regions.clone();
+        let in_region: Vec<VehicleHealth> = board
+            .vehicles
+            .iter()
             .filter(|v| region.as_ref().is_none_or(|r| &v.region == r))
+            .cloned()
             .collect();
         let counts = CameraState::ALL
             .iter()
@@ -76,11 +84,7 @@ pub async fn fleet_board(
             .collect();
         Ok(BoardView {
             at: now,
-            at_local: format!(
-                "{} {}",
-                crate::time::local_minute(now),
-                crate::time::zone_label(now)
-            ),
+            at_local: crate::time::local_minute_zoned(now),
             silent_after_minutes: cx.state.camera_silent_ms / 60_000,
             counts,
             on_shift: on_shift_total,

@@ -5,6 +5,48 @@ use crate::error::AppError;
 use crate::policy::Permit;
 use crate::store::Db;
 
+/// The board as computed at `at`: kept in a [`BoardCache`] and shared by
+/// its readers until the fleet changes (or for [`BOARD_MAX_AGE`]).
+#[derive(Debug)]
+pub struct BoardSnapshot {
+    pub at: i64,
+    pub regions: Vec<(String, String)>,
+    pub vehicles: Vec<VehicleHealth>,
+}
+
+/// The last board computed (registered at start-up).
+pub type BoardCache = crate::store::recent::Recent<(), BoardSnapshot>;
+
+/// How long a board stays right with nothing written: cameras fall silent
+/// by the clock alone.
+pub const BOARD_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A board cache for the start-up.
+pub fn board_cache() -> BoardCache {
+    crate::store::recent::Recent::new(crate::store::recent::FLEET_COUNTERS, BOARD_MAX_AGE)
+}
+
+/// The board now: the kept one if nothing changed since it was computed.
+pub async fn board<A: crate::fleet::ReadsCoverage>(
+    db: &Db,
+    caches: &crate::state::Caches,
+    reader: &Permit<A>,
+    silent_after_ms: i64,
+) -> Result<std::sync::Arc<BoardSnapshot>, AppError> {
+    let cache = caches.get::<std::sync::Arc<BoardCache>>()?;
+    cache
+        .get(db, (), || async {
+            let at = crate::time::now_ms();
+            let (regions, vehicles) = read_board(db, reader, at, silent_after_ms).await?;
+            Ok(BoardSnapshot {
+                at,
+                regions,
+                vehicles,
+            })
+        })
+        .await
+}
+
 /// Every region, and every vehicle with its cameras' states, by plate.
 /// Takes the reader's [`Actor`] (`ReadFleet`).
 pub async fn read_board<A: crate::fleet::ReadsCoverage>(

@@ -8,6 +8,7 @@ pub async fn sla_report(month: Option<String>) -> Result<SlaView, AppError> {
     crate::rpc::call(act::ReadSlaReports, |cx| async move {
         store::report(
             &cx.state.db,
+            &cx.state.caches,
             &cx.permit,
             month.as_deref(),
             cx.state.camera_silent_ms,

@@ -37,6 +37,8 @@ pub struct SlaView {
     pub month: String,
     /// The months one may pick, newest first.
     pub months: Vec<String>,
+    /// When it was computed, in the configured zone.
+    pub at_local: String,
     pub target: f64,
     pub fleet: UptimeLine,
     pub regions: Vec<UptimeLine>,

@@ -58,8 +58,24 @@ pub fn recent_months(now_ms: i64) -> Vec<String> {
     out
 }
 
+/// The last SLA reports computed, by month (registered at start-up).
+pub type SlaReports = crate::store::recent::Recent<String, SlaView>;
+
+/// An SLA-report cache for the start-up: a report stays right for half a
+/// minute with nothing written (this month's end moves with the clock).
+pub fn sla_reports() -> SlaReports {
+    crate::store::recent::Recent::new(
+        crate::store::recent::FLEET_COUNTERS,
+        std::time::Duration::from_secs(30),
+    )
+}
+
+/// The report of `month` (`YYYY-MM`; this month when empty): the kept one
+/// if nothing under it changed since it was computed
+/// ([`crate::store::recent`]).
 pub async fn report(
     db: &Db,
+    caches: &crate::state::Caches,
     actor: &Permit<act::ReadSlaReports>,
     month: Option<&str>,
     silent_ms: i64,
@@ -71,6 +87,27 @@ pub async fn report(
         .filter(|m| !m.is_empty())
         .unwrap_or(&months[0])
         .to_string();
+    month_span(&month)?;
+    let kept = caches
+        .get::<std::sync::Arc<SlaReports>>()?
+        .get(db, month.clone(), || {
+            compute(db, caches, actor, month.clone(), silent_ms, target)
+        })
+        .await?;
+    Ok((*kept).clone())
+}
+
+/// The report of `month`, summed now.
+async fn compute(
+    db: &Db,
+    caches: &crate::state::Caches,
+    actor: &Permit<act::ReadSlaReports>,
+    month: String,
+    silent_ms: i64,
+    target: f64,
+) -> Result<SlaView, AppError> {
+    let now = crate::time::now_ms();
+    let months = recent_months(now);
     let span = month_span(&month)?;
     let window = Span {
         from: span.from,
@@ -81,8 +118,8 @@ pub async fn report(
     } else {
         shift_coverage(db, actor, Whose::Fleet, window).await?
     };
-    let (regions, vehicles) =
-        crate::fleet::board::store::read_board(db, actor, now, silent_ms).await?;
+    let board = crate::fleet::board::store::board(db, caches, actor, silent_ms).await?;
+    let (regions, vehicles) = (&board.regions, &board.vehicles);
     let region_of: HashMap<&str, &str> = vehicles
         .iter()
         .map(|v| (v.plate.as_str(), v.region.as_str()))
@@ -145,6 +182,7 @@ pub async fn report(
     Ok(SlaView {
         month,
         months,
+        at_local: crate::time::local_minute_zoned(now),
         target,
         fleet,
         regions: region_lines,

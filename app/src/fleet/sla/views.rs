@@ -44,6 +44,7 @@ fn sla_view(r: SlaView) -> impl IntoView {
             }).collect_view()}
             <a href=format!("/fleet/sla.csv?month={}", r.month) rel="external" data-testid="sla-csv">{t!(i18n, sla_csv)}</a>
         </p>
+        <p class="muted" data-testid="computed-at">{t!(i18n, report_computed_at)} " " {r.at_local.clone()}</p>
         <p class="coverage-total" data-testid="sla-fleet">
             {t!(i18n, sla_fleet_total, month = move || month.clone(), percent = move || format!("{fleet:.1}"), target = move || format!("{target:.1}"))}
         </p>

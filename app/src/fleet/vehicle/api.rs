@@ -140,69 +140,103 @@ pub async fn officer_coverage(
 }
 
 /// The vehicles (and, for readers of officer files, the officers) with the
-/// most footage time missing during shifts, last 7 or 30 days.
+/// most footage time missing during shifts, last 7 or 30 days. Computed
+/// once per change of the fleet's records and shared by its readers
+/// ([`crate::store::recent`]); the officers are taken out for readers
+/// without officer files.
 #[server(prefix = "/rpc", endpoint = "coverage_report")]
 pub async fn coverage_report(days: Option<i64>) -> Result<CoverageReportView, AppError> {
+    crate::rpc::call(act::ReadFleet, |cx| async move {
+        let days = parse_days(days)?;
+        let (db, silent_ms) = (&cx.state.db, cx.state.camera_silent_ms);
+        let report = cx
+            .state
+            .caches
+            .get::<std::sync::Arc<CoverageReports>>()?
+            .get(db, days, || {
+                compute_coverage_report(db, &cx.permit, days, silent_ms)
+            })
+            .await?;
+        let mut view = (*report).clone();
+        if !cx.permit.sees_crews() {
+            view.officers = None;
+        }
+        Ok(view)
+    })
+    .await
+}
+
+/// The last coverage reports computed, by days (registered at start-up).
+#[cfg(feature = "ssr")]
+pub type CoverageReports = crate::store::recent::Recent<i64, CoverageReportView>;
+
+/// A coverage-report cache for the start-up: a report stays right for
+/// half a minute with nothing written (its window moves with the clock).
+#[cfg(feature = "ssr")]
+pub fn coverage_reports() -> CoverageReports {
+    crate::store::recent::Recent::new(
+        crate::store::recent::FLEET_COUNTERS,
+        std::time::Duration::from_secs(30),
+    )
+}
+
+/// The whole fleet's coverage report, the officers included.
+#[cfg(feature = "ssr")]
+async fn compute_coverage_report(
+    db: &crate::store::Db,
+    reader: &crate::policy::Permit<act::ReadFleet>,
+    days: i64,
+    silent_ms: i64,
+) -> Result<CoverageReportView, AppError> {
     use std::collections::HashMap;
 
     use crate::fleet::coverage::{percent, store::shift_coverage, Whose};
-    crate::rpc::call(act::ReadFleet, |cx| async move {
-        let days = parse_days(days)?;
-        let shifts = shift_coverage(
-            &cx.state.db,
-            &cx.permit,
-            Whose::Fleet,
-            window(days, cx.state.camera_silent_ms),
-        )
-        .await?;
-        // (shifts, expected, covered) per key; a car's shift counts once
-        // however many officers rode in it.
-        let mut by_vehicle: HashMap<String, (i64, i64, i64)> = HashMap::new();
-        let mut by_officer: HashMap<(String, String), (i64, i64, i64)> = HashMap::new();
-        let mut seen = std::collections::HashSet::new();
-        for s in &shifts {
-            if seen.insert((s.plate.clone(), s.shift)) {
-                let v = by_vehicle.entry(s.plate.clone()).or_default();
-                *v = (v.0 + 1, v.1 + s.expected_ms(), v.2 + s.covered_ms());
-            }
-            let o = by_officer
-                .entry((s.badge.clone(), s.officer.clone()))
-                .or_default();
-            *o = (o.0 + 1, o.1 + s.expected_ms(), o.2 + s.covered_ms());
+    let at = crate::time::now_ms();
+    let shifts = shift_coverage(db, reader, Whose::Fleet, window(days, silent_ms)).await?;
+    // (shifts, expected, covered) per key; a car's shift counts once
+    // however many officers rode in it.
+    let mut by_vehicle: HashMap<String, (i64, i64, i64)> = HashMap::new();
+    let mut by_officer: HashMap<(String, String), (i64, i64, i64)> = HashMap::new();
+    let mut seen = std::collections::HashSet::new();
+    for s in &shifts {
+        if seen.insert((s.plate.clone(), s.shift)) {
+            let v = by_vehicle.entry(s.plate.clone()).or_default();
+            *v = (v.0 + 1, v.1 + s.expected_ms(), v.2 + s.covered_ms());
         }
-        let worst = |lines: Vec<CoverageLine>| {
-            let mut lines = lines;
-            lines.sort_by(|a, b| b.gap_ms.cmp(&a.gap_ms).then(a.key.cmp(&b.key)));
-            lines.truncate(REPORT_ROWS);
-            lines
-        };
-        let line =
-            |key: String, label: String, (n, expected, covered): (i64, i64, i64)| CoverageLine {
-                key,
-                label,
-                shifts: n,
-                gap_ms: expected - covered,
-                percent: percent(covered, expected),
-            };
-        let vehicles = worst(
-            by_vehicle
-                .into_iter()
-                .map(|(plate, t)| line(plate, String::new(), t))
-                .collect(),
-        );
-        let officers = cx.permit.sees_crews().then(|| {
-            worst(
-                by_officer
-                    .into_iter()
-                    .map(|((badge, name), t)| line(badge, name, t))
-                    .collect(),
-            )
-        });
-        Ok(CoverageReportView {
-            days,
-            vehicles,
-            officers,
-        })
+        let o = by_officer
+            .entry((s.badge.clone(), s.officer.clone()))
+            .or_default();
+        *o = (o.0 + 1, o.1 + s.expected_ms(), o.2 + s.covered_ms());
+    }
+    let worst = |lines: Vec<CoverageLine>| {
+        let mut lines = lines;
+        lines.sort_by(|a, b| b.gap_ms.cmp(&a.gap_ms).then(a.key.cmp(&b.key)));
+        lines.truncate(REPORT_ROWS);
+        lines
+    };
+    let line = |key: String, label: String, (n, expected, covered): (i64, i64, i64)| CoverageLine {
+        key,
+        label,
+        shifts: n,
+        gap_ms: expected - covered,
+        percent: percent(covered, expected),
+    };
+    let vehicles = worst(
+        by_vehicle
+            .into_iter()
+            .map(|(plate, t)| line(plate, String::new(), t))
+            .collect(),
+    );
+    let officers = Some(worst(
+        by_officer
+            .into_iter()
+            .map(|((badge, name), t)| line(badge, name, t))
+            .collect(),
+    ));
+    Ok(CoverageReportView {
+        days,
+        at_local: crate::time::local_minute_zoned(at),
+        vehicles,
+        officers,
     })
-    .await
 }

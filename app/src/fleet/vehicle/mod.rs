@@ -69,6 +69,8 @@ pub struct CoverageLine {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CoverageReportView {
     pub days: i64,
+    /// When it was computed, in the configured zone.
+    pub at_local: String,
     pub vehicles: Vec<CoverageLine>,
     /// `None` for readers without officer files (monitors).
     pub officers: Option<Vec<CoverageLine>>,

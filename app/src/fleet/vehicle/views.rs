@@ -204,6 +204,7 @@ pub fn CoverageReportPage() -> impl IntoView {
                     match report.await {
                         Ok(r) => view! {
                             {days_links("/fleet/coverage".to_string(), r.days)}
+                            <p class="muted" data-testid="computed-at">{t!(i18n, report_computed_at)} " " {r.at_local.clone()}</p>
                             <h2>{t!(i18n, coverage_worst_vehicles)}</h2>
                             {table(r.vehicles, true)}
                             {r.officers.map(|o| view! {
