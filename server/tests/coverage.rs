@@ -402,6 +402,7 @@ on_both_backends! {
         assert_eq!((r.fleet.expected_ms, r.fleet.covered_ms, r.fleet.percent), (150 * MIN, 75 * MIN, 50.0));
         let below: Vec<(&str, f64)> = r.below.iter().map(|l| (l.key.as_str(), l.percent)).collect();
         assert_eq!(below, [("PNC-0452 forward", 0.0), ("PNC-0451 forward", 33.3), ("PNC-0451 cabin", 91.7)]);
+        assert_eq!(r.below_total, 3);
         let v451 = r.vehicles.iter().find(|v| v.key == "PNC-0451").unwrap();
         assert_eq!(v451.percent, 62.5);
         assert_eq!(app.call(&mon, "sla_report", &[("month", "2026-13")]).await.status(), 422);

@@ -81,6 +81,17 @@ impl Query {
 
     /// How many records match.
     pub async fn count(&self, db: &Db) -> Result<i64, AppError> {
+        // The whole trail: the chain has no gaps (its triggers let a record
+        // in only right after the last one), so its length is the head's
+        // sequence number. PostgreSQL counted every row instead, hundreds
+        // of milliseconds a page on the national demo.
+        if self.conditions.is_empty() {
+            return Ok(
+                sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
+                    .fetch_one(db.pool())
+                    .await?,
+            );
+        }
         let sql = format!("SELECT COUNT(*) FROM audit_log{}", self.where_clause());
         Ok(bind_all(sqlx::query(&sql), &self.values)
             .fetch_one(db.pool())

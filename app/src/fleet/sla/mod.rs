@@ -45,8 +45,14 @@ pub struct SlaView {
     pub vehicles: Vec<UptimeLine>,
     /// Cameras below the target, worst first.
     pub below: Vec<UptimeLine>,
+    /// How many cameras are below the target (the page's answer carries
+    /// the worst [`BELOW_SHOWN`] of them; the CSV every one).
+    pub below_total: i64,
     pub cameras: i64,
 }
+
+/// The cameras below the target that the page lists (the worst).
+pub const BELOW_SHOWN: usize = 200;
 
 /// Adds up `(key, label, expected, covered)` rows by key, in key order.
 pub fn roll_up(rows: impl IntoIterator<Item = (String, String, i64, i64)>) -> Vec<UptimeLine> {

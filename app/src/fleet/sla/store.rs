@@ -187,6 +187,7 @@ async fn compute(
         fleet,
         regions: region_lines,
         vehicles: vehicle_lines,
+        below_total: below.len() as i64,
         below,
         cameras: cameras.len() as i64,
     })

@@ -30,7 +30,7 @@ pub fn SlaPage() -> impl IntoView {
 fn sla_view(r: SlaView) -> impl IntoView {
     let i18n = use_i18n();
     let (target, fleet, month) = (r.target, r.fleet.percent, r.month.clone());
-    let below_n = r.below.len();
+    let below_n = r.below_total;
     // Horizontal bars, one per region, on a 0–100 % scale with the target.
     let row_h = 22.0;
     let height = row_h * r.regions.len() as f64 + 24.0;
@@ -62,7 +62,7 @@ fn sla_view(r: SlaView) -> impl IntoView {
             <text class="target-label" x=format!("{:.1}", x(target)) y=format!("{:.1}", height - 4.0) text-anchor="middle">{format!("{target:.0} %")}</text>
         </svg>
         <h2>{t!(i18n, sla_below_title, count = move || below_n)}</h2>
-        {(below_n > 200).then(|| view! { <p class="muted">{t!(i18n, sla_below_more)}</p> })}
+        {(below_n > BELOW_SHOWN as i64).then(|| view! { <p class="muted">{t!(i18n, sla_below_more)}</p> })}
         <table class="table" data-testid="sla-below">
             <thead><tr>
                 <th scope="col">{t!(i18n, footage_camera)}</th>
@@ -70,7 +70,7 @@ fn sla_view(r: SlaView) -> impl IntoView {
                 <th scope="col">{t!(i18n, sla_uptime)}</th>
             </tr></thead>
             <tbody>
-                {r.below.into_iter().take(200).map(|l| view! {
+                {r.below.into_iter().take(BELOW_SHOWN).map(|l| view! {
                     <tr data-key=l.key.clone()>
                         <td><a href=format!("/fleet/vehicles/{}", l.label)>{l.key.clone()}</a></td>
                         <td>{format!("{:.1}", l.expected_ms as f64 / 3_600_000.0)}</td>
