@@ -698,3 +698,47 @@ on_both_backends! {
         assert_eq!(health.status(), 200);
     }
 }
+
+on_both_backends! {
+    /// A search counts its matches up to 1,000: past that the list says
+    /// "more than 1,000" and pages that far (20 pages of 50); without words the count is
+    /// whole, and narrower words count exactly again.
+    async fn a_search_counts_its_matches_up_to_a_thousand(t: TestDb) {
+        let o = office(&t).await;
+        let n = o.open(&o.inv, "Cobros en el puesto de Chiantla", "").await;
+        // A thousand more like it, straight into the store, search
+        // documents included.
+        let postgres = t.db.backend() == app::store::Backend::Postgres;
+        let columns = format!(
+            "title, summary, origin, intake_on, incident_at, unit_id, region_id, place, status, sealed, \
+             assigned_to, due_on, paused_on, pause_reason, complainant, complainant_name, \
+             complainant_contact, search_doc, created_by, created_at, updated_at, status_changed_at, \
+             decided_on, appealed_at{}",
+            if postgres { ", search_vector" } else { "" }
+        );
+        exec(&t, &format!(
+            "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 1000) \
+             INSERT INTO cases (number, year, seq, {columns}) \
+             SELECT 'IA-1999-' || (100000 + i), 1999, i, {columns} FROM cases, k WHERE number = '{n}'"
+        )).await;
+        if !postgres {
+            exec(&t, "INSERT INTO case_search (rowid, doc) SELECT id, search_doc FROM cases WHERE year = 1999").await;
+        }
+
+        let found = o.list(&o.sup, &[("q", "cobros"), ("assigned", "all")]).await;
+        assert_eq!((found.total, found.more, found.pages, found.rows.len()), (1000, true, 20, 50));
+        let last = o.list(&o.sup, &[("q", "cobros"), ("assigned", "all"), ("page", "20")]).await;
+        assert_eq!((last.page, last.rows.len()), (20, 50));
+        let all = o.list(&o.sup, &[("assigned", "all")]).await;
+        assert_eq!((all.total, all.more), (1001, false), "no words: the whole count");
+
+        o.open(&o.inv, "Narcomenudeo en Cuilco", "").await;
+        let one = o.list(&o.sup, &[("q", "narcomenudeo"), ("assigned", "all")]).await;
+        assert_eq!((one.total, one.more), (1, false));
+
+        let page = o.sup.get(o.app.url("/cases?assigned=all&q=cobros")).send().await.unwrap().text().await.unwrap();
+        let total = page.split("data-testid=\"cases-total\"").nth(1).and_then(|p| p.split("</p>").next()).unwrap_or("");
+        let shown = total.replace("<!>", "");
+        assert!(shown.contains("Casos: más de 1,000; precise la búsqueda"), "{shown}");
+    }
+}

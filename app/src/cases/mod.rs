@@ -85,6 +85,8 @@ pub struct CaseRow {
 pub struct CasePage {
     pub rows: Vec<CaseRow>,
     pub total: i64,
+    /// A search with more matches than `total` (the count stops at 1,000).
+    pub more: bool,
     pub page: i64,
     pub pages: i64,
     /// Whether the reader may open new cases.

@@ -218,6 +218,19 @@ impl Selection {
             .try_get(0)?)
     }
 
+    /// How many cases match, counting no further than `limit`.
+    pub async fn count_up_to(&self, db: &Db, limit: i64) -> Result<i64, AppError> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM cases c WHERE {} LIMIT {limit}) AS m",
+            self.sql
+        );
+        Ok(self
+            .bind(sqlx::query(&sql))
+            .fetch_one(db.pool())
+            .await?
+            .try_get(0)?)
+    }
+
     pub async fn rows(&self, db: &Db, limit: i64, offset: i64) -> Result<Vec<CaseRow>, AppError> {
         let sql = format!(
             "SELECT c.number, c.title, c.status, c.origin, c.sealed, u.display_name, \
@@ -258,6 +271,10 @@ impl Selection {
     }
 }
 
+/// A search's matches are counted up to this many: past it the list says
+/// "more than 1,000" (its pages go as far) and asks for narrower words.
+pub const SEARCH_COUNT_LIMIT: i64 = 1_000;
+
 /// A page of the case list.
 pub async fn list(
     db: &Db,
@@ -265,13 +282,22 @@ pub async fn list(
     filter: &CaseFilter,
 ) -> Result<CasePage, AppError> {
     let sel = Selection::new(db.backend(), reader, filter)?;
-    let total = sel.count(db).await?;
+    // A search counts its matches only up to the limit: counting every
+    // match of a common word visited each matching case's row (PostgreSQL:
+    // 147 ms for 8,182 matches on the national demo).
+    let (total, more) = if non_empty(&sel.filter.q).is_some() {
+        let n = sel.count_up_to(db, SEARCH_COUNT_LIMIT + 1).await?;
+        (n.min(SEARCH_COUNT_LIMIT), n > SEARCH_COUNT_LIMIT)
+    } else {
+        (sel.count(db).await?, false)
+    };
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let page = filter.page.unwrap_or(1).clamp(1, pages);
     let rows = sel.rows(db, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
     Ok(CasePage {
         rows,
         total,
+        more,
         page,
         pages,
         may_create: reader.also_allows(Action::WriteCases, Object::Any),

@@ -126,7 +126,7 @@ fn CaseList(base: &'static str, queue: bool) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match cases.await {
                         Ok(p) => {
-                            let (current, pages, total) = (p.page, p.pages, p.total);
+                            let (current, pages, total, more) = (p.page, p.pages, p.total, p.more);
                             let mine = p.filter.assigned.as_deref() == Some("me") && param("assigned").is_empty();
                             view! {
                                 {(p.may_create && !queue).then(|| view! {
@@ -137,7 +137,11 @@ fn CaseList(base: &'static str, queue: bool) -> impl IntoView {
                                         <a href=href_with("assigned", "all".into())>{t!(i18n, cases_show_all)}</a></p>
                                 })}
                                 <p class="muted" data-testid="cases-total">
-                                    {t!(i18n, cases_total, count = move || crate::format::format_count(total))}
+                                    {if more {
+                                        t!(i18n, cases_total_more, count = move || crate::format::format_count(total)).into_any()
+                                    } else {
+                                        t!(i18n, cases_total, count = move || crate::format::format_count(total)).into_any()
+                                    }}
                                     " · " <a href=csv_href data-testid="cases-csv" download>{t!(i18n, cases_export)}</a>
                                 </p>
                                 {if p.rows.is_empty() {
