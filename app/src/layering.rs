@@ -17,7 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["identity"],
     &["rpc"],
     &[
-        "account", "admin", "officers", "fleet", "footage", "trail", "status", "cases",
+        "account", "admin", "officers", "fleet", "footage", "trail", "status", "cases", "tracking",
     ],
     &["layout", "lib"],
 ];

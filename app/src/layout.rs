@@ -23,6 +23,7 @@ use crate::officers::forms::{EditOfficerPage, NewOfficerPage};
 use crate::officers::import::ImportPage;
 use crate::officers::{OfficerProfilePage, OfficersPage, UnitsPage};
 use crate::status::StatusPage;
+use crate::tracking::{NearPage, TrackPage};
 use crate::trail::AuditTrailPage;
 
 /// The HTML document the server renders around the app.
@@ -107,6 +108,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/officers/new") view=NewOfficerPage ssr=SsrMode::Async/>
                         <Route path=path!("/officers/:badge") view=OfficerProfilePage ssr=SsrMode::Async/>
                         <Route path=path!("/officers/:badge/edit") view=EditOfficerPage ssr=SsrMode::Async/>
+                        <Route path=path!("/officers/:badge/track") view=TrackPage ssr=SsrMode::Async/>
+                        <Route path=path!("/tracking/near") view=NearPage ssr=SsrMode::Async/>
                         <Route path=path!("/units") view=UnitsPage ssr=SsrMode::Async/>
                         <Route path=path!("/import") view=ImportPage ssr=SsrMode::Async/>
                         <Route path=path!("/cases") view=CasesPage ssr=SsrMode::Async/>
@@ -140,6 +143,7 @@ fn Frame(children: Children) -> impl IntoView {
     let may_see_api_clients = move || may(Action::ReadApiClients);
     let may_see_fleet = move || may(Action::ReadFleet);
     let may_see_footage = move || may(Action::ReadFootage);
+    let may_see_tracks = move || may(Action::ReadTracks);
     let may_see_officers = move || may(Action::ReadOfficers);
     let may_import = move || may(Action::ImportRecords);
     let may_see_audit = move || may(Action::ReadAuditTrail);
@@ -186,6 +190,9 @@ fn Frame(children: Children) -> impl IntoView {
                     })}
                     {move || may_see_footage().then(|| view! {
                         <A href="/footage">{t!(i18n, nav_footage)}</A>
+                    })}
+                    {move || may_see_tracks().then(|| view! {
+                        <A href="/tracking/near">{t!(i18n, nav_tracking)}</A>
                     })}
                     {move || may_import().then(|| view! {
                         <A href="/import">{t!(i18n, nav_import)}</A>

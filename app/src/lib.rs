@@ -32,6 +32,7 @@ pub mod layout;
 pub mod officers;
 pub mod problem;
 pub mod status;
+pub mod tracking;
 pub mod trail;
 #[cfg(feature = "ssr")]
 pub mod upload;

@@ -70,6 +70,8 @@ problems! {
     NotAnAuditAction { given: String } => problem_not_an_audit_action,
     EndsBeforeStart => problem_ends_before_start,
     WindowTooLong { days: u32 } => problem_window_too_long,
+    WindowTooLongHours { hours: u32 } => problem_window_too_long_hours,
+    NotANumber { given: String } => problem_not_a_number,
     // --- accounts ----------------------------------------------------------
     UsernameForm => problem_username_form,
     UsernameTaken { username: String } => problem_username_taken,
@@ -355,6 +357,7 @@ fields! {
     Camera = "camera" => field_camera,
     Lat = "lat" => field_lat,
     Lon = "lon" => field_lon,
+    Radius = "radius" => field_radius,
     Title = "title" => field_title,
     Summary = "summary" => field_summary,
     Origin = "origin" => field_origin,

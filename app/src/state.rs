@@ -37,11 +37,33 @@ pub struct AppState {
     pub upload_dir: std::path::PathBuf,
     /// How long each stage of a case may take.
     pub case_deadlines: CaseDeadlines,
+    /// What a badge track marks.
+    pub tracking: TrackSettings,
     /// Where case documents' bytes are kept.
     pub documents: crate::documents::DocumentStore,
     /// What features keep in memory (the officer list), one value per
     /// type, registered at start-up: the state needs to know no feature.
     pub caches: Caches,
+}
+
+/// What a badge track marks (`VIGIA_TRACK_MAX_SPEED_KMH`,
+/// `VIGIA_BADGE_SILENT_MINUTES`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrackSettings {
+    /// A move between two pings faster than this is marked (a jump).
+    pub max_speed_kmh: u32,
+    /// A badge that says nothing for longer than this during its wearer's
+    /// shift is marked silent (a gap).
+    pub silent_minutes: u32,
+}
+
+impl Default for TrackSettings {
+    fn default() -> Self {
+        TrackSettings {
+            max_speed_kmh: 200,
+            silent_minutes: 5,
+        }
+    }
 }
 
 /// How long each stage may take (settings `VIGIA_CASE_INVESTIGATION_DAYS`,
@@ -71,6 +93,7 @@ impl Default for CaseDeadlines {
 /// work that uploads can take from the rest of Vigía.
 #[derive(Clone, Debug)]
 pub struct UploadSlots {
+    pub pings: std::sync::Arc<tokio::sync::Semaphore>,
     pub footage: std::sync::Arc<tokio::sync::Semaphore>,
     pub heartbeats: std::sync::Arc<tokio::sync::Semaphore>,
     pub imports: std::sync::Arc<tokio::sync::Semaphore>,
@@ -88,6 +111,7 @@ impl UploadSlots {
     pub fn new() -> UploadSlots {
         let slots = |n| std::sync::Arc::new(tokio::sync::Semaphore::new(n));
         UploadSlots {
+            pings: slots(Self::PER_INGEST_ROUTE),
             footage: slots(Self::PER_INGEST_ROUTE),
             heartbeats: slots(Self::PER_INGEST_ROUTE),
             imports: slots(Self::IMPORTS),

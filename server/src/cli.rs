@@ -131,6 +131,26 @@ pub struct Cli {
     )]
     camera_silent_minutes: Option<String>,
 
+    /// A move between two badge pings faster than this (km/h) is marked on
+    /// the track as a jump. Default: 200
+    #[arg(
+        long,
+        env = "VIGIA_TRACK_MAX_SPEED_KMH",
+        global = true,
+        value_name = "KMH"
+    )]
+    track_max_speed_kmh: Option<String>,
+
+    /// Minutes without a ping, during the wearer's shift, after which a
+    /// badge counts as silent (a gap on the track). Default: 5
+    #[arg(
+        long,
+        env = "VIGIA_BADGE_SILENT_MINUTES",
+        global = true,
+        value_name = "MINUTES"
+    )]
+    badge_silent_minutes: Option<String>,
+
     /// A local folder with the footage files (or a mirror of them), for
     /// checking segments against their SHA-256: file:///… URIs under it,
     /// and s3://bucket/key as <folder>/bucket/key. Default: none
@@ -390,6 +410,8 @@ pub fn main() -> ExitCode {
         session_max_hours: cli.session_max_hours.clone(),
         totp_required_roles: cli.totp_required_roles.clone(),
         camera_silent_minutes: cli.camera_silent_minutes.clone(),
+        track_max_speed_kmh: cli.track_max_speed_kmh.clone(),
+        badge_silent_minutes: cli.badge_silent_minutes.clone(),
         footage_root: cli.footage_root.clone(),
         sla_target_percent: cli.sla_target_percent.clone(),
         secret_key_file: cli.secret_key_file.clone(),

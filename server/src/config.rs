@@ -31,6 +31,8 @@ pub struct RawSettings {
     pub documents_url: Option<String>,
     pub document_max_mb: Option<String>,
     pub stall_exit_seconds: Option<String>,
+    pub track_max_speed_kmh: Option<String>,
+    pub badge_silent_minutes: Option<String>,
 }
 
 impl std::fmt::Debug for RawSettings {
@@ -89,6 +91,9 @@ pub struct Settings {
     pub allowed_hosts: Vec<String>,
     /// How long each stage of a case may take.
     pub case_deadlines: app::state::CaseDeadlines,
+    /// What a badge track marks: jumps faster than this, silences longer
+    /// than that during a shift.
+    pub tracking: app::state::TrackSettings,
     /// Where case documents are kept: `None`, `<data dir>/documents`;
     /// `s3://bucket/prefix`, or a folder.
     pub documents_url: Option<String>,
@@ -280,6 +285,20 @@ impl RawSettings {
             98,
             1..=100,
         )?;
+        let tracking = app::state::TrackSettings {
+            max_speed_kmh: whole_number(
+                "VIGIA_TRACK_MAX_SPEED_KMH (--track-max-speed-kmh)",
+                self.track_max_speed_kmh.as_deref(),
+                200,
+                20..=2_000,
+            )? as u32,
+            silent_minutes: whole_number(
+                "VIGIA_BADGE_SILENT_MINUTES (--badge-silent-minutes)",
+                self.badge_silent_minutes.as_deref(),
+                5,
+                1..=240,
+            )? as u32,
+        };
         let days = |setting, value: &Option<String>, default| {
             whole_number(setting, value.as_deref(), default, 1..=3_650).map(|d| d as u32)
         };
@@ -393,6 +412,7 @@ impl RawSettings {
             sla_target_percent,
             secret_key_file,
             case_deadlines,
+            tracking,
             documents_url,
             document_max_bytes,
             stall_exit: (stall_exit > 0).then(|| Duration::from_secs(stall_exit)),

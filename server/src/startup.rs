@@ -55,6 +55,7 @@ impl Application {
             footage_root: settings.footage_root.clone(),
             sla_target_percent: settings.sla_target_percent as f64,
             case_deadlines: settings.case_deadlines,
+            tracking: settings.tracking,
             caches: app::state::Caches::new({
                 let mut caches = axum::http::Extensions::new();
                 caches.insert(std::sync::Arc::new(
@@ -96,6 +97,22 @@ impl Application {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(officers = n, "suspensions ended"),
                     Err(e) => tracing::warn!(error = %e, "cannot end suspensions yet"),
+                }
+            }
+        });
+        // PostgreSQL's monthly partitions of pings: this month's and the
+        // next two, now and every day (a batch that reaches into another
+        // month makes that one itself).
+        let partitions_db = state.db.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+            loop {
+                every.tick().await;
+                if let Err(e) =
+                    app::tracking::partitions::ensure_ahead(&partitions_db, app::time::now_ms())
+                        .await
+                {
+                    tracing::warn!(error = %e, "cannot make the coming months' ping partitions yet");
                 }
             }
         });

@@ -6,7 +6,9 @@
 mod common;
 
 use app::policy::authorize;
-use common::{api_client_token as token, create_user, spawn_app, TestApp, TestDb};
+use common::{
+    api_client_token as token, api_post as post, create_user, spawn_app, TestApp, TestDb,
+};
 use serde_json::{json, Value};
 
 /// A fleet of two cars: PNC-0451 with both cameras, PNC-0452 with only a
@@ -45,30 +47,6 @@ fn segment(id: &str, camera: &str, minute: u32) -> Value {
         "sha256": format!("{:064x}", id.len() as u64 * 7919 + minute as u64),
         "bytes": 187654321u64,
     })
-}
-
-async fn post(
-    app: &TestApp,
-    path: &str,
-    token: Option<&str>,
-    content_type: &str,
-    body: String,
-) -> (u16, Value) {
-    let mut req = app
-        .client
-        .post(app.url(path))
-        .header("content-type", content_type)
-        .body(body);
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
 }
 
 async fn count(t: &TestDb, sql: &str) -> i64 {
@@ -457,9 +435,28 @@ on_both_backends! {
         assert_eq!(res.status(), 200);
         let doc: Value = res.json().await.unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-        let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
-        assert_eq!(paths, ["/api/v1/ingest/footage", "/api/v1/ingest/heartbeats"]);
-        for path in paths {
+        let mut paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
+        paths.sort();
+        assert_eq!(paths, [
+            "/api/v1/ingest/footage", "/api/v1/ingest/heartbeats", "/api/v1/ingest/pings",
+            "/api/v1/osmand", "/api/v1/osmand/{token}",
+        ]);
+        for path in ["/api/v1/osmand", "/api/v1/osmand/{token}"] {
+            let op = &doc["paths"][path]["post"];
+            for status in ["200", "400", "401", "403", "503"] {
+                assert!(op["responses"][status].is_object(), "{path} lacks {status}");
+            }
+            let params: Vec<&str> = op["parameters"].as_array().unwrap().iter()
+                .map(|p| p["name"].as_str().unwrap()).collect();
+            for name in ["id", "lat", "lon", "timestamp", "accuracy", "speed", "bearing", "altitude", "batt"] {
+                assert!(params.contains(&name), "{path} lacks the parameter {name}");
+            }
+            // It exists: with a token nobody has, it is refused, not missing.
+            let url = app.url(&path.replace("{token}", "vgt_nobody"));
+            let res = app.client.post(url).bearer_auth("vgt_nobody").body("").send().await.unwrap();
+            assert_eq!(res.status(), 401, "{path}");
+        }
+        for path in paths.into_iter().filter(|p| p.starts_with("/api/v1/ingest/")) {
             // It exists: without a token it is refused, not missing.
             let res = app.client.post(app.url(path)).body("[]").send().await.unwrap();
             assert_eq!(res.status(), 401, "{path}");
@@ -478,6 +475,7 @@ on_both_backends! {
         };
         assert_eq!(required("FootageSegmentIn"), ["bytes", "camera", "end", "segment", "sha256", "start", "uri", "vehicle"]);
         assert_eq!(required("HeartbeatIn"), ["camera", "status", "ts", "vehicle"]);
+        assert_eq!(required("PingIn"), ["badge", "lat", "lon", "ts"]);
         assert_eq!(required("BatchAnswer"), ["accepted", "duplicates", "rejected"]);
         assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     }

@@ -55,6 +55,10 @@ const CASE_READERS: Allowed = Allowed::Roles(&[
     Role::Ministry,
     Role::Auditor,
 ]);
+/// DESIGN.md: badge tracks are read by investigators, supervisors and
+/// auditors.
+const TRACK_READERS: Allowed =
+    Allowed::Roles(&[Role::Investigator, Role::Supervisor, Role::Auditor]);
 const CASE_WRITERS: Allowed = Allowed::Roles(&[Role::Investigator, Role::Supervisor]);
 const CASE_SUPERVISORS: Allowed = Allowed::Roles(&[Role::Supervisor]);
 const NO_CASE: (&str, &str) = ("number", "IA-1999-000001");
@@ -253,6 +257,27 @@ const SERVER_FUNCTIONS: &[Entry] = &[
             Role::Monitor,
         ]),
     ),
+    (
+        "officer_track",
+        &[
+            ("badge", "99999"),
+            ("from", "2026-01-01T06:00"),
+            ("to", "2026-01-01T18:00"),
+        ],
+        TRACK_READERS,
+    ),
+    (
+        "tracking_near",
+        &[
+            ("lat", "14.6349"),
+            ("lon", "-90.5069"),
+            ("radius", "250"),
+            ("from", "2026-01-01T06:00"),
+            ("to", "2026-01-01T18:00"),
+        ],
+        TRACK_READERS,
+    ),
+    ("tracking_map", &[], TRACK_READERS),
     (
         "verify_segment",
         &[("segment", "no-such-segment")],

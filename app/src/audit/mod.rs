@@ -68,10 +68,13 @@ audit_actions! {
     ApiClientEnabled => "api_client.enabled",
     FootageIngested => "footage.ingested",
     HeartbeatsIngested => "heartbeats.ingested",
+    PingsIngested => "pings.ingested",
     IntegrityConflict => "ingest.integrity_conflict",
     ForeignClient => "ingest.foreign_client",
     CameraClientChanged => "camera.client_changed",
     FootageRead => "footage.read",
+    TrackRead => "track.read",
+    NearRead => "tracking.near_read",
     FootageVerified => "footage.verified",
     NationalIdRead => "officer.national_id_read",
     DemoDataLoaded => "demo_data.loaded",
@@ -171,10 +174,13 @@ mod tests {
             | ReportExported
             | FootageIngested
             | HeartbeatsIngested
+            | PingsIngested
             | IntegrityConflict
             | ForeignClient
             | CameraClientChanged
             | FootageRead
+            | TrackRead
+            | NearRead
             | FootageVerified
             | NationalIdRead
             | DemoDataLoaded

@@ -52,6 +52,18 @@ pub async fn get_officer(badge_number: String) -> Result<OfficerProfile, AppErro
         profile.may_write = cx
             .permit
             .also_allows(Action::WriteOfficers, crate::policy::Object::Any);
+        if cx.permit.also_allows(
+            Action::ReadTracks,
+            crate::policy::Object::Officer(&profile.badge_number),
+        ) {
+            let now = crate::time::now_ms();
+            profile.track_href = Some(format!(
+                "/officers/{}/track?from={}&to={}",
+                profile.badge_number,
+                crate::time::local_iso_minute(now - 8 * 3_600_000),
+                crate::time::local_iso_minute(now)
+            ));
+        }
         Ok(profile)
     })
     .await

@@ -73,6 +73,10 @@ pub struct ChipRow {
     pub to_ms: Option<i64>,
     /// `2024-03-01 → 2025-07-15`, dates in the configured zone.
     pub period: String,
+    /// The chip's latest ping (Guatemala time) and the battery it reported,
+    /// per cent: badge health.
+    pub last_ping: Option<String>,
+    pub battery_pct: Option<u8>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,6 +104,9 @@ pub struct OfficerProfile {
     /// Whether the reader may record changes (the policy's answer, so the
     /// page offers only what the server would accept).
     pub may_write: bool,
+    /// The officer's badge track over the last 8 hours, for readers of
+    /// tracks.
+    pub track_href: Option<String>,
 }
 
 /// A recorded status change.

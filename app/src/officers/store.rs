@@ -59,7 +59,8 @@ pub async fn profile(
         (None, _) => None,
     };
     let chips = sqlx::query(
-        "SELECT b.chip_id, a.valid_from, a.valid_to FROM badge_assignments a \
+        "SELECT b.chip_id, a.valid_from, a.valid_to, b.last_ping_at, b.last_battery_pct \
+         FROM badge_assignments a \
          JOIN badges b ON b.id = a.badge_id WHERE a.officer_id = $1 ORDER BY a.valid_from DESC",
     )
     .bind(id)
@@ -77,6 +78,12 @@ pub async fn profile(
                 Some(to) => format!("{} → {}", day(from_ms), day(to)),
                 None => format!("{} →", day(from_ms)),
             },
+            last_ping: r
+                .try_get::<Option<i64>, _>(3)?
+                .map(crate::time::local_second),
+            battery_pct: r
+                .try_get::<Option<f64>, _>(4)?
+                .map(|b| b.round().clamp(0.0, 100.0) as u8),
         })
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
@@ -105,6 +112,7 @@ pub async fn profile(
         .await?
         .try_get(0)?,
         may_write: false,
+        track_href: None,
     })
 }
 

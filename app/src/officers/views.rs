@@ -284,10 +284,26 @@ fn chips_part(o: OfficerProfile) -> AnyView {
     view! {
         <h2>{t!(i18n, officers_chips)}</h2>
         <ul class="plain" data-testid="chips">
-            {o.chips.iter().map(|c| view! {
-                <li><code>{c.chip_id.clone()}</code> " " {c.period.clone()}</li>
+            {o.chips.iter().map(|c| {
+                // Badge health, for the chip worn now: its latest ping and battery.
+                let worn = c.to_ms.is_none();
+                let (last, battery) = (c.last_ping.clone(), c.battery_pct);
+                view! {
+                    <li><code>{c.chip_id.clone()}</code> " " {c.period.clone()}
+                        {(worn && last.is_some()).then(|| view! {
+                            " · " <span data-testid="chip-last-ping">{t!(i18n, chip_last_ping, at = move || last.clone().unwrap_or_default())}</span>
+                        })}
+                        {(worn && c.last_ping.is_none()).then(|| view! { " · " <span class="muted">{t!(i18n, chip_never_pinged)}</span> })}
+                        {worn.then_some(()).and(battery).map(|b| view! {
+                            " · " <span class:badge=b < 20 class:warn=b < 20 data-testid="chip-battery">{t!(i18n, chip_battery, pct = move || b)}</span>
+                        })}
+                    </li>
+                }
             }).collect_view()}
         </ul>
+        {o.track_href.clone().map(|href| view! {
+            <p><a href=href data-testid="track-link">{t!(i18n, officer_track_link)}</a></p>
+        })}
     }
     .into_any()
 }

@@ -538,7 +538,7 @@ pub async fn assign_chip(
     }
     // The officer's current chip comes back when the new one is handed out.
     let previous = sqlx::query(
-        "SELECT a.id, b.chip_id, a.valid_from FROM badge_assignments a JOIN badges b ON b.id = a.badge_id \
+        "SELECT a.id, b.chip_id, a.valid_from, a.badge_id FROM badge_assignments a JOIN badges b ON b.id = a.badge_id \
          WHERE a.officer_id = $1 AND a.valid_to IS NULL",
     )
     .bind(officer.id)
@@ -547,6 +547,7 @@ pub async fn assign_chip(
     let mut returned = None;
     if let Some(p) = previous {
         let (id, chip, since): (i64, String, i64) = (p.try_get(0)?, p.try_get(1)?, p.try_get(2)?);
+        let returned_badge: i64 = p.try_get(3)?;
         if since >= from {
             return Err(AppError::validation(
                 Field::From,
@@ -561,6 +562,7 @@ pub async fn assign_chip(
             .bind(id)
             .execute(tx.conn())
             .await?;
+        crate::tracking::ingest::reattribute(tx.conn(), returned_badge, from).await?;
         returned = Some(chip);
     }
     sqlx::query(
@@ -571,6 +573,9 @@ pub async fn assign_chip(
     .bind(from)
     .execute(tx.conn())
     .await?;
+    // Pings the chip sent from `from` on, before this was recorded, are
+    // the officer's.
+    crate::tracking::ingest::reattribute(tx.conn(), badge, from).await?;
     tx.audit(&entry(
         ip,
         AuditAction::ChipAssigned,
@@ -600,7 +605,7 @@ pub async fn return_chip(
     let mut tx = AuditedTx::begin(db, actor).await?;
     let officer = lock_officer(tx.conn(), &badge_number).await?;
     let current = sqlx::query(
-        "SELECT a.id, b.chip_id, a.valid_from FROM badge_assignments a JOIN badges b ON b.id = a.badge_id \
+        "SELECT a.id, b.chip_id, a.valid_from, a.badge_id FROM badge_assignments a JOIN badges b ON b.id = a.badge_id \
          WHERE a.officer_id = $1 AND a.valid_to IS NULL",
     )
     .bind(officer.id)
@@ -625,6 +630,9 @@ pub async fn return_chip(
         .bind(id)
         .execute(tx.conn())
         .await?;
+    let badge: i64 = current.try_get(3)?;
+    // Pings the chip sent from `at` on are no longer the officer's.
+    crate::tracking::ingest::reattribute(tx.conn(), badge, at).await?;
     tx.audit(&entry(
         ip,
         AuditAction::ChipReturned,

@@ -140,6 +140,8 @@ pub fn bind_all<'q>(
 pub enum JsonCol {
     Int,
     Text,
+    /// A floating-point number (JSON numbers are read as double precision).
+    Real,
 }
 
 /// `SELECT c0, c1, … FROM` the rows of a JSON array of arrays bound as
@@ -157,6 +159,7 @@ pub fn json_rows(backend: crate::store::Backend, param: usize, cols: &[JsonCol])
             (Backend::Sqlite, _) => format!("value ->> {i} AS c{i}"),
             (Backend::Postgres, JsonCol::Int) => format!("(e ->> {i})::bigint AS c{i}"),
             (Backend::Postgres, JsonCol::Text) => format!("e ->> {i} AS c{i}"),
+            (Backend::Postgres, JsonCol::Real) => format!("(e ->> {i})::double precision AS c{i}"),
         })
         .collect::<Vec<_>>()
         .join(", ");

@@ -535,3 +535,29 @@ pub async fn api_client_token(t: &TestDb, name: &str, scopes: &str) -> String {
             .unwrap();
     token.reveal().to_string()
 }
+
+/// Sends `body` to the machine API at `path` (with a bearer token when
+/// given): the status and the answer, as JSON when it is JSON.
+pub async fn api_post(
+    app: &TestApp,
+    path: &str,
+    token: Option<&str>,
+    content_type: &str,
+    body: String,
+) -> (u16, serde_json::Value) {
+    let mut req = app
+        .client
+        .post(app.url(path))
+        .header("content-type", content_type)
+        .body(body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
+}

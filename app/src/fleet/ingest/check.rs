@@ -8,11 +8,11 @@ use serde_json::Value;
 use super::*;
 
 /// Each record's position and the record, or why it is not one.
-pub(super) type Parsed<T> = Vec<(usize, Result<T, String>)>;
+pub(crate) type Parsed<T> = Vec<(usize, Result<T, String>)>;
 
 /// Each record of a body, parsed to `T`, or why not. Blank NDJSON lines are
 /// skipped but still counted in the positions.
-pub(super) fn parse_batch<T: DeserializeOwned>(
+pub(crate) fn parse_batch<T: DeserializeOwned>(
     body: &[u8],
     framing: Framing,
     diagnose: fn(&Value) -> String,
@@ -79,7 +79,7 @@ pub(super) fn parse_batch<T: DeserializeOwned>(
     Ok(records)
 }
 
-pub(super) fn diagnose_or(
+pub(crate) fn diagnose_or(
     v: &Value,
     diagnose: fn(&Value) -> String,
     typed: &serde_json::Error,
@@ -94,15 +94,17 @@ pub(super) fn diagnose_or(
 
 /// The kinds of value a record's fields take, for field-named messages.
 #[derive(Clone, Copy)]
-pub(super) enum Expect {
+pub(crate) enum Expect {
     Text,
     Count,
+    /// Any JSON number (JSON has no NaN or infinity).
+    Number,
     OneOf(&'static str),
 }
 
 /// The first field of `v` that is missing or of the wrong kind, as
 /// `field: reason`; empty if none is.
-pub(super) fn check_fields(v: &Value, fields: &[(&str, Expect)]) -> String {
+pub(crate) fn check_fields(v: &Value, fields: &[(&str, Expect)]) -> String {
     let Some(map) = v.as_object() else {
         return "the record must be a JSON object".into();
     };
@@ -113,6 +115,8 @@ pub(super) fn check_fields(v: &Value, fields: &[(&str, Expect)]) -> String {
             (Some(_), Expect::Text) => "must be a string".to_string(),
             (Some(Value::Number(n)), Expect::Count) if n.as_u64().is_some() => continue,
             (Some(other), Expect::Count) => format!("{other} is not a whole number >= 0"),
+            (Some(Value::Number(_)), Expect::Number) => continue,
+            (Some(_), Expect::Number) => "must be a number".to_string(),
             (Some(Value::String(s)), Expect::OneOf(allowed))
                 if allowed.split(", ").any(|a| a == s) =>
             {
@@ -125,7 +129,7 @@ pub(super) fn check_fields(v: &Value, fields: &[(&str, Expect)]) -> String {
     String::new()
 }
 
-pub(super) fn diagnose_footage(v: &Value) -> String {
+pub(crate) fn diagnose_footage(v: &Value) -> String {
     check_fields(
         v,
         &[
@@ -141,7 +145,7 @@ pub(super) fn diagnose_footage(v: &Value) -> String {
     )
 }
 
-pub(super) fn diagnose_heartbeat(v: &Value) -> String {
+pub(crate) fn diagnose_heartbeat(v: &Value) -> String {
     check_fields(
         v,
         &[
@@ -165,7 +169,7 @@ pub fn parse_time(field: &str, text: &str) -> Result<i64, String> {
         })
 }
 
-pub(super) fn not_in_future(field: &str, ms: i64, now: i64) -> Result<(), String> {
+pub(crate) fn not_in_future(field: &str, ms: i64, now: i64) -> Result<(), String> {
     if ms > now + FUTURE_SLACK_MS {
         Err(format!(
             "{field}: is more than 5 minutes ahead of the server clock"
@@ -175,7 +179,7 @@ pub(super) fn not_in_future(field: &str, ms: i64, now: i64) -> Result<(), String
     }
 }
 
-pub(super) fn text_field(field: &str, value: &str, max: usize) -> Result<String, String> {
+pub(crate) fn text_field(field: &str, value: &str, max: usize) -> Result<String, String> {
     let value = value.trim();
     if value.is_empty() {
         return Err(format!("{field}: must not be empty"));
@@ -191,18 +195,18 @@ pub(super) fn text_field(field: &str, value: &str, max: usize) -> Result<String,
 
 /// A footage segment that passed every check but the database's.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Segment {
-    pub(super) segment: String,
-    pub(super) plate: String,
-    pub(super) camera: CameraPlacement,
-    pub(super) starts_at: i64,
-    pub(super) ends_at: i64,
-    pub(super) uri: String,
-    pub(super) sha256: String,
-    pub(super) bytes: i64,
+pub(crate) struct Segment {
+    pub(crate) segment: String,
+    pub(crate) plate: String,
+    pub(crate) camera: CameraPlacement,
+    pub(crate) starts_at: i64,
+    pub(crate) ends_at: i64,
+    pub(crate) uri: String,
+    pub(crate) sha256: String,
+    pub(crate) bytes: i64,
 }
 
-pub(super) fn check_segment(r: FootageSegmentIn, now: i64) -> Result<Segment, String> {
+pub(crate) fn check_segment(r: FootageSegmentIn, now: i64) -> Result<Segment, String> {
     let segment = text_field("segment", &r.segment, 200)?;
     let plate = text_field("vehicle", &r.vehicle, 32)?.to_uppercase();
     let starts_at = parse_time("start", &r.start)?;
@@ -233,14 +237,14 @@ pub(super) fn check_segment(r: FootageSegmentIn, now: i64) -> Result<Segment, St
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Heartbeat {
-    pub(super) plate: String,
-    pub(super) camera: CameraPlacement,
-    pub(super) ts: i64,
-    pub(super) status: HeartbeatStatus,
+pub(crate) struct Heartbeat {
+    pub(crate) plate: String,
+    pub(crate) camera: CameraPlacement,
+    pub(crate) ts: i64,
+    pub(crate) status: HeartbeatStatus,
 }
 
-pub(super) fn check_heartbeat(r: HeartbeatIn, now: i64) -> Result<Heartbeat, String> {
+pub(crate) fn check_heartbeat(r: HeartbeatIn, now: i64) -> Result<Heartbeat, String> {
     let plate = text_field("vehicle", &r.vehicle, 32)?.to_uppercase();
     let ts = parse_time("ts", &r.ts)?;
     not_in_future("ts", ts, now)?;
@@ -254,7 +258,7 @@ pub(super) fn check_heartbeat(r: HeartbeatIn, now: i64) -> Result<Heartbeat, Str
 
 /// Parses and checks every record of a body: the valid ones with their
 /// positions, and an answer holding the rejected ones so far.
-pub(super) fn check_all<T: DeserializeOwned, V>(
+pub(crate) fn check_all<T: DeserializeOwned, V>(
     body: &[u8],
     framing: Framing,
     diagnose: fn(&Value) -> String,

@@ -197,8 +197,8 @@ impl Framing {
     }
 }
 
-mod check;
-mod store;
+pub(crate) mod check;
+pub(crate) mod store;
 pub use check::parse_time;
 pub use store::{
     ingest_footage, ingest_footage_in, ingest_heartbeats, ingest_heartbeats_in, Sender,

@@ -14,13 +14,13 @@ use super::*;
 use crate::audit::{AuditAction, AuditEntry, AuditedTx};
 use crate::ids::CameraId;
 use crate::policy::WriteAction;
-use crate::store::batch::{json_rows, JsonCol};
+use crate::store::batch::{bind_all, json_rows, JsonCol, Value as Bind};
 use crate::store::{Backend, Db};
 
 /// The cameras of the plates a batch names: each plate's cabin and
 /// forward camera ids, looked up without allocating.
 #[derive(Default)]
-pub(super) struct Cameras(HashMap<String, [Option<CameraId>; 2]>);
+pub(crate) struct Cameras(HashMap<String, [Option<CameraId>; 2]>);
 
 impl Cameras {
     /// The plates' cameras, read in one statement.
@@ -91,7 +91,7 @@ impl Cameras {
 
 /// The rows of `select` (ending in `WHERE column`) whose column is one of
 /// `values`: the values travel as one JSON parameter.
-pub(super) async fn rows_where_in<'v>(
+pub(crate) async fn rows_where_in<'v>(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
     select: &str,
@@ -109,8 +109,34 @@ pub(super) async fn rows_where_in<'v>(
 }
 
 /// Rows as the JSON text [`json_rows`] reads.
-pub(super) fn json_text<T: Serialize>(rows: &T) -> String {
+pub(crate) fn json_text<T: Serialize>(rows: &T) -> String {
     serde_json::to_string(rows).expect("plain values always serialize")
+}
+
+/// Inserts a batch's new rows in one statement (`sql` with `binds`), as
+/// if none of them were stored, and says whether every one went in: the
+/// common case, and then the whole work. If some did not (their identity
+/// is stored already), the attempt is undone to a savepoint, for the
+/// caller to judge the batch against what is stored and insert again.
+pub(crate) async fn insert_if_all_new(
+    conn: &mut sqlx::AnyConnection,
+    sql: &str,
+    binds: &[Bind],
+    rows: usize,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query("SAVEPOINT all_new").execute(&mut *conn).await?;
+    let inserted = bind_all(sqlx::query(sql), binds)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    let all = inserted == rows as u64;
+    let end = if all {
+        "RELEASE SAVEPOINT all_new"
+    } else {
+        "ROLLBACK TO SAVEPOINT all_new"
+    };
+    sqlx::query(end).execute(&mut *conn).await?;
+    Ok(all)
 }
 
 /// Whoever sends the batch, for the audit trail and the stored rows.
@@ -123,7 +149,7 @@ pub struct Sender<'a, A: WriteAction> {
 }
 
 /// The integrity conflict of a record with what is stored.
-pub(super) fn conflict<A: WriteAction>(
+pub(crate) fn conflict<A: WriteAction>(
     sender: &Sender<'_, A>,
     object_type: &'static str,
     id: &str,
@@ -142,13 +168,13 @@ pub(super) fn conflict<A: WriteAction>(
     }
 }
 
-pub(super) fn unavailable(e: sqlx::Error) -> BatchError {
+pub(crate) fn unavailable(e: sqlx::Error) -> BatchError {
     tracing::error!(error = %e, "ingest batch failed: nothing of it was stored");
     BatchError::Unavailable
 }
 
 /// A record that names a car's camera.
-pub(super) trait OnCamera {
+pub(crate) trait OnCamera {
     fn camera(&self) -> (&str, CameraPlacement);
 }
 
@@ -166,7 +192,7 @@ impl OnCamera for Heartbeat {
 
 /// Takes the ingest lock in the batch's transaction and finds the cameras
 /// of `checked`; the records whose camera is unknown go to `rejected`.
-pub(super) async fn lock_and_resolve<'r, T: OnCamera>(
+pub(crate) async fn lock_and_resolve<'r, T: OnCamera>(
     tx: &mut AuditedTx,
     checked: &'r [(usize, T)],
     rejected: &mut Vec<Rejection>,
@@ -184,13 +210,16 @@ pub(super) async fn lock_and_resolve<'r, T: OnCamera>(
 
 /// What storing a batch came to: the answer, and whether anything changed
 /// (new records or audited conflicts), so that there is something to commit.
-pub(super) struct Stored {
-    answer: BatchAnswer,
-    changed: bool,
+pub(crate) struct Stored {
+    pub(crate) answer: BatchAnswer,
+    pub(crate) changed: bool,
 }
 
 /// Begins a batch's own transaction (the ingest endpoints' way).
-async fn begin<A: WriteAction>(db: &Db, sender: &Sender<'_, A>) -> Result<AuditedTx, BatchError> {
+pub(crate) async fn begin<A: WriteAction>(
+    db: &Db,
+    sender: &Sender<'_, A>,
+) -> Result<AuditedTx, BatchError> {
     AuditedTx::begin(db, sender.actor)
         .await
         .map_err(unavailable)
@@ -198,7 +227,7 @@ async fn begin<A: WriteAction>(db: &Db, sender: &Sender<'_, A>) -> Result<Audite
 
 /// Commits a batch's own transaction when it changed something; the
 /// answer lists the first rejections and counts the rest.
-async fn commit(tx: AuditedTx, stored: Stored) -> Result<BatchAnswer, BatchError> {
+pub(crate) async fn commit(tx: AuditedTx, stored: Stored) -> Result<BatchAnswer, BatchError> {
     if stored.changed {
         tx.commit().await.map_err(|e| {
             tracing::error!(error = %e, "ingest batch did not commit");
@@ -213,7 +242,7 @@ async fn commit(tx: AuditedTx, stored: Stored) -> Result<BatchAnswer, BatchError
 /// Parses and checks a body on a blocking thread: up to 16 MiB of JSON is
 /// tens of milliseconds of work that would otherwise hold up one of the
 /// workers serving every page.
-async fn check_off_workers<T, V>(
+pub(crate) async fn check_off_workers<T, V>(
     body: Bytes,
     framing: Framing,
     diagnose: fn(&Value) -> String,
@@ -310,33 +339,21 @@ async fn store_footage(
         // First as if nothing were stored.
         let mut judged = judge_segments(sender, &resolved, &HashMap::new());
         if !judged.rows.is_empty() {
-            sqlx::query("SAVEPOINT new_segments")
-                .execute(tx.conn())
-                .await?;
-            let inserted = sqlx::query(&insert)
-                .bind(json_text(&judged.rows))
-                .bind(now)
-                .bind(client_id)
-                .bind(late_before)
-                .execute(tx.conn())
+            let binds = |rows: &[SegmentRow<'_>]| {
+                vec![
+                    Bind::Text(json_text(&rows)),
+                    Bind::Int(now),
+                    Bind::NullableInt(client_id),
+                    Bind::Int(late_before),
+                ]
+            };
+            if !insert_if_all_new(tx.conn(), &insert, &binds(&judged.rows), judged.rows.len())
                 .await?
-                .rows_affected();
-            if inserted == judged.rows.len() as u64 {
-                sqlx::query("RELEASE SAVEPOINT new_segments")
-                    .execute(tx.conn())
-                    .await?;
-            } else {
-                sqlx::query("ROLLBACK TO SAVEPOINT new_segments")
-                    .execute(tx.conn())
-                    .await?;
+            {
                 let stored = stored_segments(tx.conn(), backend, &judged.rows).await?;
                 judged = judge_segments(sender, &resolved, &stored);
                 if !judged.rows.is_empty() {
-                    sqlx::query(&insert)
-                        .bind(json_text(&judged.rows))
-                        .bind(now)
-                        .bind(client_id)
-                        .bind(late_before)
+                    bind_all(sqlx::query(&insert), &binds(&judged.rows))
                         .execute(tx.conn())
                         .await?;
                 }
@@ -456,22 +473,22 @@ async fn registered_client_only<'r>(
 
 /// A footage row as [`json_rows`] reads it: segment, camera id, start,
 /// end, URI, SHA-256, bytes.
-pub(super) type SegmentRow<'a> = (&'a str, CameraId, i64, i64, &'a str, &'a str, i64);
+pub(crate) type SegmentRow<'a> = (&'a str, CameraId, i64, i64, &'a str, &'a str, i64);
 
 /// What a batch's segments come to against what is stored.
-pub(super) struct Judged<'a> {
+pub(crate) struct Judged<'a> {
     /// The new rows to insert.
-    pub(super) rows: Vec<SegmentRow<'a>>,
+    pub(crate) rows: Vec<SegmentRow<'a>>,
     /// Each camera's latest new footage end.
-    pub(super) latest: HashMap<CameraId, i64>,
-    pub(super) duplicates: u64,
-    pub(super) rejected: Vec<Rejection>,
-    pub(super) conflicts: Vec<AuditEntry>,
+    pub(crate) latest: HashMap<CameraId, i64>,
+    pub(crate) duplicates: u64,
+    pub(crate) rejected: Vec<Rejection>,
+    pub(crate) conflicts: Vec<AuditEntry>,
 }
 
 /// Sorts resolved segments into new rows, duplicates (of what is stored or
 /// of an earlier record of the batch) and integrity conflicts.
-pub(super) fn judge_segments<'a>(
+pub(crate) fn judge_segments<'a>(
     sender: &Sender<'_, act::IngestFootage>,
     resolved: &[(usize, CameraId, &'a Segment)],
     stored: &HashMap<String, Segment>,
@@ -521,7 +538,7 @@ pub(super) fn judge_segments<'a>(
 }
 
 /// The stored segments under the identities of `rows`.
-pub(super) async fn stored_segments(
+pub(crate) async fn stored_segments(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
     rows: &[SegmentRow<'_>],
@@ -558,7 +575,7 @@ pub(super) async fn stored_segments(
 
 /// The message and audit details of a segment that reuses a stored
 /// identity with other content: the first field that differs.
-pub(super) fn segment_conflict(stored: &Segment, offered: &Segment) -> (String, Value) {
+pub(crate) fn segment_conflict(stored: &Segment, offered: &Segment) -> (String, Value) {
     let id = &offered.segment;
     let differs = if stored.sha256 != offered.sha256 {
         "sha256"
@@ -592,7 +609,7 @@ pub(super) fn segment_conflict(stored: &Segment, offered: &Segment) -> (String, 
 /// Moves each camera's last footage time (or, with `statuses`, its last
 /// heartbeat's time and status) forward to the batch's latest: one
 /// statement for the whole batch.
-pub(super) async fn mark_cameras(
+pub(crate) async fn mark_cameras(
     conn: &mut sqlx::AnyConnection,
     backend: Backend,
     latest: &[(CameraId, i64)],
@@ -632,7 +649,7 @@ pub(super) async fn mark_cameras(
 
 /// Audits the batch (and each integrity conflict) and notes the client's
 /// use, in the batch's transaction.
-pub(super) async fn record_batch<A: WriteAction>(
+pub(crate) async fn record_batch<A: WriteAction>(
     tx: &mut AuditedTx,
     sender: &Sender<'_, A>,
     action: AuditAction,
