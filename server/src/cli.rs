@@ -151,6 +151,16 @@ pub struct Cli {
     )]
     badge_silent_minutes: Option<String>,
 
+    /// Badge pings older than this many days are removed, daily and
+    /// audited (whole months on PostgreSQL). Default: keep every ping
+    #[arg(
+        long,
+        env = "VIGIA_PING_RETENTION_DAYS",
+        global = true,
+        value_name = "DAYS"
+    )]
+    ping_retention_days: Option<String>,
+
     /// A local folder with the footage files (or a mirror of them), for
     /// checking segments against their SHA-256: file:///… URIs under it,
     /// and s3://bucket/key as <folder>/bucket/key. Default: none
@@ -412,6 +422,7 @@ pub fn main() -> ExitCode {
         camera_silent_minutes: cli.camera_silent_minutes.clone(),
         track_max_speed_kmh: cli.track_max_speed_kmh.clone(),
         badge_silent_minutes: cli.badge_silent_minutes.clone(),
+        ping_retention_days: cli.ping_retention_days.clone(),
         footage_root: cli.footage_root.clone(),
         sla_target_percent: cli.sla_target_percent.clone(),
         secret_key_file: cli.secret_key_file.clone(),
@@ -668,7 +679,8 @@ async fn demo_data(settings: &Settings, scale: Scale, seed: u64) -> Result<(), S
     println!(
         "loaded the {} demo dataset (seed {seed}) in {:.1} s: {} regions, {} stations, \
          {} officers, {} vehicles, {} cameras, {} badge chips, {} vehicle assignments \
-         (the last 7 days), {} confidence tests, {} camera heartbeats, {} footage segments",
+         (the last 7 days), {} confidence tests, {} camera heartbeats, {} footage segments, \
+         {} badge pings",
         scale.name(),
         started.elapsed().as_secs_f64(),
         summary.regions,
@@ -680,7 +692,8 @@ async fn demo_data(settings: &Settings, scale: Scale, seed: u64) -> Result<(), S
         summary.assignments,
         summary.tests,
         summary.heartbeats,
-        summary.segments
+        summary.segments,
+        summary.pings
     );
     println!(
         "API token of {} (shown once): {}",

@@ -33,6 +33,7 @@ pub struct RawSettings {
     pub stall_exit_seconds: Option<String>,
     pub track_max_speed_kmh: Option<String>,
     pub badge_silent_minutes: Option<String>,
+    pub ping_retention_days: Option<String>,
 }
 
 impl std::fmt::Debug for RawSettings {
@@ -94,6 +95,9 @@ pub struct Settings {
     /// What a badge track marks: jumps faster than this, silences longer
     /// than that during a shift.
     pub tracking: app::state::TrackSettings,
+    /// Badge pings older than this many days are removed (daily, audited);
+    /// `None`: every ping is kept.
+    pub ping_retention_days: Option<u32>,
     /// Where case documents are kept: `None`, `<data dir>/documents`;
     /// `s3://bucket/prefix`, or a folder.
     pub documents_url: Option<String>,
@@ -299,6 +303,15 @@ impl RawSettings {
                 1..=240,
             )? as u32,
         };
+        let ping_retention_days = match self.ping_retention_days.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(v) => Some(whole_number(
+                "VIGIA_PING_RETENTION_DAYS (--ping-retention-days)",
+                Some(v),
+                0,
+                1..=36_500,
+            )? as u32),
+        };
         let days = |setting, value: &Option<String>, default| {
             whole_number(setting, value.as_deref(), default, 1..=3_650).map(|d| d as u32)
         };
@@ -413,6 +426,7 @@ impl RawSettings {
             secret_key_file,
             case_deadlines,
             tracking,
+            ping_retention_days,
             documents_url,
             document_max_bytes,
             stall_exit: (stall_exit > 0).then(|| Duration::from_secs(stall_exit)),

@@ -103,7 +103,9 @@ impl Application {
         // PostgreSQL's monthly partitions of pings: this month's and the
         // next two, now and every day (a batch that reaches into another
         // month makes that one itself).
+        // And pings older than VIGIA_PING_RETENTION_DAYS are removed, daily.
         let partitions_db = state.db.clone();
+        let retention = settings.ping_retention_days;
         tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
             loop {
@@ -113,6 +115,14 @@ impl Application {
                         .await
                 {
                     tracing::warn!(error = %e, "cannot make the coming months' ping partitions yet");
+                }
+                if let Some(days) = retention {
+                    if let Err(e) =
+                        app::tracking::retention::apply(&partitions_db, days, app::time::now_ms())
+                            .await
+                    {
+                        tracing::warn!(error = %e, "cannot remove expired pings yet");
+                    }
                 }
             }
         });

@@ -342,8 +342,10 @@ on_both_backends! {
         let actions = |action: &str| n(format!("SELECT COUNT(*) FROM audit_log WHERE action = '{action}'"));
         assert_eq!(actions("records.imported").await, 3, "officers, shifts, tests");
         assert_eq!(actions("api_client.created").await, 1);
-        let batches = actions("footage.ingested").await + actions("heartbeats.ingested").await;
-        assert!(batches >= 2, "{batches} ingest batches");
+        let batches = actions("footage.ingested").await
+            + actions("heartbeats.ingested").await
+            + actions("pings.ingested").await;
+        assert!(batches >= 3, "{batches} ingest batches");
         assert_eq!(actions("demo_data.loaded").await, 1);
         // Dismissals and suspensions are the ministry's decisions on cases,
         // each with its history row naming the case, not lines of the import.
@@ -363,5 +365,44 @@ on_both_backends! {
             app::audit::verify(&t.db).await.unwrap(),
             app::audit::Verification::Intact { records: total }
         );
+    }
+}
+
+on_both_backends! {
+    /// Badge pings every 30 s while officers are on a shift: each under the
+    /// officer who wears the chip, never off duty; a week for the officers
+    /// followed (the first cars' latest crews) and the last 2 hours for the
+    /// others; some badges silent
+    /// during a shift, a few impossible jumps and mock pings; each chip's
+    /// latest ping and battery kept.
+    async fn badges_sent_pings_while_their_wearers_were_on_shift(t: TestDb) {
+        const HOUR: i64 = 3_600_000;
+        let summary = demo::load(&t.db, Scale::Small, 2013).await.unwrap();
+        let now = demo::dates::now_ms();
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM pings").await, summary.pings as i64);
+        assert!(summary.pings > 100_000, "{summary:?}");
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM pings WHERE ts % 30000 <> 0").await, 0, "every 30 s");
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM pings WHERE officer_id IS NULL").await, 0);
+        // Never off duty: every ping falls in one of its officer's shifts.
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM pings p WHERE NOT EXISTS (SELECT 1 FROM vehicle_assignments a \
+                               WHERE a.officer_id = p.officer_id AND a.starts_at <= p.ts AND p.ts < a.ends_at)").await, 0);
+        // A week for the first cars' crews, 2 hours for the others.
+        let oldest = count(&t, "SELECT MIN(ts) FROM pings").await;
+        assert!(oldest < now - 5 * 24 * HOUR, "{oldest}");
+        let old_officers = count(&t, &format!("SELECT COUNT(DISTINCT officer_id) FROM pings WHERE ts < {}", now - 3 * HOUR)).await;
+        let recent_officers = count(&t, &format!("SELECT COUNT(DISTINCT officer_id) FROM pings WHERE ts > {}", now - HOUR)).await;
+        assert!(old_officers >= 10 && recent_officers > 5 * old_officers, "{old_officers} {recent_officers}");
+        assert!(count(&t, "SELECT MAX(ts) FROM pings").await <= now);
+        // Anomalies, few: mock pings, and badges whose chip kept quiet.
+        let mock = count(&t, "SELECT COUNT(DISTINCT officer_id) FROM pings WHERE mock = 1").await;
+        assert!(mock >= 1 && mock * 20 < old_officers.max(recent_officers), "{mock}");
+        let gaps = count(&t, "SELECT COUNT(*) FROM (SELECT ts - LAG(ts) OVER (PARTITION BY badge_id ORDER BY ts) AS d FROM pings) g \
+                              WHERE g.d > 600000 AND g.d < 3600000").await;
+        assert!(gaps >= 1, "some badges fell silent during a shift");
+        // Badge health kept: the chip's latest ping.
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM badges b WHERE b.last_ping_at IS NOT NULL AND \
+                               b.last_ping_at <> (SELECT MAX(ts) FROM pings p WHERE p.badge_id = b.id)").await, 0);
+        assert!(count(&t, "SELECT COUNT(*) FROM badges WHERE last_battery_pct IS NOT NULL").await > 50);
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM audit_log WHERE action = 'pings.ingested'").await, 1);
     }
 }

@@ -428,7 +428,7 @@ on_both_backends! {
         ]);
         assert!(v.jumps[0].kmh > 5_000.0, "{}", v.jumps[0].kmh);
         assert_eq!(v.shifts.len(), 1);
-        assert_eq!(v.shifts[0].label, "PNC-0451 · driver");
+        assert_eq!((v.shifts[0].label.as_str(), v.shifts[0].role), ("PNC-0451", Some(app::codes::AssignmentRole::Driver)));
         assert!(v.map.departments.iter().any(|(name, _)| name == "Guatemala"));
         assert!(v.points.iter().all(|p| p.x >= 0.0 && p.x <= f64::from(v.map.frame.width)));
         let (object, details): (String, String) = sqlx::query_as(
@@ -541,5 +541,46 @@ on_both_backends! {
         let password = create_user(&t.db, "min", &[app::identity::Role::Ministry]).await;
         let ministry = app.signed_in("min", &password).await;
         assert_eq!(app.call(&ministry, "tracking_near", &[("lat", "14.6"), ("lon", "-90.5"), ("radius", "250"), ("from", "2013-04-16T13:30:00Z"), ("to", "2013-04-16T14:30:00Z")]).await.status(), 403);
+    }
+}
+
+on_both_backends! {
+    /// Retention: pings older than the setting are removed and the removal
+    /// audited — whole months on PostgreSQL (a month goes once all of it is
+    /// older than the limit), chip by chip on SQLite; newer pings stay.
+    async fn retention_removes_old_pings_audited(t: TestDb) {
+        wearers(&t).await;
+        let token = token(&t, "placas", "pings:write").await;
+        let app = spawn_app(&t).await;
+        let batch = json!([
+            ping("CHIP-1", "2013-03-15T12:00:00Z", 14.6, -90.5),
+            ping("CHIP-1", "2013-04-05T12:00:00Z", 14.6, -90.5),
+            ping("CHIP-1", "2013-04-16T12:00:00Z", 14.6, -90.5),
+            ping("CHIP-2", "2013-03-20T12:00:00Z", 14.6, -90.5),
+        ]);
+        assert_eq!(post(&app, &token, "application/json", batch.to_string()).await.1["accepted"], 4);
+        // 30 days before 10 May 2013: 10 April.
+        let expired = app::tracking::retention::apply(&t.db, 30, at("2013-05-10T00:00:00Z")).await.unwrap();
+        let left: Vec<i64> = sqlx::query_scalar("SELECT ts FROM pings ORDER BY ts").fetch_all(t.db.pool_for_tests()).await.unwrap();
+        match t.backend() {
+            app::store::Backend::Sqlite => {
+                assert_eq!(left, [at("2013-04-16T12:00:00Z")]);
+                assert_eq!(expired.pings, 3);
+            }
+            app::store::Backend::Postgres => {
+                assert_eq!(left, [at("2013-04-05T12:00:00Z"), at("2013-04-16T12:00:00Z")], "April is not all older than the limit");
+                assert_eq!(expired.partitions, ["pings_y2013m03"]);
+                assert_eq!(expired.pings, 2);
+            }
+        }
+        let removed: Vec<String> = sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'pings.expired'")
+            .fetch_all(t.db.pool_for_tests()).await.unwrap();
+        let total: i64 = removed.iter().map(|d| serde_json::from_str::<Value>(d).unwrap()["pings"].as_i64().unwrap()).sum();
+        assert_eq!(total as u64, expired.pings);
+        // Nothing more to remove: a second run removes nothing and writes nothing.
+        let again = app::tracking::retention::apply(&t.db, 30, at("2013-05-10T00:00:00Z")).await.unwrap();
+        assert_eq!(again.pings, 0);
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM audit_log WHERE action = 'pings.expired'").await, removed.len() as i64);
+        assert!(matches!(app::audit::verify(&t.db).await.unwrap(), app::audit::Verification::Intact { .. }));
     }
 }

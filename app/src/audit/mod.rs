@@ -69,6 +69,7 @@ audit_actions! {
     FootageIngested => "footage.ingested",
     HeartbeatsIngested => "heartbeats.ingested",
     PingsIngested => "pings.ingested",
+    PingsExpired => "pings.expired",
     IntegrityConflict => "ingest.integrity_conflict",
     ForeignClient => "ingest.foreign_client",
     CameraClientChanged => "camera.client_changed",
@@ -175,6 +176,7 @@ mod tests {
             | FootageIngested
             | HeartbeatsIngested
             | PingsIngested
+            | PingsExpired
             | IntegrityConflict
             | ForeignClient
             | CameraClientChanged

@@ -224,13 +224,6 @@ pub fn OfficerProfilePage() -> impl IntoView {
             <crate::cases::OfficerCases badge=file_badge cases/>
             {part(history_part)}
             {form(Box::new(move |badge, p| p.write.then(|| view! { <StatusForm badge changed=change/> }.into_any())))}
-            {part(|_| {
-                let i18n = use_i18n();
-                view! {
-                    <h2>{t!(i18n, officers_more)}</h2>
-                    <p class="muted">{t!(i18n, officers_more_text)}</p>
-                }.into_any()
-            })}
         </section>
     }
 }

@@ -55,6 +55,20 @@ fn shapes() -> &'static [Shape] {
     })
 }
 
+/// A point well inside department `code` (01 Guatemala … 22 Jutiapa, the
+/// regions' codes): the centre of its largest ring's vertices. The demo
+/// places its stations around it.
+pub fn department_point(code: u32) -> Option<(f64, f64)> {
+    // The shipped file lists the departments by INE code, 100 … 2200.
+    let shape = shapes().get(usize::try_from(code).ok()?.checked_sub(1)?)?;
+    let ring = shape.rings.iter().max_by_key(|r| r.len())?;
+    let n = ring.len() as f64;
+    let (lon, lat) = ring
+        .iter()
+        .fold((0.0, 0.0), |(x, y), p| (x + p[0] / n, y + p[1] / n));
+    Some((lat, lon))
+}
+
 /// The whole country, for a map with nothing on it yet.
 pub const GUATEMALA: ((f64, f64), (f64, f64)) = ((13.70, -92.25), (17.83, -88.20));
 
@@ -150,6 +164,14 @@ mod tests {
     fn the_boundaries_ship_with_vigia() {
         assert_eq!(shapes().len(), 22);
         assert!(shapes().iter().any(|s| s.name == "Sacatepéquez"));
+        // Guatemala (01) around the capital; Petén (17) in the north.
+        let (lat, lon) = department_point(1).unwrap();
+        assert!(
+            (14.3..14.9).contains(&lat) && (-90.8..-90.2).contains(&lon),
+            "{lat} {lon}"
+        );
+        assert!(department_point(17).unwrap().0 > 16.0);
+        assert_eq!(department_point(23), None);
     }
 
     #[test]

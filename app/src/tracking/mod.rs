@@ -24,6 +24,8 @@ pub mod osmand;
 #[cfg(feature = "ssr")]
 pub mod partitions;
 #[cfg(feature = "ssr")]
+pub mod retention;
+#[cfg(feature = "ssr")]
 pub mod store;
 #[cfg(feature = "ssr")]
 pub mod track;
@@ -112,8 +114,10 @@ pub struct Stretch {
     /// Guatemala time.
     pub from: String,
     pub to: String,
-    /// A shift's car and role (`PNC-0451 · driver`); empty for a gap.
+    /// A shift's car (`PNC-0451`); empty for a gap.
     pub label: String,
+    /// A shift's role in the car.
+    pub role: Option<crate::codes::AssignmentRole>,
 }
 
 /// A move faster than the setting, between two pings.

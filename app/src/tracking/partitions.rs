@@ -94,6 +94,36 @@ async fn ensure(db: &Db, months: &[i32]) -> Result<(), sqlx::Error> {
     tx.commit().await
 }
 
+/// PostgreSQL's partitions of pings, each with the first millisecond after
+/// its month.
+pub async fn existing(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    if db.backend() != Backend::Postgres {
+        return Ok(Vec::new());
+    }
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid \
+         WHERE i.inhparent = 'pings'::regclass ORDER BY 1",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    Ok(names
+        .into_iter()
+        .filter_map(|n| {
+            let m = parse_name(&n)?;
+            Some((n, month_start(m + 1)))
+        })
+        .collect())
+}
+
+/// The month of a partition's name (`pings_y2013m04`), as [`month_of`]
+/// counts.
+fn parse_name(name: &str) -> Option<i32> {
+    let rest = name.strip_prefix("pings_y")?;
+    let (year, month) = rest.split_once('m')?;
+    let (year, month): (i32, i32) = (year.parse().ok()?, month.parse().ok()?);
+    (1..=12).contains(&month).then_some(year * 12 + month - 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +136,8 @@ mod tests {
         assert_eq!(name(april + 9), "pings_y2014m01");
         assert_eq!(month_of(month_start(april) - 1), april - 1);
         assert_eq!(month_of(month_start(april)), april);
+        assert_eq!(parse_name("pings_y2013m04"), Some(april));
+        assert_eq!(parse_name("pings_y2013m13"), None);
+        assert_eq!(parse_name("pings"), None);
     }
 }

@@ -91,7 +91,8 @@ async fn shifts(db: &Db, officer_id: i64, from: i64, to: i64) -> Result<Vec<Stre
             to_ms,
             from: local_second(from_ms),
             to: local_second(to_ms),
-            label: format!("{plate} · {role}"),
+            label: plate,
+            role: crate::codes::AssignmentRole::from_stored(&role).ok(),
         });
     }
     Ok(out)
@@ -203,6 +204,7 @@ pub async fn read_track(
             from: local_second(a),
             to: local_second(b),
             label: String::new(),
+            role: None,
         })
         .collect();
     let mock = fixes.iter().filter(|f| f.mock).count();

@@ -36,17 +36,26 @@ pub fn TrackPage() -> impl IntoView {
             <p class="crumbs"><a href=move || format!("/officers/{}", badge())>{t!(i18n, track_back_to_file)}</a></p>
             <h1 id="track-title">{t!(i18n, track_title)} " " {badge}</h1>
             <p class="lede">{t!(i18n, track_intro)}</p>
-            <Form method="GET" action="" attr:class="filters">
-                <label>{t!(i18n, footage_from)}<input name="from" type="datetime-local" value=move || local_input(&param("from")) required/></label>
-                <label>{t!(i18n, footage_to)}<input name="to" type="datetime-local" value=move || local_input(&param("to")) required/></label>
-                <button type="submit" class="primary">{t!(i18n, track_show)}</button>
-            </Form>
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
                 {move || Suspend::new(async move {
-                    match track.await {
-                        None => view! { <p class="muted">{t!(i18n, track_hint)}</p> }.into_any(),
-                        Some(Ok(v)) => track_view(v).into_any(),
-                        Some(Err(e)) => view! { <ErrorMessage error=e/> }.into_any(),
+                    let result = track.await;
+                    // The window as the server read it, in local time (the
+                    // address may carry RFC 3339 times in UTC).
+                    let (from, to) = match &result {
+                        Some(Ok(v)) => (v.from_input.clone(), v.to_input.clone()),
+                        _ => (local_input(&param("from")), local_input(&param("to"))),
+                    };
+                    view! {
+                        <Form method="GET" action="" attr:class="filters">
+                            <label>{t!(i18n, footage_from)}<input name="from" type="datetime-local" value=from required/></label>
+                            <label>{t!(i18n, footage_to)}<input name="to" type="datetime-local" value=to required/></label>
+                            <button type="submit" class="primary">{t!(i18n, track_show)}</button>
+                        </Form>
+                        {match result {
+                            None => view! { <p class="muted">{t!(i18n, track_hint)}</p> }.into_any(),
+                            Some(Ok(v)) => track_view(v).into_any(),
+                            Some(Err(e)) => view! { <ErrorMessage error=e/> }.into_any(),
+                        }}
                     }
                 })}
             </Transition>
@@ -87,6 +96,14 @@ fn map_svg(
                 <text x="12" y=format!("{:.1}", y - 5.0)>{bar_text}</text>
             </g>
         </svg>
+    }
+}
+
+/// A shift's car and the officer's role in it, in the reader's language.
+fn shift_label(i18n: leptos_i18n::I18nContext<Locale>, s: &Stretch) -> String {
+    match s.role {
+        Some(role) => format!("{} · {}", s.label, role.label(i18n.get_locale())),
+        None => s.label.clone(),
     }
 }
 
@@ -138,13 +155,13 @@ fn track_view(v: TrackView) -> impl IntoView {
                 </line>
             }).collect_view()}
             {v.points.iter().filter(|p| p.mark == PointMark::Stop).map(|p| view! {
-                <circle class="stop" cx=format!("{:.1}", p.x) cy=format!("{:.1}", p.y) r="5"><title>{p.at.clone()}</title></circle>
+                <circle class="stop" cx=format!("{:.1}", p.x) cy=format!("{:.1}", p.y) r="3.5"><title>{p.at.clone()}</title></circle>
             }).collect_view()}
             {v.points.iter().filter(|p| p.mock).map(|p| view! {
                 <path class="mock" d=format!("M{:.1} {:.1}l8 8m0 -8l-8 8", p.x - 4.0, p.y - 4.0)><title>{p.at.clone()}</title></path>
             }).collect_view()}
-            {first.map(|p| view! { <circle class="start" data-testid="track-start" cx=format!("{:.1}", p.x) cy=format!("{:.1}", p.y) r="7"><title>{p.at}</title></circle> })}
-            {last.filter(|_| n > 1).map(|p| view! { <rect class="end" data-testid="track-end" x=format!("{:.1}", p.x - 6.0) y=format!("{:.1}", p.y - 6.0) width="12" height="12"><title>{p.at}</title></rect> })}
+            {first.map(|p| view! { <circle class="start" data-testid="track-start" data-lat=format!("{:.6}", p.lat) data-lon=format!("{:.6}", p.lon) data-ms=p.ts_ms.to_string() cx=format!("{:.1}", p.x) cy=format!("{:.1}", p.y) r="7"><title>{p.at}</title></circle> })}
+            {last.filter(|_| n > 1).map(|p| view! { <rect class="end" data-testid="track-end" data-lat=format!("{:.6}", p.lat) data-lon=format!("{:.6}", p.lon) data-ms=p.ts_ms.to_string() x=format!("{:.1}", p.x - 6.0) y=format!("{:.1}", p.y - 6.0) width="12" height="12"><title>{p.at}</title></rect> })}
         },
     );
     view! {
@@ -171,7 +188,8 @@ fn track_view(v: TrackView) -> impl IntoView {
                 <svg class="lane-track" viewBox="0 0 1000 20" preserveAspectRatio="none" aria-hidden="true">
                     {v.shifts.iter().map(|s| {
                         let (x1, x2) = (at_x(s.from_ms), at_x(s.to_ms));
-                        view! { <rect class="bar shift" x=format!("{x1:.2}") y="0" width=format!("{:.2}", (x2 - x1).max(1.0)) height="20"><title>{format!("{} · {} → {}", s.label, s.from, s.to)}</title></rect> }
+                        let title = format!("{} · {} → {}", shift_label(i18n, s), s.from, s.to);
+                        view! { <rect class="bar shift" x=format!("{x1:.2}") y="0" width=format!("{:.2}", (x2 - x1).max(1.0)) height="20"><title>{title}</title></rect> }
                     }).collect_view()}
                 </svg>
             </div>
@@ -235,7 +253,7 @@ fn track_view(v: TrackView) -> impl IntoView {
         } else {
             view! {
                 <ul data-testid="track-shifts">
-                    {v.shifts.iter().map(|s| view! { <li>{format!("{} → {} · {}", s.from, s.to, s.label)}</li> }).collect_view()}
+                    {v.shifts.iter().map(|s| view! { <li>{format!("{} → {} · {}", s.from, s.to, shift_label(i18n, s))}</li> }).collect_view()}
                 </ul>
             }.into_any()
         }}
@@ -252,8 +270,8 @@ pub fn NearPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |k: &str| query.with(|q| q.get(k)).unwrap_or_default();
     // The place, as typed or clicked on the map.
-    let lat = RwSignal::new(String::new());
-    let lon = RwSignal::new(String::new());
+    let lat = RwSignal::new(param("lat"));
+    let lon = RwSignal::new(param("lon"));
     Effect::new(move |_| {
         lat.set(param("lat"));
         lon.set(param("lon"));
@@ -290,25 +308,33 @@ pub fn NearPage() -> impl IntoView {
         <section class="page" aria-labelledby="near-title">
             <h1 id="near-title">{t!(i18n, near_title)}</h1>
             <p class="lede">{t!(i18n, near_intro)}</p>
-            <Form method="GET" action="" attr:class="filters">
-                <label>{t!(i18n, field_lat)}<input name="lat" data-testid="near-lat" inputmode="decimal" prop:value=move || lat.get() on:input=move |ev| lat.set(event_target_value(&ev)) required size="10"/></label>
-                <label>{t!(i18n, field_lon)}<input name="lon" data-testid="near-lon" inputmode="decimal" prop:value=move || lon.get() on:input=move |ev| lon.set(event_target_value(&ev)) required size="10"/></label>
-                <label>{t!(i18n, near_radius)}<input name="radius" type="number" min="1" max="5000" step="1" value=radius required/></label>
-                <label>{t!(i18n, footage_from)}<input name="from" type="datetime-local" value=move || local_input(&param("from")) required/></label>
-                <label>{t!(i18n, footage_to)}<input name="to" type="datetime-local" value=move || local_input(&param("to")) required/></label>
-                <button type="submit" class="primary">{t!(i18n, near_search)}</button>
-            </Form>
-            <p class="muted">{t!(i18n, near_click_hint)}</p>
             <Transition fallback=move || view! { <p class="muted">{t!(i18n, loading)}</p> }>
                 {move || Suspend::new(async move {
-                    match result.await {
+                    let found = result.await;
+                    let (from, to) = match &found {
+                        Some(Ok(v)) => (v.from_input.clone(), v.to_input.clone()),
+                        _ => (local_input(&param("from")), local_input(&param("to"))),
+                    };
+                    let form = view! {
+                        <Form method="GET" action="" attr:class="filters">
+                            <label>{t!(i18n, field_lat)}<input name="lat" data-testid="near-lat" inputmode="decimal" value=move || param("lat") prop:value=move || lat.get() on:input=move |ev| lat.set(event_target_value(&ev)) required size="10"/></label>
+                            <label>{t!(i18n, field_lon)}<input name="lon" data-testid="near-lon" inputmode="decimal" value=move || param("lon") prop:value=move || lon.get() on:input=move |ev| lon.set(event_target_value(&ev)) required size="10"/></label>
+                            <label>{t!(i18n, near_radius)}<input name="radius" type="number" min="1" max="5000" step="1" value=radius required/></label>
+                            <label>{t!(i18n, footage_from)}<input name="from" type="datetime-local" value=from required/></label>
+                            <label>{t!(i18n, footage_to)}<input name="to" type="datetime-local" value=to required/></label>
+                            <button type="submit" class="primary">{t!(i18n, near_search)}</button>
+                        </Form>
+                        <p class="muted">{t!(i18n, near_click_hint)}</p>
+                    };
+                    let body = match found {
                         Some(Ok(v)) => near_view(v, lat, lon).into_any(),
                         Some(Err(e)) => view! { <ErrorMessage error=e/> }.into_any(),
                         None => match country.await {
                             Ok(map) => clickable_map(map, lat, lon, ().into_any()).into_any(),
                             Err(e) => view! { <ErrorMessage error=e/> }.into_any(),
                         },
-                    }
+                    };
+                    view! { {form} {body} }
                 })}
             </Transition>
         </section>

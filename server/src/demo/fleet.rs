@@ -596,7 +596,7 @@ pub struct Loaded {
 app::debug_redacted!(Loaded { heartbeats, segments, conflicts } hide { token });
 
 /// Rows per statement of the bulk write: one JSON text of about 2.5 MiB.
-const BULK_ROWS: usize = 10_000;
+pub(super) const BULK_ROWS: usize = 10_000;
 
 #[derive(serde::Serialize)]
 struct SegmentJson<'a> {
@@ -683,10 +683,10 @@ fn bulk_rows(fleet: &Fleet, camera_ids: &[i64], out: &tokio::sync::mpsc::Sender<
 /// Sends `rows` in chunks of up to [`BULK_ROWS`], each as its JSON text
 /// wrapped by `kind`; false when nobody receives them any more (the load
 /// failed already).
-fn send_chunks<T: serde::Serialize>(
+pub(super) fn send_chunks<T: serde::Serialize, K>(
     rows: impl Iterator<Item = T>,
-    kind: fn(String) -> Bulk,
-    out: &tokio::sync::mpsc::Sender<Bulk>,
+    kind: fn(String) -> K,
+    out: &tokio::sync::mpsc::Sender<K>,
 ) -> bool {
     let mut chunk: Vec<T> = Vec::with_capacity(BULK_ROWS);
     let send = |chunk: &mut Vec<T>| {

@@ -20,6 +20,7 @@ pub mod duty;
 pub mod fleet;
 mod geo;
 mod names;
+pub mod pings;
 
 pub use geo::DEPARTMENTS;
 
@@ -113,6 +114,8 @@ pub struct Summary {
     pub tests: usize,
     pub heartbeats: usize,
     pub segments: usize,
+    /// Badge pings written (as `u64`: a count of rows).
+    pub pings: u64,
     pub cases: usize,
     /// The API token of the camera control center's client (shown once:
     /// only its hash is stored).
@@ -132,6 +135,7 @@ impl Dataset {
             tests: 0,
             heartbeats: 0,
             segments: 0,
+            pings: 0,
             cases: 0,
             api_token: String::new(),
         }
@@ -580,6 +584,15 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
         elapsed_ms = started.elapsed().as_millis() as u64,
         "demo camera records ingested"
     );
+    // Where the crews' badges were during those shifts.
+    let started = std::time::Instant::now();
+    app::tracking::partitions::ensure_for(db, [now - 8 * 86_400_000, now].into_iter()).await?;
+    let pings = pings::load(&mut tx, &data, &shifts, scale, seed, now).await?;
+    tracing::info!(
+        pings,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "demo badge pings written"
+    );
     let reference = dates::days_from_civil(REFERENCE_DAY.0, REFERENCE_DAY.1, REFERENCE_DAY.2);
     let tests = duty::tests(&data, seed, reference);
     import_csv(&mut tx, &import, ImportKind::Tests, tests_csv(&tests)).await?;
@@ -612,6 +625,7 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
             "tests": tests.len(),
             "segments": fleet.segments,
             "heartbeats": fleet.heartbeats,
+            "pings": pings,
             "cases": cases,
         }),
     })
@@ -634,6 +648,7 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
         tests: tests.len(),
         heartbeats: fleet.heartbeats,
         segments: fleet.segments,
+        pings,
         api_token: fleet.token,
         cases,
         ..data.summary()
