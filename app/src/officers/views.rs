@@ -281,14 +281,17 @@ fn chips_part(o: OfficerProfile) -> AnyView {
                 // Badge health, for the chip worn now: its latest ping and battery.
                 let worn = c.to_ms.is_none();
                 let (last, battery) = (c.last_ping.clone(), c.battery_pct);
+                let low = battery.is_some_and(|b| b < 20);
                 view! {
-                    <li><code>{c.chip_id.clone()}</code> " " {c.period.clone()}
-                        {(worn && last.is_some()).then(|| view! {
-                            " · " <span data-testid="chip-last-ping">{t!(i18n, chip_last_ping, at = move || last.clone().unwrap_or_default())}</span>
-                        })}
-                        {(worn && c.last_ping.is_none()).then(|| view! { " · " <span class="muted">{t!(i18n, chip_never_pinged)}</span> })}
-                        {worn.then_some(()).and(battery).map(|b| view! {
-                            " · " <span class:badge=b < 20 class:warn=b < 20 data-testid="chip-battery">{t!(i18n, chip_battery, pct = move || b)}</span>
+                    <li><code>{c.chip_id.clone()}</code> " " <span>{c.period.clone()}</span>
+                        {worn.then(|| view! {
+                            <span data-testid="chip-health" class:warn=low>
+                                {match last {
+                                    Some(at) => view! { <span>" · " {t!(i18n, chip_last_ping, at = move || at.clone())}</span> }.into_any(),
+                                    None => view! { <span>" · " {t!(i18n, chip_never_pinged)}</span> }.into_any(),
+                                }}
+                                {battery.map(|b| view! { <span>" · " {t!(i18n, chip_battery, pct = move || b)}</span> })}
+                            </span>
                         })}
                     </li>
                 }

@@ -166,8 +166,8 @@ fn track_view(v: TrackView) -> impl IntoView {
     );
     view! {
         <p class="muted" data-testid="track-summary">
-            {t!(i18n, track_summary, officer = move || officer.clone(), pings = move || pings, drawn = move || n)}
-            " " {(mock > 0).then(|| view! { <span class="badge warn" data-testid="track-mock">{t!(i18n, track_mock, count = move || mock)}</span> })}
+            <span>{t!(i18n, track_summary, officer = move || officer.clone(), pings = move || pings, drawn = move || n)}</span>
+            {(mock > 0).then(|| view! { <span class="badge warn track-mock" data-testid="track-mock">{t!(i18n, track_mock, count = move || mock)}</span> })}
         </p>
         {(pings == 0).then(|| view! { <p class="notice" data-testid="track-empty">{t!(i18n, track_empty)}</p> })}
         <div class="track-layout">
