@@ -13,7 +13,9 @@ use app::fleet::ingest::{self, Framing, Sender};
 use app::policy::authorize;
 use app::store::Db;
 
-type Err = Box<dyn std::error::Error + Send + Sync>;
+#[path = "support/mod.rs"]
+mod support;
+use support::Err;
 
 // The server binary's allocator, so both rates are the server's.
 #[global_allocator]
@@ -183,42 +185,15 @@ async fn main() -> Result<(), Err> {
     // Through HTTP, into a second database of the same kind.
     let db = fleet_db(&args[2]).await?;
     let token = bench_token(&db, &operator).await?;
-    let settings = server::config::RawSettings {
-        database_url: Some(args[2].clone()),
-        bind: Some("127.0.0.1:0".into()),
-        ..Default::default()
-    }
-    .check()
-    .map_err(|e| e.to_string())?;
-    let app = server::startup::Application::build(&settings, db.clone()).await?;
-    let url = format!("http://127.0.0.1:{}/api/v1/ingest/footage", app.port());
-    tokio::spawn(app.run_until_stopped());
+    let url = format!(
+        "{}/api/v1/ingest/footage",
+        support::serve(&args[2], &db).await?
+    );
     let client = reqwest::Client::new();
-    let post_all = |expect: &'static str| {
-        let (client, url, token, bodies) = (&client, &url, &token, &bodies);
-        async move {
-            let started = Instant::now();
-            for body in bodies {
-                let res = client
-                    .post(url)
-                    .bearer_auth(token.reveal())
-                    .header("content-type", "application/x-ndjson")
-                    .body(body.clone())
-                    .send()
-                    .await?;
-                let status = res.status();
-                let answer: serde_json::Value = res.json().await?;
-                assert!(
-                    status.is_success() && answer[expect] == size,
-                    "{status}: {answer}"
-                );
-            }
-            Ok::<_, Err>(total / started.elapsed().as_secs_f64())
-        }
-    };
-    let http = post_all("accepted").await?;
+    let http = support::post_all(&client, &url, token.reveal(), &bodies, "accepted", size).await?;
     // The same batches again: every record a duplicate.
-    let resend = post_all("duplicates").await?;
+    let resend =
+        support::post_all(&client, &url, token.reveal(), &bodies, "duplicates", size).await?;
     db.close().await;
 
     println!(
