@@ -142,6 +142,7 @@ problems! {
     NoDocument => problem_no_document,
     ClipOutsideSegment { from: String, to: String } => problem_clip_outside_segment,
     NoTestOfSubject => problem_no_test_of_subject,
+    NotCaseSubject { badge: String } => problem_not_case_subject,
     EvidenceLinked => problem_evidence_linked,
     // --- CSV import --------------------------------------------------------
     NotUtf8 => problem_not_utf8,
@@ -350,6 +351,7 @@ fields! {
     Segment = "segment" => field_segment,
     State = "state" => field_state,
     Duty = "duty" => field_duty,
+    Badges = "badges" => field_badges,
     Days = "days" => field_days,
     Month = "month" => field_month,
     Name = "name" => field_name,

@@ -93,6 +93,20 @@ pub fn local_minute_zoned(ms: i64) -> String {
     format!("{} {}", local_minute(ms), zone_label(ms))
 }
 
+/// `1732190400000` → `2024-11-21T12:00:00Z`: the instant in RFC 3339, UTC,
+/// to the second (or to the millisecond when it has one), for addresses
+/// that must name it exactly.
+pub fn rfc3339_utc(ms: i64) -> String {
+    let format = if ms % 1000 == 0 {
+        chrono::SecondsFormat::Secs
+    } else {
+        chrono::SecondsFormat::Millis
+    };
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(format, true))
+        .unwrap_or_default()
+}
+
 fn format(ms: i64, pattern: &str) -> String {
     zone()
         .timestamp_millis_opt(ms)

@@ -78,6 +78,21 @@ test('a case from a failed confidence test to the ministry\'s dismissal, seen by
   await link.getByRole('button', { name: 'Vincular' }).click();
   await expect(inv.locator('[data-testid="evidence"] tbody tr')).toHaveCount(2);
   await expect(inv.getByTestId('evidence')).toContainText(segment);
+  // The officer's badge track, opened from the case on the last eight
+  // hours, and that window linked to the case in one action.
+  await inv.locator(`[data-testid="subjects"] tr[data-badge="${badge}"]`).getByTestId('subject-track').click();
+  await expect(inv.getByRole('heading', { level: 1 })).toContainText(badge);
+  await hydrated(inv);
+  const window = inv.getByTestId('link-window-form');
+  await expect(window.getByLabel('Caso')).toHaveValue(number);
+  await bothLanguages(inv, 'track-link', shot);
+  await window.getByLabel('Por qué importa (una frase)').fill('Dónde estuvo la placa del agente en las últimas horas.');
+  await window.getByRole('button', { name: 'Vincular' }).click();
+  await expect(inv.getByTestId('window-linked')).toContainText(number);
+  await inv.getByTestId('window-linked').getByRole('link').click();
+  await expect(inv.locator('[data-testid="evidence"] tbody tr')).toHaveCount(3);
+  await expect(inv.getByTestId('evidence')).toContainText('Recorrido de placa');
+  await expect(inv.getByTestId('evidence').getByRole('link', { name: new RegExp(`^${badge} · `) })).toHaveAttribute('href', /\/track\?from=/);
   // A PDF, uploaded with why it matters.
   await hydrated(inv);
   const upload = inv.getByTestId('document-form');

@@ -61,7 +61,9 @@ impl Application {
                 caches.insert(std::sync::Arc::new(
                     app::officers::directory::Directory::default(),
                 ));
-                caches.insert(std::sync::Arc::new(app::fleet::board::store::board_cache()));
+                caches.insert(std::sync::Arc::new(app::fleet::board::store::board_cache(
+                    settings.tracking.silent_minutes,
+                )));
                 caches.insert(std::sync::Arc::new(app::fleet::vehicle::coverage_reports()));
                 caches.insert(std::sync::Arc::new(app::fleet::sla::store::sla_reports()));
                 caches

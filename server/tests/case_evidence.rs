@@ -407,3 +407,103 @@ on_both_backends! {
         assert_eq!(count(&t, "SELECT COUNT(*) FROM audit_log WHERE action = 'case.document_integrity_failed'").await, 1);
     }
 }
+
+on_both_backends! {
+    /// The window a track page shows links to a case in one action: the
+    /// page offers the open cases the reader works where the officer is one
+    /// of the case's officers; the link names the officer and the window
+    /// (never a copy of the pings), the audit record keeps how many pings
+    /// there were and their SHA-256; an officer outside the case, the same
+    /// window twice, a reader who may not read tracks are refused. Retention
+    /// then keeps the pings inside the linked window whatever their age, and
+    /// removes the others.
+    async fn a_track_window_links_to_the_case_and_outlives_retention(t: TestDb) {
+        let o = office(&t, None, app::documents::DEFAULT_MAX_BYTES).await;
+        exec(&t, "INSERT INTO badges (chip_id, created_at) VALUES ('CHIP-9', 0)").await;
+        exec(&t, "INSERT INTO badge_assignments (badge_id, officer_id, valid_from, valid_to) \
+                  SELECT b.id, o.id, 0, NULL FROM badges b, officers o WHERE b.chip_id = 'CHIP-9' AND o.badge_number = '880001'").await;
+        let token = common::api_client_token(&t, "placas", "pings:write").await;
+        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis();
+        let day = |d: &str| -> Vec<serde_json::Value> {
+            (0..10).map(|i| serde_json::json!({
+                "badge": "CHIP-9", "ts": format!("2013-03-{d}T12:{:02}:{:02}Z", i / 2, (i % 2) * 30),
+                "lat": 15.3 + i as f64 * 1e-4, "lon": -91.4, "accuracy_m": 8.0,
+            })).collect()
+        };
+        let batch: Vec<_> = day("15").into_iter().chain(day("20")).collect();
+        let (status, answer) = common::api_post(&o.app, "/api/v1/ingest/pings", Some(&token), "application/json",
+            serde_json::Value::Array(batch).to_string()).await;
+        assert_eq!((status, answer["accepted"].as_i64()), (200, Some(20)), "{answer}");
+        let n = o.open("Se apartó de su ruta").await;
+
+        let window = [("badge", "880001"), ("from", "2013-03-15T11:00:00Z"), ("to", "2013-03-15T13:00:00Z")];
+        let v: app::tracking::TrackView = serde_json::from_str(&o.ok(&o.inv, "officer_track", &window).await).unwrap();
+        assert_eq!((v.pings, v.link_cases.clone()), (10, vec![n.clone()]));
+        // Not a case's officer: nothing to link to. The auditor links nothing.
+        let other: app::tracking::TrackView = serde_json::from_str(&o.ok(&o.inv, "officer_track",
+            &[("badge", "880002"), ("from", "2013-03-15T11:00:00Z"), ("to", "2013-03-15T13:00:00Z")]).await).unwrap();
+        assert!(other.link_cases.is_empty());
+        let audited: app::tracking::TrackView = serde_json::from_str(&o.ok(&o.aud, "officer_track", &window).await).unwrap();
+        assert!(audited.link_cases.is_empty(), "the auditor changes nothing");
+
+        let link = |badge: &'static str, from: &'static str, to: &'static str| {
+            vec![("number", n.clone()), ("badge", badge.to_string()), ("from", from.to_string()), ("to", to.to_string()),
+                 ("reason", "Estuvo fuera de su sector durante el turno.".to_string())]
+        };
+        let form = |f: &Vec<(&'static str, String)>| f.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+        let send = |c: &reqwest::Client, f: Vec<(&'static str, String)>| {
+            let (o, c) = (&o, c.clone());
+            async move {
+                let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                o.call(&c, "link_case_track", &f).await
+            }
+        };
+        let ok = link("880001", "2013-03-15T11:00:00Z", "2013-03-15T13:00:00Z");
+        let (s, body) = send(&o.inv, form(&ok)).await;
+        assert_eq!(s, 200, "{body}");
+        assert_eq!(serde_json::from_str::<String>(&body).unwrap(), n);
+        let (s, body) = send(&o.inv, form(&ok)).await;
+        assert_eq!(s, 422, "{body}");
+        assert!(body.contains("evidence_linked"), "{body}");
+        let (s, body) = send(&o.inv, link("880002", "2013-03-15T11:00:00Z", "2013-03-15T13:00:00Z")).await;
+        assert_eq!(s, 422, "{body}");
+        assert!(body.contains("not_case_subject") && body.contains("badge_number"), "{body}");
+        let (s, body) = send(&o.inv, link("880001", "2013-03-01T00:00:00Z", "2013-04-15T00:00:00Z")).await;
+        assert_eq!(s, 422, "{body}");
+        assert!(body.contains("\"to\""), "{body}");
+        assert_eq!(send(&o.mon, form(&ok)).await.0, 403);
+        assert_eq!(send(&o.aud, form(&ok)).await.0, 403);
+
+        let file = o.file(&o.aud, &n).await;
+        let track = file.evidence.iter().find(|e| e.kind == EvidenceKind::Track).expect("the track link");
+        assert!(track.label.starts_with("880001 · José Ángel"), "{}", track.label);
+        // Guatemala time: six hours behind UTC.
+        assert_eq!(track.detail, "2013-03-15 05:00 → 2013-03-15 07:00");
+        assert_eq!(track.href.as_deref(), Some(format!("/officers/880001/track?from=2013-03-15T11:00:00Z&to=2013-03-15T13:00:00Z&case={n}").as_str()));
+        assert_eq!(track.linked_by, "ana");
+        assert!(file.actions.read_tracks);
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM case_evidence WHERE kind = 'track'").await, 1);
+        let details: String = sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'case.evidence_linked'")
+            .fetch_one(t.db.pool_for_tests()).await.unwrap();
+        let details: serde_json::Value = serde_json::from_str(&details).unwrap();
+        assert_eq!((details["kind"].as_str(), details["badge_number"].as_str(), details["pings"].as_i64()),
+                   (Some("track"), Some("880001"), Some(10)));
+        assert_eq!(details["sha256"].as_str().map(str::len), Some(64));
+
+        // Two months later, with 30 days' retention: the linked window's
+        // pings stay, the others go.
+        let expired = app::tracking::retention::apply(&t.db, 30, at("2013-06-01T00:00:00Z")).await.unwrap();
+        assert_eq!(expired.pings, 10);
+        assert!(expired.partitions.is_empty(), "a month holding evidence is not dropped");
+        let left: Vec<i64> = sqlx::query_scalar("SELECT ts FROM pings ORDER BY ts").fetch_all(t.db.pool_for_tests()).await.unwrap();
+        assert_eq!(left.len(), 10);
+        assert!(left.iter().all(|ts| *ts >= at("2013-03-15T11:00:00Z") && *ts <= at("2013-03-15T13:00:00Z")));
+        // The track still reads the same ten pings; a second run removes nothing and records nothing.
+        let again: app::tracking::TrackView = serde_json::from_str(&o.ok(&o.inv, "officer_track", &window).await).unwrap();
+        assert_eq!(again.pings, 10);
+        let records = count(&t, "SELECT COUNT(*) FROM audit_log WHERE action = 'pings.expired'").await;
+        assert_eq!(app::tracking::retention::apply(&t.db, 30, at("2013-06-01T00:00:00Z")).await.unwrap().pings, 0);
+        assert_eq!(count(&t, "SELECT COUNT(*) FROM audit_log WHERE action = 'pings.expired'").await, records);
+        assert!(matches!(app::audit::verify(&t.db).await.unwrap(), app::audit::Verification::Intact { .. }));
+    }
+}

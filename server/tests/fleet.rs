@@ -182,3 +182,74 @@ on_both_backends! {
         assert_eq!(plates, ["PNC-0452", "PNC-0900"], "the moved car is in its new region at once");
     }
 }
+
+on_both_backends! {
+    /// The board shows the badges of each car's crew on shift now: a badge
+    /// heard within the setting is fine, one silent longer (or never heard)
+    /// is counted, named to a supervisor and not to a monitor (who may not
+    /// read officers), and a car with a silent badge heads the board. A
+    /// shift that ended, or a chip handed back, does not count.
+    async fn the_board_shows_badges_silent_during_a_shift(t: TestDb) {
+        fleet(&t).await;
+        let app = spawn_app_with(&t, |s| s.tracking.silent_minutes = 10).await;
+        let now = app::time::now_ms();
+        let db = t.db.pool_for_tests();
+        for badge in ["10001", "10002", "10003"] {
+            sqlx::query("INSERT INTO officers (badge_number, given_names, family_names, rank, unit_id, status, hire_date, created_at, updated_at) \
+                         VALUES ($1, 'Ana', 'Xicará', 'agente', (SELECT id FROM units WHERE code = '01-01'), 'active', '2010-05-01', 0, 0)")
+                .bind(badge).execute(db).await.unwrap();
+        }
+        // 10001 heard a minute ago, 10002 twenty minutes ago, 10003's chip never:
+        // 10001 and 10002 ride PNC-0452 now, 10003 rode PNC-0900 until an hour ago.
+        for (chip, badge, last) in [("C-1", "10001", Some(now - 60_000)), ("C-2", "10002", Some(now - 20 * 60_000)), ("C-3", "10003", None)] {
+            sqlx::query("INSERT INTO badges (chip_id, created_at, last_ping_at) VALUES ($1, 0, $2)")
+                .bind(chip).bind(last).execute(db).await.unwrap();
+            sqlx::query("INSERT INTO badge_assignments (badge_id, officer_id, valid_from, valid_to) \
+                         VALUES ((SELECT id FROM badges WHERE chip_id = $1), (SELECT id FROM officers WHERE badge_number = $2), 0, NULL)")
+                .bind(chip).bind(badge).execute(db).await.unwrap();
+        }
+        for (badge, plate, from, to, role) in [
+            ("10001", "PNC-0452", now - 3_600_000, now + 3_600_000, "driver"),
+            ("10002", "PNC-0452", now - 3_600_000, now + 3_600_000, "crew"),
+            ("10003", "PNC-0900", now - 9 * 3_600_000, now - 3_600_000, "driver"),
+        ] {
+            sqlx::query("INSERT INTO vehicle_assignments (officer_id, vehicle_id, starts_at, ends_at, role, recorded_by, recorded_at) \
+                         VALUES ((SELECT id FROM officers WHERE badge_number = $1), (SELECT id FROM vehicles WHERE plate = $2), $3, $4, $5, 'test', 0)")
+                .bind(badge).bind(plate).bind(from).bind(to).bind(role).execute(db).await.unwrap();
+        }
+        let password = create_user(&t.db, "mon", &[Role::Monitor]).await;
+        let monitor = app.signed_in("mon", &password).await;
+        let password = create_user(&t.db, "sup", &[Role::Supervisor]).await;
+        let supervisor = app.signed_in("sup", &password).await;
+
+        let board: BoardView = app.call(&supervisor, "fleet_board", &[]).await.json().await.unwrap();
+        assert_eq!((board.silent_badges, board.badge_silent_after_minutes), (1, 10));
+        assert_eq!(board.vehicles[0].plate, "PNC-0452", "a silent badge on shift heads the board");
+        let car = &board.vehicles[0];
+        assert_eq!(car.badges, 2);
+        let silent: Vec<(&str, Option<i64>)> = car.silent_badges.iter().map(|b| (b.badge_number.as_str(), b.last_ping_at)).collect();
+        assert_eq!(silent, [("10002", Some(now - 20 * 60_000))]);
+        let parked = board.vehicles.iter().find(|v| v.plate == "PNC-0900").unwrap();
+        assert_eq!((parked.badges, parked.silent_badges.len()), (0, 0), "the shift ended");
+
+        // The monitor sees how many, not whose.
+        let seen: BoardView = app.call(&monitor, "fleet_board", &[("badges", "silent")]).await.json().await.unwrap();
+        assert_eq!(seen.vehicles.iter().map(|v| v.plate.as_str()).collect::<Vec<_>>(), ["PNC-0452"]);
+        assert_eq!(seen.vehicles[0].silent_badges.len(), 1);
+        assert_eq!(seen.vehicles[0].silent_badges[0].badge_number, "");
+        let page = monitor.get(app.url("/fleet?badges=silent")).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("data-badges=\"silent\"") && !page.contains("10002"), "{page}");
+        let page = supervisor.get(app.url("/fleet?badges=silent")).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("href=\"/officers/10002\""), "{page}");
+        assert_eq!(app.call(&monitor, "fleet_board", &[("badges", "loud")]).await.status(), 422);
+
+        // 10002's chip is handed back: nothing of theirs is silent any more.
+        sqlx::query("UPDATE badge_assignments SET valid_to = $1 WHERE badge_id = (SELECT id FROM badges WHERE chip_id = 'C-2')")
+            .bind(now - 1).execute(db).await.unwrap();
+        sqlx::query("UPDATE vehicles SET plate = plate WHERE plate = 'PNC-0452'").execute(db).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        let after: BoardView = app.call(&supervisor, "fleet_board", &[("region", "01")]).await.json().await.unwrap();
+        let car = after.vehicles.iter().find(|v| v.plate == "PNC-0452").unwrap();
+        assert_eq!((car.badges, car.silent_badges.len(), after.silent_badges), (1, 0, 0));
+    }
+}

@@ -369,6 +369,17 @@ const SERVER_FUNCTIONS: &[Entry] = &[
         CASE_WRITERS,
     ),
     (
+        "link_case_track",
+        &[
+            NO_CASE,
+            ("badge", "none"),
+            ("from", "2026-01-01T00:00:00Z"),
+            ("to", "2026-01-01T08:00:00Z"),
+            ("reason", "x"),
+        ],
+        CASE_WRITERS,
+    ),
+    (
         "upload_case_document",
         &[NO_CASE, ("reason", "x"), ("file", "%PDF-1.4 acta")],
         CASE_WRITERS,

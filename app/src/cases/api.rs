@@ -327,6 +327,33 @@ pub async fn link_case_footage(
     .await
 }
 
+/// Links officer `badge`'s track over `from`–`to` (the window the track
+/// page shows) to the case, with why.
+#[server(prefix = "/rpc", endpoint = "link_case_track")]
+pub async fn link_case_track(
+    number: String,
+    badge: String,
+    from: String,
+    to: String,
+    reason: String,
+) -> Result<String, AppError> {
+    crate::rpc::call(act::WriteCases, |cx| async move {
+        super::evidence::link_track(
+            &cx.state.db,
+            &cx.permit,
+            &cx.ip,
+            &number,
+            &badge,
+            &from,
+            &to,
+            &reason,
+        )
+        .await?;
+        Ok(number.trim().to_uppercase())
+    })
+    .await
+}
+
 /// Links a confidence test of one of the case's officers, with why.
 #[server(prefix = "/rpc", endpoint = "link_case_test")]
 pub async fn link_case_test(number: String, test: String, reason: String) -> Result<(), AppError> {

@@ -14,7 +14,7 @@ use super::workflow::subjects_open;
 use super::write::{at, entry, invalid, lock, text, touch};
 use super::*;
 use crate::audit::{AuditAction, AuditEntry, AuditedTx};
-use crate::codes::{TestKind, TestResult};
+use crate::codes::{CaseStatus, TestKind, TestResult};
 use crate::documents::{DocumentStore, Fetched};
 use crate::error::{AppError, Field, Problem};
 use crate::policy::{act, Action, Object, Permit};
@@ -222,6 +222,182 @@ pub async fn link_test_in(
     .await?;
     touch(tx, head.id).await?;
     Ok(id)
+}
+
+/// Links officer `badge`'s track over `from`–`to` (RFC 3339, or local
+/// date-times as the track page's form sends them; at most 31 days) to
+/// the case: the window the track page showed, in one action. The officer
+/// must be one of the case's officers. The pings stay where they are (the
+/// link names the officer and the window); the audit record keeps how
+/// many there were and their SHA-256, so a later change to them shows.
+#[allow(clippy::too_many_arguments)]
+#[tracing::instrument(skip_all, fields(actor = actor.label()))]
+pub async fn link_track(
+    db: &Db,
+    actor: &Permit<act::WriteCases>,
+    ip: &str,
+    number: &str,
+    badge: &str,
+    from: &str,
+    to: &str,
+    why: &str,
+) -> Result<(), AppError> {
+    let why = reason(why)?;
+    let window = crate::tracking::window(from, to, crate::tracking::MAX_TRACK_DAYS * 24)?;
+    let mut tx = AuditedTx::begin(db, actor).await?;
+    link_track_in(&mut tx, actor, ip, number, badge, window, &why).await?;
+    tx.commit().await
+}
+
+/// [`link_track`] in the caller's transaction (`why` and the window
+/// checked); answers the link's id.
+pub async fn link_track_in(
+    tx: &mut AuditedTx,
+    actor: &Permit<act::WriteCases>,
+    ip: &str,
+    number: &str,
+    badge: &str,
+    (from, to): (i64, i64),
+    why: &str,
+) -> Result<i64, AppError> {
+    let (head, _grant) = lock(tx, actor, number).await?;
+    let badge = badge.trim();
+    if !actor.also_allows(Action::ReadTracks, Object::Officer(badge)) {
+        return Err(AppError::Forbidden(Problem::MayNotSee));
+    }
+    open_for_links(&head)?;
+    if badge.is_empty() {
+        return Err(AppError::validation(Field::BadgeNumber, Problem::Required));
+    }
+    let officer: i64 = sqlx::query(
+        "SELECT o.id FROM officers o JOIN case_subjects s ON s.officer_id = o.id AND s.case_id = $2 \
+         WHERE o.badge_number = $1",
+    )
+    .bind(badge)
+    .bind(head.id)
+    .fetch_optional(tx.conn())
+    .await?
+    .ok_or_else(|| {
+        AppError::validation(
+            Field::BadgeNumber,
+            Problem::NotCaseSubject {
+                badge: badge.to_string(),
+            },
+        )
+    })?
+    .try_get(0)?;
+    if sqlx::query(
+        "SELECT 1 FROM case_evidence WHERE case_id = $1 AND kind = 'track' AND officer_id = $2 \
+         AND track_from = $3 AND track_to = $4",
+    )
+    .bind(head.id)
+    .bind(officer)
+    .bind(from)
+    .bind(to)
+    .fetch_optional(tx.conn())
+    .await?
+    .is_some()
+    {
+        return Err(AppError::validation(
+            Field::BadgeNumber,
+            Problem::EvidenceLinked,
+        ));
+    }
+    let (pings, sha256) = track_fingerprint(tx.conn(), officer, from, to).await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO case_evidence (case_id, kind, officer_id, track_from, track_to, reason, linked_by, linked_at) \
+         VALUES ($1, 'track', $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(head.id)
+    .bind(officer)
+    .bind(from)
+    .bind(to)
+    .bind(why)
+    .bind(actor.label())
+    .bind(now_ms())
+    .fetch_one(tx.conn())
+    .await?
+    .try_get(0)?;
+    tx.audit(&entry(
+        ip,
+        AuditAction::EvidenceLinked,
+        &head.number,
+        json!({
+            "evidence": id, "kind": "track", "badge_number": badge,
+            "from": local_second(from), "to": local_second(to),
+            "pings": pings, "sha256": sha256, "reason": why,
+        }),
+    ))
+    .await?;
+    touch(tx, head.id).await?;
+    Ok(id)
+}
+
+/// The cases `reader` may link officer `badge`'s track to now: those open
+/// for links where the officer is one of the case's officers and the
+/// reader may work the case (newest first, at most 50).
+pub async fn track_link_cases<A: crate::policy::ActionKind>(
+    conn: &mut AnyConnection,
+    reader: &Permit<A>,
+    badge: &str,
+) -> Result<Vec<String>, AppError> {
+    if !reader.also_allows(Action::WriteCases, Object::Any)
+        || !reader.also_allows(Action::ReadTracks, Object::Officer(badge))
+    {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query(
+        "SELECT c.number, c.status, c.sealed, c.assigned_to FROM cases c \
+         JOIN case_subjects s ON s.case_id = c.id JOIN officers o ON o.id = s.officer_id \
+         WHERE o.badge_number = $1 AND c.status IN ('intake', 'investigation', 'supervisor_review') \
+         ORDER BY c.id DESC LIMIT 200",
+    )
+    .bind(badge.trim())
+    .fetch_all(conn)
+    .await?;
+    let mut cases = Vec::new();
+    for r in rows {
+        let status = CaseStatus::from_stored(&r.try_get::<String, _>(1)?)?;
+        let facts = super::workflow::facts(r.try_get(3)?, r.try_get::<i64, _>(2)? == 1, status);
+        if reader.also_allows(Action::ReadCases, Object::Case(facts))
+            && reader.also_allows(Action::WriteCases, Object::Case(facts))
+        {
+            cases.push(r.try_get(0)?);
+        }
+        if cases.len() == 50 {
+            break;
+        }
+    }
+    Ok(cases)
+}
+
+/// How many pings officer `officer` has in `from`–`to`, and the SHA-256 of
+/// them in time order (chip, time in ms, latitude and longitude in 1e-7
+/// degrees, one line each): what a track link rests on, as it was when
+/// linked.
+pub async fn track_fingerprint(
+    conn: &mut AnyConnection,
+    officer: i64,
+    from: i64,
+    to: i64,
+) -> Result<(i64, String), AppError> {
+    use sha2::{Digest, Sha256};
+    let rows = sqlx::query(
+        "SELECT b.chip_id, p.ts, p.lat_e7, p.lon_e7 FROM pings p JOIN badges b ON b.id = p.badge_id \
+         WHERE p.officer_id = $1 AND p.ts >= $2 AND p.ts <= $3 ORDER BY p.ts, b.chip_id",
+    )
+    .bind(officer)
+    .bind(from)
+    .bind(to)
+    .fetch_all(conn)
+    .await?;
+    let mut hash = Sha256::new();
+    for r in &rows {
+        let (chip, ts, lat, lon): (String, i64, i64, i64) =
+            (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
+        hash.update(format!("{chip},{ts},{lat},{lon}\n").as_bytes());
+    }
+    Ok((rows.len() as i64, hex::encode(hash.finalize())))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -485,16 +661,19 @@ pub async fn evidence<A: crate::policy::ActionKind>(
 ) -> Result<(Vec<EvidenceView>, Vec<DocumentView>), AppError> {
     let footage = reader.also_allows(Action::ReadFootage, Object::Any);
     let tests = reader.also_allows(Action::ReadConfidenceTests, Object::Any);
+    let tracks = reader.also_allows(Action::ReadTracks, Object::Any);
     let rows = sqlx::query(
         "SELECT e.id, e.kind, e.reason, e.linked_by, e.linked_at, e.clip_from, e.clip_to, \
          f.segment, v.plate, c.placement, f.sha256, \
          o.badge_number, t.kind, t.taken_on, t.result, \
-         d.id, d.file_name, d.content_type, d.bytes, d.sha256 \
+         d.id, d.file_name, d.content_type, d.bytes, d.sha256, \
+         w.badge_number, w.given_names, w.family_names, e.track_from, e.track_to \
          FROM case_evidence e \
          LEFT JOIN footage_segments f ON f.id = e.segment_id \
          LEFT JOIN cameras c ON c.id = f.camera_id LEFT JOIN vehicles v ON v.id = c.vehicle_id \
          LEFT JOIN confidence_tests t ON t.id = e.test_id LEFT JOIN officers o ON o.id = t.officer_id \
          LEFT JOIN case_documents d ON d.id = e.document_id \
+         LEFT JOIN officers w ON w.id = e.officer_id \
          WHERE e.case_id = $1 ORDER BY e.id",
     )
     .bind(case_id)
@@ -547,6 +726,31 @@ pub async fn evidence<A: crate::policy::ActionKind>(
                     (EvidenceKind::ConfidenceTest, badge, String::new(), href)
                 } else {
                     (EvidenceKind::ConfidenceTest, badge, String::new(), None)
+                }
+            }
+            "track" => {
+                let badge: String = r.try_get(20)?;
+                let name = format!(
+                    "{} {}",
+                    r.try_get::<String, _>(21)?,
+                    r.try_get::<String, _>(22)?
+                );
+                let (from, to): (i64, i64) = (r.try_get(23)?, r.try_get(24)?);
+                let range = format!("{} → {}", local_minute(from), local_minute(to));
+                if tracks {
+                    let href = format!(
+                        "/officers/{badge}/track?from={}&to={}&case={number}",
+                        crate::time::rfc3339_utc(from),
+                        crate::time::rfc3339_utc(to)
+                    );
+                    (
+                        EvidenceKind::Track,
+                        format!("{badge} · {name}"),
+                        range,
+                        Some(href),
+                    )
+                } else {
+                    (EvidenceKind::Track, badge, range, None)
                 }
             }
             _ => {

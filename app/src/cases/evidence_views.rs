@@ -17,6 +17,7 @@ fn kind_label(i18n: leptos_i18n::I18nContext<Locale>, kind: EvidenceKind) -> Str
         EvidenceKind::Footage => t_string!(i18n, evidence_kind_footage).to_string(),
         EvidenceKind::ConfidenceTest => t_string!(i18n, evidence_kind_test).to_string(),
         EvidenceKind::Document => t_string!(i18n, evidence_kind_document).to_string(),
+        EvidenceKind::Track => t_string!(i18n, evidence_kind_track).to_string(),
     }
 }
 

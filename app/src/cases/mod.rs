@@ -163,6 +163,8 @@ pub enum EvidenceKind {
     Footage,
     ConfidenceTest,
     Document,
+    /// An officer's badge track over a window.
+    Track,
 }
 
 /// A piece of evidence linked to the case: the stored record it points at
@@ -252,6 +254,9 @@ pub struct CaseActions {
     pub decide: bool,
     /// Link footage, tests and documents; upload documents.
     pub link_evidence: bool,
+    /// Open the case's officers' tracks (and, with `link_evidence`, link
+    /// a window of one from the track page).
+    pub read_tracks: bool,
 }
 
 /// One case as its page shows it.
@@ -263,6 +268,10 @@ pub struct CaseFile {
     pub origin: CaseOrigin,
     pub intake_on: String,
     pub incident_at: Option<String>,
+    /// The window a subject's track opens on from the case (RFC 3339):
+    /// four hours either side of the incident when its time is known, the
+    /// last eight hours otherwise.
+    pub track_window: (String, String),
     pub unit: Option<String>,
     pub place: String,
     pub status: CaseStatus,

@@ -414,6 +414,7 @@ pub fn actions<A: crate::policy::ActionKind>(who: &Permit<A>, head: &Head) -> Ca
         resume: supervise && paused,
         decide: may(Action::DecideCase) && status == CaseStatus::MinistryReview,
         link_evidence: write && subjects_open(status),
+        read_tracks: who.also_allows(Action::ReadTracks, Object::Any),
     }
 }
 
@@ -493,6 +494,17 @@ pub async fn case_file(
         origin: CaseOrigin::from_stored(&r.try_get::<String, _>(2)?)?,
         intake_on: r.try_get(3)?,
         incident_at: r.try_get::<Option<i64>, _>(4)?.map(local_minute),
+        track_window: {
+            let h4 = 4 * 3_600_000;
+            let (from, to) = match r.try_get::<Option<i64>, _>(4)? {
+                Some(at) => (at - h4, at + h4),
+                None => {
+                    let now = crate::time::now_ms();
+                    (now - 2 * h4, now)
+                }
+            };
+            (crate::time::rfc3339_utc(from), crate::time::rfc3339_utc(to))
+        },
         unit: match unit {
             (Some(c), Some(n)) => Some(format!("{c} {n}")),
             _ => None,

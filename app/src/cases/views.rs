@@ -345,7 +345,7 @@ fn CaseView(case: CaseFile, acts: CaseForms) -> impl IntoView {
         <p class="case-summary">{c.summary.clone()}</p>
         {read_only.then(|| view! { <p class="hint" data-testid="read-only">{t!(i18n, case_read_only)}</p> })}
         <WorkflowForms number=number.clone() actions=a.clone() investigators=c.assignable.clone() acts/>
-        <Subjects number=number.clone() subjects=c.subjects.clone() actions=a.clone() acts/>
+        <Subjects number=number.clone() subjects=c.subjects.clone() actions=a.clone() acts track_window=c.track_window.clone()/>
         <super::evidence_views::EvidenceList evidence=c.evidence.clone()/>
         {a.link_evidence.then(|| view! {
             <super::evidence_views::LinkForms number=number.clone() tests=c.linkable_tests.clone()
@@ -493,9 +493,16 @@ fn Subjects(
     subjects: Vec<SubjectView>,
     actions: CaseActions,
     acts: CaseForms,
+    track_window: (String, String),
 ) -> impl IntoView {
     let i18n = use_i18n();
     let subject_error = last_error(acts.subject);
+    let read_tracks = actions.read_tracks;
+    let case_number = number.clone();
+    let track_href = move |badge: &str| {
+        let (from, to) = &track_window;
+        format!("/officers/{badge}/track?case={case_number}&from={from}&to={to}")
+    };
     let allegation_error = last_error(acts.allegation);
     let finding_error = last_error(acts.finding);
     let decide_error = last_error(acts.decide);
@@ -530,7 +537,15 @@ fn Subjects(
                             let n = n.clone();
                             view! {
                                 <tr data-badge=s.badge_number.clone()>
-                                    <td><a href=format!("/officers/{}", s.badge_number)>{s.badge_number.clone()}</a></td>
+                                    <td><a href=format!("/officers/{}", s.badge_number)>{s.badge_number.clone()}</a>
+                                        {read_tracks.then(|| {
+                                            let badge = s.badge_number.clone();
+                                            view! {
+                                                <br/><small><a href=track_href(&badge) data-testid="subject-track">
+                                                    {t!(i18n, subject_track)}</a></small>
+                                            }
+                                        })}
+                                    </td>
                                     <td>{s.name.clone()} " " <span class="muted">{s.unit_code.clone()}</span></td>
                                     <td>{move || role.label(i18n.get_locale())}</td>
                                     <td>

@@ -13,7 +13,7 @@ use super::{NearView, TrackView};
 /// `from` and `to` (RFC 3339, or Guatemala time like `2026-11-21T06:00`
 /// as the form sends it), `to` after `from`, at most `max_hours` apart.
 #[cfg(feature = "ssr")]
-fn window(from: &str, to: &str, max_hours: u32) -> Result<(i64, i64), AppError> {
+pub fn window(from: &str, to: &str, max_hours: u32) -> Result<(i64, i64), AppError> {
     use crate::time::parse_instant as instant;
     let from = instant(from).map_err(|r| AppError::validation(Field::From, r))?;
     let to = instant(to).map_err(|r| AppError::validation(Field::To, r))?;

@@ -142,9 +142,12 @@ pub struct TrackView {
     /// The window's ends in Guatemala time, for the axis…
     pub from: String,
     pub to: String,
-    /// …and for the form's inputs (`2026-11-21T06:00`).
+    /// …and for the form's inputs (`2026-11-21T06:00`)…
     pub from_input: String,
     pub to_input: String,
+    /// …and exactly, in RFC 3339 UTC, for a link to a case.
+    pub from_rfc3339: String,
+    pub to_rfc3339: String,
     /// Every ping in the window, and how many of them are drawn.
     pub pings: usize,
     pub points: Vec<TrackPoint>,
@@ -155,6 +158,9 @@ pub struct TrackView {
     pub jumps: Vec<Jump>,
     pub max_speed_kmh: u32,
     pub silent_minutes: u32,
+    /// The open cases the reader may link this window to (those they work
+    /// where this officer is one of the case's officers).
+    pub link_cases: Vec<String>,
 }
 
 /// One officer whose pings came within the radius.

@@ -4,9 +4,9 @@
 //! limit; SQLite deletes chip by chip, a few thousand chips a transaction,
 //! each transaction with its audit record, so that no writer waits long.
 //!
-//! Not yet: pings inside a track window linked as evidence to a case are
-//! to be kept whatever their age; track windows cannot be linked yet
-//! (issue 16 continues), so there is nothing to keep back today.
+//! Pings inside a track window linked as evidence to a case are kept
+//! whatever their age: a month that holds any is emptied around them
+//! instead of dropped, and SQLite's deletes pass them over.
 
 use serde_json::json;
 use sqlx::Row;
@@ -15,6 +15,10 @@ use crate::audit::{AuditAction, AuditEntry, AuditedTx};
 use crate::error::AppError;
 use crate::policy::Principal;
 use crate::store::{Backend, Db};
+
+/// Whether ping `p` lies in a track window linked as evidence to a case.
+const KEPT: &str = "EXISTS (SELECT 1 FROM case_evidence e WHERE e.kind = 'track' \
+    AND e.officer_id = p.officer_id AND e.track_from <= p.ts AND e.track_to >= p.ts)";
 
 /// Chips whose old pings one SQLite transaction removes.
 const CHIPS_PER_TRANSACTION: usize = 2_000;
@@ -43,26 +47,52 @@ async fn drop_partitions(db: &Db, before: i64) -> Result<Expired, AppError> {
             continue;
         }
         let mut tx = AuditedTx::begin_as(db, &Principal::system()).await?;
-        let rows: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM {name}"))
+        // The month to itself: a link being made reads the pings it rests
+        // on, so this waits for it to commit (and is then seen below),
+        // and a link begun after waits for this.
+        sqlx::query(&format!("LOCK TABLE {name} IN ACCESS EXCLUSIVE MODE"))
+            .execute(tx.conn())
+            .await?;
+        let evidence: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM {name} p WHERE {KEPT}"))
             .fetch_one(tx.conn())
             .await?
             .try_get(0)?;
-        sqlx::query(&format!("DROP TABLE {name}"))
-            .execute(tx.conn())
-            .await?;
+        let (rows, dropped) = if evidence == 0 {
+            let rows: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM {name}"))
+                .fetch_one(tx.conn())
+                .await?
+                .try_get(0)?;
+            sqlx::query(&format!("DROP TABLE {name}"))
+                .execute(tx.conn())
+                .await?;
+            (rows as u64, true)
+        } else {
+            let rows = sqlx::query(&format!("DELETE FROM {name} p WHERE NOT {KEPT}"))
+                .execute(tx.conn())
+                .await?
+                .rows_affected();
+            (rows, false)
+        };
+        if !dropped && rows == 0 {
+            // Only evidence left: nothing to do or to record.
+            drop(tx);
+            continue;
+        }
         tx.audit(&AuditEntry {
             action: AuditAction::PingsExpired,
             object_type: "ping_partition",
             object_id: name.clone(),
             outcome: "ok",
             ip: "local".into(),
-            details: json!({ "before": before, "pings": rows }),
+            details: json!({ "before": before, "pings": rows, "kept_as_evidence": evidence, "dropped": dropped }),
         })
         .await?;
         tx.commit().await?;
-        tracing::info!(partition = %name, pings = rows, "dropped a month of expired pings");
-        expired.pings += rows as u64;
-        expired.partitions.push(name);
+        tracing::info!(partition = %name, pings = rows, kept = evidence, dropped, "expired a month of pings");
+        expired.pings += rows;
+        if dropped {
+            expired.partitions.push(name);
+        }
     }
     Ok(expired)
 }
@@ -81,12 +111,19 @@ async fn delete_by_chip(db: &Db, before: i64) -> Result<Expired, AppError> {
         let mut removed = 0u64;
         for chip in group {
             // The primary key (badge, ts) finds each chip's old pings.
-            removed += sqlx::query("DELETE FROM pings WHERE badge_id = $1 AND ts < $2")
-                .bind(chip)
-                .bind(before)
-                .execute(tx.conn())
-                .await?
-                .rows_affected();
+            removed += sqlx::query(&format!(
+                "DELETE FROM pings AS p WHERE p.badge_id = $1 AND p.ts < $2 AND NOT {KEPT}"
+            ))
+            .bind(chip)
+            .bind(before)
+            .execute(tx.conn())
+            .await?
+            .rows_affected();
+        }
+        if removed == 0 {
+            // Only evidence left under these chips: nothing to record.
+            drop(tx);
+            continue;
         }
         tx.audit(&AuditEntry {
             action: AuditAction::PingsExpired,

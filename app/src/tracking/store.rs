@@ -230,6 +230,8 @@ pub async fn read_track(
         to: local_second(to),
         from_input: local_iso_minute(from),
         to_input: local_iso_minute(to),
+        from_rfc3339: crate::time::rfc3339_utc(from),
+        to_rfc3339: crate::time::rfc3339_utc(to),
         pings: fixes.len(),
         points,
         mock,
@@ -239,6 +241,10 @@ pub async fn read_track(
         jumps,
         max_speed_kmh: settings.max_speed_kmh,
         silent_minutes: settings.silent_minutes,
+        link_cases: {
+            let mut conn = db.pool().acquire().await?;
+            crate::cases::evidence::track_link_cases(&mut conn, reader, badge).await?
+        },
     })
 }
 

@@ -53,7 +53,10 @@ pub fn TrackPage() -> impl IntoView {
                         </Form>
                         {match result {
                             None => view! { <p class="muted">{t!(i18n, track_hint)}</p> }.into_any(),
-                            Some(Ok(v)) => track_view(v).into_any(),
+                            Some(Ok(v)) => view! {
+                                <LinkWindow v=v.clone() case=param("case")/>
+                                {track_view(v)}
+                            }.into_any(),
                             Some(Err(e)) => view! { <ErrorMessage error=e/> }.into_any(),
                         }}
                     }
@@ -61,6 +64,67 @@ pub fn TrackPage() -> impl IntoView {
             </Transition>
         </section>
     }
+}
+
+/// The window shown, linked to a case in one action: the open cases the
+/// reader works where this officer is one of the case's officers (the one
+/// the reader came from chosen), and why.
+#[component]
+fn LinkWindow(v: TrackView, case: String) -> impl IntoView {
+    use crate::cases::LinkCaseTrack;
+    use crate::error::Field;
+    use crate::officers::forms::{last_error, FieldError, FormError};
+
+    let i18n = use_i18n();
+    let action = ServerAction::<LinkCaseTrack>::new();
+    let error = last_error(action);
+    let done = move || action.value().get().and_then(Result::ok);
+    let case = case.trim().to_uppercase();
+    let open = !case.is_empty();
+    let (from, to) = (v.from_rfc3339.clone(), v.to_rfc3339.clone());
+    if v.link_cases.is_empty() {
+        // Only for a reader who came from a case: the others have no case
+        // to link to, and no need to be told.
+        return open
+            .then(|| view! { <p class="muted" data-testid="link-window-none">{t!(i18n, track_link_none)}</p> })
+            .into_any();
+    }
+    view! {
+        <details class="case-link" data-testid="link-window" open=open>
+            <summary>{t!(i18n, track_link_title)}</summary>
+            <ActionForm action=action attr:class="form" attr:data-testid="link-window-form">
+                <input type="hidden" name="badge" value=v.badge.clone()/>
+                <input type="hidden" name="from" value=from/>
+                <input type="hidden" name="to" value=to/>
+                <p class="hint">{t!(i18n, track_link_hint)}</p>
+                <p><strong>{format!("{} · {} → {}", v.officer, v.from, v.to)}</strong></p>
+                <label for="track-link-case">{t!(i18n, track_link_case)}</label>
+                <select id="track-link-case" name="number">
+                    {v.link_cases.iter().map(|n| view! {
+                        <option value=n.clone() selected=*n == case>{n.clone()}</option>
+                    }).collect_view()}
+                </select>
+                <FieldError error=error field=Field::Number/>
+                <FieldError error=error field=Field::BadgeNumber/>
+                <FieldError error=error field=Field::From/>
+                <FieldError error=error field=Field::To/>
+                <label for="track-link-reason">{t!(i18n, evidence_why)}</label>
+                <input id="track-link-reason" name="reason" required maxlength="500"/>
+                <FieldError error=error field=Field::Reason/>
+                <button type="submit" data-testid="link-window-button">{t!(i18n, case_link_button)}</button>
+                <FormError error=error/>
+                {move || done().map(|number| {
+                    let href = format!("/cases/{number}#evidence");
+                    view! {
+                        <p class="notice" role="status" data-testid="window-linked">
+                            <a href=href>{t!(i18n, track_link_done, number = move || number.clone())}</a>
+                        </p>
+                    }
+                })}
+            </ActionForm>
+        </details>
+    }
+    .into_any()
 }
 
 /// A `datetime-local` input's value from a query value: a local time as

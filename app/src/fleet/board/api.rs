@@ -2,14 +2,17 @@
 
 use super::*;
 
-/// The fleet board: every vehicle with its cameras' states, filtered by
-/// region (code), camera state and duty (`on`: a car with an officer
-/// assigned now, `off`: the others).
+/// The fleet board: every vehicle with its cameras' states and its crew's
+/// silent badges, filtered by region (code), camera state, duty (`on`: a
+/// car with an officer assigned now, `off`: the others) and badges
+/// (`silent`: a car whose crew has a badge silent now). Whose badges are
+/// silent only for those who may read officers.
 #[server(prefix = "/rpc", endpoint = "fleet_board")]
 pub async fn fleet_board(
     region: Option<String>,
     state: Option<String>,
     duty: Option<String>,
+    badges: Option<String>,
     page: Option<i64>,
 ) -> Result<BoardView, AppError> {
     crate::rpc::call(act::ReadFleet, |cx| async move {
@@ -39,6 +42,16 @@ pub async fn fleet_board(
                 ))
             }
         };
+        let only_silent_badges = match badges.as_deref().unwrap_or("") {
+            "" => false,
+            "silent" => true,
+            other => {
+                return Err(AppError::validation(
+                    Field::Badges,
+                    Problem::not_one_of(other, &["silent"]),
+                ))
+            }
+        };
         let region = region.filter(|r| !r.is_empty());
         let board = store::board(
             &cx.state.db,
@@ -49,12 +62,22 @@ pub async fn fleet_board(
         .await?;
         let now = board.at;
         let regions = board.regions.clone();
+        let names = cx.permit.sees_crews();
         let in_region: Vec<VehicleHealth> = board
             .vehicles
             .iter()
             .filter(|v| region.as_ref().is_none_or(|r| &v.region == r))
             .cloned()
+            .map(|mut v| {
+                if !names {
+                    for b in &mut v.silent_badges {
+                        b.badge_number.clear();
+                    }
+                }
+                v
+            })
             .collect();
+        let silent_badges = in_region.iter().map(|v| v.silent_badges.len() as i64).sum();
         let counts = CameraState::ALL
             .iter()
             .map(|s| {
@@ -70,6 +93,7 @@ pub async fn fleet_board(
             .into_iter()
             .filter(|v| wanted.is_none_or(|w| v.cameras().any(|c| c.state == w)))
             .filter(|v| on_shift.is_none_or(|d| v.on_shift == d))
+            .filter(|v| !only_silent_badges || !v.silent_badges.is_empty())
             .collect();
         // Trouble first (a stable sort keeps plates in order within).
         matching.sort_by_key(|v| std::cmp::Reverse(v.urgency()));
@@ -88,6 +112,8 @@ pub async fn fleet_board(
             silent_after_minutes: cx.state.camera_silent_ms / 60_000,
             counts,
             on_shift: on_shift_total,
+            silent_badges,
+            badge_silent_after_minutes: cx.state.tracking.silent_minutes,
             regions,
             vehicles,
             total,

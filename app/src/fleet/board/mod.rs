@@ -103,6 +103,21 @@ pub struct VehicleHealth {
     pub forward: Option<CameraHealth>,
     /// An officer is assigned to it now: its cameras should be recording.
     pub on_shift: bool,
+    /// The badges its crew wear now (a car on shift)…
+    pub badges: u32,
+    /// …and those of them silent for longer than the setting, or never
+    /// heard.
+    pub silent_badges: Vec<SilentBadge>,
+}
+
+/// A crew member's badge silent during their shift.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SilentBadge {
+    /// The wearer's badge number: empty for a reader who may not read
+    /// officers (a monitor sees how many, not whose).
+    pub badge_number: String,
+    /// When the chip last spoke, UTC ms.
+    pub last_ping_at: Option<i64>,
 }
 
 // Used by the server function's body only (absent from the browser build).
@@ -128,9 +143,10 @@ impl VehicleHealth {
     /// Its place on the board, highest first: trouble on a car on shift
     /// (footage being lost now), then trouble elsewhere (a parked car's
     /// silent camera is expected), worst first in each.
-    fn urgency(&self) -> (bool, usize) {
+    fn urgency(&self) -> (bool, usize, usize) {
         let worst = self.worst();
-        (self.on_shift && worst > 0, worst)
+        let silent = self.silent_badges.len();
+        (self.on_shift && (worst > 0 || silent > 0), worst, silent)
     }
 }
 
@@ -146,6 +162,10 @@ pub struct BoardView {
     pub counts: Vec<(CameraState, i64)>,
     /// Of the vehicles that match, those with an officer assigned now.
     pub on_shift: i64,
+    /// Badges silent now during their wearer's shift, in the region asked
+    /// for, and after how long a badge counts as silent.
+    pub silent_badges: i64,
+    pub badge_silent_after_minutes: u32,
     /// (code, name) of every region, for the filter.
     pub regions: Vec<(String, String)>,
     /// Vehicles that match, trouble first.

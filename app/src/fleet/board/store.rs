@@ -1,6 +1,6 @@
 use sqlx::Row;
 
-use super::{camera_state, CameraHealth, VehicleHealth};
+use super::{camera_state, CameraHealth, SilentBadge, VehicleHealth};
 use crate::error::AppError;
 use crate::policy::Permit;
 use crate::store::Db;
@@ -14,16 +14,26 @@ pub struct BoardSnapshot {
     pub vehicles: Vec<VehicleHealth>,
 }
 
-/// The last board computed (registered at start-up).
-pub type BoardCache = crate::store::recent::Recent<(), BoardSnapshot>;
+/// The last board computed (registered at start-up), and after how long
+/// a crew member's badge counts as silent on it (`VIGIA_BADGE_SILENT_MINUTES`).
+pub struct BoardCache {
+    recent: crate::store::recent::Recent<(), BoardSnapshot>,
+    pub badge_silent_ms: i64,
+}
 
 /// How long a board stays right with nothing written: cameras fall silent
 /// by the clock alone.
 pub const BOARD_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A board cache for the start-up.
-pub fn board_cache() -> BoardCache {
-    crate::store::recent::Recent::new(crate::store::recent::FLEET_COUNTERS, BOARD_MAX_AGE)
+pub fn board_cache(badge_silent_minutes: u32) -> BoardCache {
+    BoardCache {
+        recent: crate::store::recent::Recent::new(
+            crate::store::recent::FLEET_COUNTERS,
+            BOARD_MAX_AGE,
+        ),
+        badge_silent_ms: i64::from(badge_silent_minutes) * 60_000,
+    }
 }
 
 /// The board now: the kept one if nothing changed since it was computed.
@@ -34,10 +44,13 @@ pub async fn board<A: crate::fleet::ReadsCoverage>(
     silent_after_ms: i64,
 ) -> Result<std::sync::Arc<BoardSnapshot>, AppError> {
     let cache = caches.get::<std::sync::Arc<BoardCache>>()?;
+    let badge_silent_ms = cache.badge_silent_ms;
     cache
+        .recent
         .get(db, (), || async {
             let at = crate::time::now_ms();
-            let (regions, vehicles) = read_board(db, reader, at, silent_after_ms).await?;
+            let (regions, vehicles) =
+                read_board(db, reader, at, silent_after_ms, badge_silent_ms).await?;
             Ok(BoardSnapshot {
                 at,
                 regions,
@@ -54,6 +67,7 @@ pub async fn read_board<A: crate::fleet::ReadsCoverage>(
     _reader: &Permit<A>,
     now: i64,
     silent_after_ms: i64,
+    badge_silent_after_ms: i64,
 ) -> Result<(Vec<(String, String)>, Vec<VehicleHealth>), AppError> {
     let regions = sqlx::query("SELECT code, name FROM units WHERE kind = 'region' ORDER BY code")
         .fetch_all(db.pool())
@@ -61,7 +75,15 @@ pub async fn read_board<A: crate::fleet::ReadsCoverage>(
         .iter()
         .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
         .collect::<Result<Vec<_>, _>>()?;
-    let vehicles = read_vehicles(db, _reader, None, now, silent_after_ms).await?;
+    let vehicles = read_vehicles(
+        db,
+        _reader,
+        None,
+        now,
+        silent_after_ms,
+        badge_silent_after_ms,
+    )
+    .await?;
     Ok((regions, vehicles))
 }
 
@@ -73,6 +95,7 @@ pub async fn read_vehicles<A: crate::fleet::ReadsCoverage>(
     plate: Option<&str>,
     now: i64,
     silent_after_ms: i64,
+    badge_silent_after_ms: i64,
 ) -> Result<Vec<VehicleHealth>, AppError> {
     // A car belongs to a station (its region is the station's parent)
     // or straight to a region. It is on shift while an assignment
@@ -93,10 +116,12 @@ pub async fn read_vehicles<A: crate::fleet::ReadsCoverage>(
         query = query.bind(plate);
     }
     let rows = query.fetch_all(db.pool()).await?;
+    let mut crews = crew_badges(db, plate, now, badge_silent_after_ms).await?;
     let mut vehicles: Vec<VehicleHealth> = Vec::new();
     for row in &rows {
         let plate: String = row.try_get(0)?;
         if vehicles.last().is_none_or(|v| v.plate != plate) {
+            let (badges, silent_badges) = crews.remove(&plate).unwrap_or_default();
             vehicles.push(VehicleHealth {
                 plate: plate.clone(),
                 station: row.try_get(1)?,
@@ -104,6 +129,8 @@ pub async fn read_vehicles<A: crate::fleet::ReadsCoverage>(
                 cabin: None,
                 forward: None,
                 on_shift: row.try_get::<i64, _>(7)? == 1,
+                badges,
+                silent_badges,
             });
         }
         let placement: Option<String> = row.try_get(3)?;
@@ -129,4 +156,48 @@ pub async fn read_vehicles<A: crate::fleet::ReadsCoverage>(
         }
     }
     Ok(vehicles)
+}
+
+/// The badges each car's crew wear now (the cars on shift, or the one of
+/// `plate`): how many, and those silent longer than `silent_after_ms` (or
+/// never heard), by plate.
+async fn crew_badges(
+    db: &Db,
+    plate: Option<&str>,
+    now: i64,
+    silent_after_ms: i64,
+) -> Result<std::collections::HashMap<String, (u32, Vec<SilentBadge>)>, AppError> {
+    let sql = format!(
+        "SELECT v.plate, o.badge_number, b.last_ping_at FROM vehicles v \
+         JOIN vehicle_assignments a ON a.vehicle_id = v.id AND a.starts_at <= $1 \
+             AND a.starts_at > $1 - 86400000 AND a.ends_at > $1 \
+         JOIN officers o ON o.id = a.officer_id \
+         JOIN badge_assignments ba ON ba.officer_id = o.id AND ba.valid_from <= $1 \
+             AND (ba.valid_to IS NULL OR ba.valid_to > $1) \
+         JOIN badges b ON b.id = ba.badge_id {} \
+         ORDER BY v.plate, o.badge_number",
+        if plate.is_some() {
+            "WHERE v.plate = $2"
+        } else {
+            ""
+        }
+    );
+    let mut query = sqlx::query(&sql).bind(now);
+    if let Some(plate) = plate {
+        query = query.bind(plate);
+    }
+    let mut crews: std::collections::HashMap<String, (u32, Vec<SilentBadge>)> =
+        std::collections::HashMap::new();
+    for row in query.fetch_all(db.pool()).await? {
+        let crew = crews.entry(row.try_get(0)?).or_default();
+        crew.0 += 1;
+        let last: Option<i64> = row.try_get(2)?;
+        if last.is_none_or(|t| now - t > silent_after_ms) {
+            crew.1.push(SilentBadge {
+                badge_number: row.try_get(1)?,
+                last_ping_at: last,
+            });
+        }
+    }
+    Ok(crews)
 }

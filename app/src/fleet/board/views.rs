@@ -31,6 +31,7 @@ pub fn FleetBoardPage() -> impl IntoView {
                 get("region"),
                 get("state"),
                 get("duty"),
+                get("badges"),
                 get("page").and_then(|p| p.parse().ok()),
             )
         },
@@ -59,6 +60,37 @@ pub fn FleetBoardPage() -> impl IntoView {
         }
         .into_any(),
     };
+    // The crew's badges: how many are heard, or which are silent (whose,
+    // for a reader of officer files) and since when.
+    let badges_cell = move |now: i64, count: u32, silent: Vec<SilentBadge>| {
+        if count == 0 {
+            return view! { <td class="muted">"—"</td> }.into_any();
+        }
+        if silent.is_empty() {
+            return view! { <td class="muted" data-badges="heard">{t!(i18n, fleet_badges_heard, count = move || count)}</td> }
+                .into_any();
+        }
+        let n = silent.len();
+        view! {
+            <td data-badges="silent">
+                <span class="state state-silent" data-testid="badges-silent">{t!(i18n, fleet_badges_silent, silent = move || n, count = move || count)}</span>
+                <ul class="plain silent-badges">
+                    {silent.into_iter().map(|b| {
+                        let since = match b.last_ping_at {
+                            Some(_) => ago(now, b.last_ping_at),
+                            None => t_string!(i18n, fleet_badge_never).to_string(),
+                        };
+                        let who = (!b.badge_number.is_empty()).then(|| {
+                            let href = format!("/officers/{}", b.badge_number);
+                            view! { <a href=href>{b.badge_number.clone()}</a> " " }
+                        });
+                        view! { <li>{who}<span class="muted since">{since}</span></li> }
+                    }).collect_view()}
+                </ul>
+            </td>
+        }
+        .into_any()
+    };
     view! {
         <section class="page" aria-labelledby="fleet-title">
             <h1 id="fleet-title">{t!(i18n, fleet_title)}</h1>
@@ -74,6 +106,8 @@ pub fn FleetBoardPage() -> impl IntoView {
                             let selected_region = param("region");
                             let selected_state = param("state");
                             let selected_duty = param("duty");
+                            let selected_badges = param("badges");
+                            let badge_class = if b.silent_badges > 0 { "count badges-silent" } else { "count" };
                             let (page, pages) = (b.page, b.pages);
                             view! {
                                 <ul class="state-counts" data-testid="fleet-counts">
@@ -90,9 +124,17 @@ pub fn FleetBoardPage() -> impl IntoView {
                                         }
                                     }).collect_view()}
                                 </ul>
+                                <p class="state-counts badge-counts">
+                                    <a href=href_with("badges", "silent".to_string())
+                                       class=badge_class data-testid="fleet-silent-badges">
+                                        <strong>{crate::format::format_count(b.silent_badges)}</strong>
+                                        <span>{t!(i18n, fleet_silent_badges)}</span>
+                                    </a>
+                                </p>
                                 <p class="muted" aria-live="polite" data-testid="fleet-updated">
                                     {t!(i18n, fleet_updated)} " " {b.at_local.clone()} " · "
-                                    {t!(i18n, fleet_silent_after, minutes = move || b.silent_after_minutes)}
+                                    {t!(i18n, fleet_silent_after, minutes = move || b.silent_after_minutes)} " · "
+                                    {t!(i18n, fleet_badge_silent_after, minutes = move || b.badge_silent_after_minutes)}
                                 </p>
                                 <Form method="GET" action="" attr:class="filters">
                                     <label>{t!(i18n, fleet_region)}
@@ -120,6 +162,12 @@ pub fn FleetBoardPage() -> impl IntoView {
                                             <option value="off" selected=selected_duty == "off">{t!(i18n, fleet_off_shift)}</option>
                                         </select>
                                     </label>
+                                    <label>{t!(i18n, field_badges)}
+                                        <select name="badges">
+                                            <option value="">{t!(i18n, any_option)}</option>
+                                            <option value="silent" selected=selected_badges == "silent">{t!(i18n, fleet_badges_silent_option)}</option>
+                                        </select>
+                                    </label>
                                     <button type="submit" class="primary">{t!(i18n, fleet_filter)}</button>
                                 </Form>
                                 <p class="muted" data-testid="fleet-total">{t!(i18n, fleet_total, count = move || crate::format::format_count(b.total), on_shift = move || crate::format::format_count(b.on_shift))}</p>
@@ -129,6 +177,7 @@ pub fn FleetBoardPage() -> impl IntoView {
                                         <th scope="col">{t!(i18n, fleet_station)}</th>
                                         <th scope="col">{t!(i18n, fleet_cabin)}</th>
                                         <th scope="col">{t!(i18n, fleet_forward)}</th>
+                                        <th scope="col">{t!(i18n, fleet_badges)}</th>
                                     </tr></thead>
                                     <tbody>
                                         {b.vehicles.into_iter().map(|v| view! {
@@ -140,6 +189,7 @@ pub fn FleetBoardPage() -> impl IntoView {
                                                 </td>
                                                 {camera_cell(now, v.cabin.clone())}
                                                 {camera_cell(now, v.forward.clone())}
+                                                {badges_cell(now, v.badges, v.silent_badges.clone())}
                                             </tr>
                                         }).collect_view()}
                                     </tbody>

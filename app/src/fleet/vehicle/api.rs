@@ -40,6 +40,7 @@ pub async fn get_vehicle(plate: String, days: Option<i64>) -> Result<VehicleView
             Some(&plate),
             now,
             cx.state.camera_silent_ms,
+            i64::from(cx.state.tracking.silent_minutes) * 60_000,
         )
         .await?
         .pop()
