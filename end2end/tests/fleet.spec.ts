@@ -66,6 +66,21 @@ test('a monitor watches the fleet board change without reloading', async ({ brow
   await expect(page.getByTestId('fleet-table').locator('tbody tr')).toHaveCount(100);
   await expect(page.getByTestId('fleet-table').getByTestId('on-shift')).toHaveCount(100);
   await expect(page.getByTestId('fleet-total')).toContainText('en turno ahora');
+
+  // The crews' badges silent on shift: how many, and which cars (a monitor
+  // is told how many, not whose). Minutes after the demo loads, some are:
+  // its pings stop at the load, and a few badges were silent all shift.
+  await expect(page.getByTestId('fleet-silent-badges')).toContainText('placas en silencio en turno');
+  await page.getByTestId('fleet-silent-badges').click();
+  await expect(page).toHaveURL(/badges=silent/);
+  const rows = page.getByTestId('fleet-table').locator('tbody tr');
+  await expect(rows.first()).toBeVisible();
+  await expect(rows.locator('td[data-badges="silent"]')).toHaveCount(await rows.count());
+  await expect(rows.locator('td[data-badges="silent"] a')).toHaveCount(0);
+  await page.screenshot({ path: testInfo.outputPath('fleet-board-badges-es.png'), fullPage: true });
+  await page.getByTestId('lang-switch').click();
+  await expect(page.getByTestId('fleet-silent-badges')).toContainText('badges silent on shift');
+  await page.screenshot({ path: testInfo.outputPath('fleet-board-badges-en.png'), fullPage: true });
   expect(errors).toEqual([]);
 });
 

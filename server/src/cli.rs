@@ -261,6 +261,23 @@ enum Command {
         )]
         seed: String,
     },
+    /// Play the demo's camera control center and badge network live, until
+    /// stopped: heartbeats, footage segments and badge pings for the cars
+    /// and officers on shift now, sent through the machine API with the
+    /// demo's tokens (scripts/run starts it beside the server). Resumes
+    /// where the stored records end, without sending anything twice.
+    DemoFeed {
+        /// The file holding the lines `API token of …` that `vigia
+        /// demo-data` printed.
+        #[arg(long, value_name = "FILE")]
+        tokens: std::path::PathBuf,
+        /// Where Vigía serves.
+        #[arg(long, default_value = "http://127.0.0.1:3000", value_name = "URL")]
+        url: String,
+        /// Seconds between two sends.
+        #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+        every: u64,
+    },
     /// Manage accounts (create, unlock).
     User {
         #[command(subcommand)]
@@ -481,6 +498,9 @@ pub fn main() -> ExitCode {
                 let (scale, seed) = demo_args.expect("checked above");
                 demo_data(&settings, scale, seed).await
             }
+            Command::DemoFeed { tokens, url, every } => {
+                demo_feed(&settings, &tokens, &url, every).await
+            }
             Command::User { command } => user(&settings, command).await,
             Command::Import { .. } => {
                 let (kind, bytes) = import_args.expect("checked above");
@@ -669,6 +689,27 @@ async fn migrate(settings: &Settings) -> Result<(), String> {
     Ok(())
 }
 
+async fn demo_feed(
+    settings: &Settings,
+    tokens: &std::path::Path,
+    url: &str,
+    every: u64,
+) -> Result<(), String> {
+    let text = std::fs::read_to_string(tokens)
+        .map_err(|e| format!("--tokens: cannot read {}: {e}", tokens.display()))?;
+    let tokens = demo::feed::Tokens::parse(&text)
+        .map_err(|e| format!("--tokens {}: {e}", tokens.display()))?;
+    let db = open(settings).await?;
+    tracing::info!(url, every, "demo feed started");
+    demo::feed::run(
+        db,
+        url,
+        tokens,
+        std::time::Duration::from_secs(every.max(1)),
+    )
+    .await
+}
+
 async fn demo_data(settings: &Settings, scale: Scale, seed: u64) -> Result<(), String> {
     let db = open(settings).await?;
     apply_migrations(&db).await?;
@@ -695,11 +736,12 @@ async fn demo_data(settings: &Settings, scale: Scale, seed: u64) -> Result<(), S
         summary.segments,
         summary.pings
     );
-    println!(
-        "API token of {} (shown once): {}",
-        demo::fleet::CLIENT_NAME,
-        summary.api_token
-    );
+    for (client, token) in [
+        (demo::fleet::CLIENT_NAME, &summary.api_token),
+        (demo::pings::CLIENT_NAME, &summary.badge_token),
+    ] {
+        println!("API token of {client} (shown once): {token}");
+    }
     db.close().await;
     Ok(())
 }

@@ -290,11 +290,16 @@ on_both_backends! {
         assert!(silent_in_shift + silent_now > 0, "no camera went silent");
         assert!(silent_in_shift <= 5 && silent_now <= 5, "{silent_in_shift} {silent_now}");
 
-        // The control center's client: a real token, kept as its hash.
-        let client = sqlx::query("SELECT id, name, token_hash, token_hint, scopes, created_by, disabled FROM api_clients")
+        // The control center's client and the badge network's (for the
+        // live feed): real tokens, kept as their hashes.
+        let clients = sqlx::query("SELECT id, name, token_hash, token_hint, scopes, created_by, disabled FROM api_clients ORDER BY name")
             .fetch_all(t.db.pool_for_tests()).await.unwrap();
-        assert_eq!(client.len(), 1);
-        let client = &client[0];
+        assert_eq!(clients.len(), 2);
+        let badges = &clients[1];
+        assert_eq!(badges.get::<String, _>(1), "red-de-placas");
+        assert_eq!(badges.get::<String, _>(2), hex::encode(Sha256::digest(summary.badge_token.as_bytes())));
+        assert_eq!(badges.get::<String, _>(4), "pings:write");
+        let client = &clients[0];
         let client_id: i64 = client.get(0);
         let token = &summary.api_token;
         assert!(token.starts_with("vgt_") && token.len() == 68, "{token}");
@@ -341,7 +346,7 @@ on_both_backends! {
         // and every record names the demo loader, who did all of it.
         let actions = |action: &str| n(format!("SELECT COUNT(*) FROM audit_log WHERE action = '{action}'"));
         assert_eq!(actions("records.imported").await, 3, "officers, shifts, tests");
-        assert_eq!(actions("api_client.created").await, 1);
+        assert_eq!(actions("api_client.created").await, 2, "the control center, the badge network");
         let batches = actions("footage.ingested").await
             + actions("heartbeats.ingested").await
             + actions("pings.ingested").await;
@@ -356,7 +361,7 @@ on_both_backends! {
         let casework = n("SELECT COUNT(*) FROM audit_log WHERE object_type = 'case'".into()).await;
         assert!(casework > 5 * n("SELECT COUNT(*) FROM cases".into()).await, "{casework}");
         let total = n("SELECT COUNT(*) FROM audit_log".into()).await;
-        assert_eq!(total, audited + 3 + 1 + batches + decided + casework + 1);
+        assert_eq!(total, audited + 3 + 2 + batches + decided + casework + 1);
         assert_eq!(
             n("SELECT COUNT(*) FROM audit_log WHERE actor_kind = 'demo' AND actor_id IS NULL AND actor_label = 'demo-data'".into()).await,
             total

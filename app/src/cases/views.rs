@@ -311,7 +311,11 @@ fn CaseView(case: CaseFile, acts: CaseForms) -> impl IntoView {
     let (status, origin) = (c.status, c.origin);
     let number = c.number.clone();
     let a = c.actions.clone();
-    let read_only = a == CaseActions::default();
+    // Reading the officers' tracks changes nothing.
+    let read_only = CaseActions {
+        read_tracks: false,
+        ..a.clone()
+    } == CaseActions::default();
     view! {
         <h1 data-testid="case-title"><span class="case-number">{c.number.clone()}</span> " " {c.title.clone()}</h1>
         <p class="case-flags">

@@ -5,6 +5,8 @@ pub mod board;
 pub mod coverage;
 #[cfg(feature = "ssr")]
 pub mod ingest;
+#[cfg(feature = "ssr")]
+pub mod live;
 pub mod sla;
 pub mod vehicle;
 

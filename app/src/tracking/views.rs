@@ -111,7 +111,7 @@ fn LinkWindow(v: TrackView, case: String) -> impl IntoView {
                 <label for="track-link-reason">{t!(i18n, evidence_why)}</label>
                 <input id="track-link-reason" name="reason" required maxlength="500"/>
                 <FieldError error=error field=Field::Reason/>
-                <button type="submit" data-testid="link-window-button">{t!(i18n, case_link_button)}</button>
+                <button type="submit" class="primary" data-testid="link-window-button">{t!(i18n, case_link_button)}</button>
                 <FormError error=error/>
                 {move || done().map(|number| {
                     let href = format!("/cases/{number}#evidence");

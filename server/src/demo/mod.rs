@@ -17,6 +17,7 @@ use sqlx::Row;
 mod cases;
 pub mod dates;
 pub mod duty;
+pub mod feed;
 pub mod fleet;
 mod geo;
 mod names;
@@ -120,6 +121,8 @@ pub struct Summary {
     /// The API token of the camera control center's client (shown once:
     /// only its hash is stored).
     pub api_token: String,
+    /// The API token of the badge network's client (`pings:write`).
+    pub badge_token: String,
 }
 
 impl Dataset {
@@ -138,6 +141,7 @@ impl Dataset {
             pings: 0,
             cases: 0,
             api_token: String::new(),
+            badge_token: String::new(),
         }
     }
 }
@@ -588,6 +592,7 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
     let started = std::time::Instant::now();
     app::tracking::partitions::ensure_for(db, [now - 8 * 86_400_000, now].into_iter()).await?;
     let pings = pings::load(&mut tx, &data, &shifts, scale, seed, now).await?;
+    let badge_token = pings::client(&mut tx).await?;
     tracing::info!(
         pings,
         elapsed_ms = started.elapsed().as_millis() as u64,
@@ -650,6 +655,7 @@ pub async fn load(db: &Db, scale: Scale, seed: u64) -> Result<Summary, DemoError
         segments: fleet.segments,
         pings,
         api_token: fleet.token,
+        badge_token,
         cases,
         ..data.summary()
     })

@@ -36,7 +36,7 @@ pub fn full_week_vehicles(scale: Scale) -> usize {
     }
 }
 
-const PING_MS: i64 = 30_000;
+pub const PING_MS: i64 = 30_000;
 /// The car whose crews' badges fall silent for 40 minutes every shift.
 pub const FAULTY_CAR: &str = "PNC-0001";
 
@@ -45,7 +45,7 @@ pub const FAULTY_CAR: &str = "PNC-0001";
 type Work = (String, String, i64, i64, Vec<(i64, i64, i64)>);
 const RECENT_MS: i64 = 2 * 3_600_000;
 /// A car heads back to its station this long before its shift ends.
-const HOMEWARD_MS: i64 = 45 * 60_000;
+pub const HOMEWARD_MS: i64 = 45 * 60_000;
 
 /// A ping row as the insert reads it: badge, ts, officer, lat, lon, cell,
 /// accuracy, speed, bearing, battery, mock.
@@ -65,7 +65,7 @@ type Row = (
 
 /// Where each station is: around its department's centre, stations spread
 /// on a spiral a few kilometres apart.
-fn station_point(unit_code: &str) -> Option<(f64, f64)> {
+pub fn station_point(unit_code: &str) -> Option<(f64, f64)> {
     let (region, station) = unit_code.split_once('-')?;
     let (lat, lon) = app::tracking::map::department_point(region.parse().ok()?)?;
     let n: f64 = station.parse().ok()?;
@@ -78,51 +78,81 @@ fn station_point(unit_code: &str) -> Option<(f64, f64)> {
 }
 
 /// Moves `(lat, lon)` by `metres` north and east.
-fn offset(p: (f64, f64), north: f64, east: f64) -> (f64, f64) {
+pub fn offset(p: (f64, f64), north: f64, east: f64) -> (f64, f64) {
     (
         p.0 + north / 111_195.0,
         p.1 + east / (111_195.0 * p.0.to_radians().cos()),
     )
 }
 
-/// The car's position every 30 s over `[from, to)`: (ts, lat, lon, speed
-/// m/s, bearing degrees).
-fn car_path(rng: &mut Rng, home: (f64, f64), from: i64, to: i64) -> Vec<(i64, f64, f64, f64, f64)> {
-    let mut out = Vec::new();
-    let mut at = home;
-    let mut target = home;
-    let mut stay_until = from;
-    let mut ts = from.div_euclid(PING_MS) * PING_MS + PING_MS;
-    while ts < to {
-        let homeward = ts >= to - HOMEWARD_MS;
-        if homeward && target != home {
-            // The shift's last three quarters of an hour: back to the station.
-            target = home;
-            stay_until = ts;
+/// A patrol car going about its shift: out from its station to a spot
+/// within 4 km, a stop there of 5 to 20 minutes, on to the next, and back
+/// to the station for the last three quarters of an hour.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Patrol {
+    home: (f64, f64),
+    at: (f64, f64),
+    target: (f64, f64),
+    stay_until: i64,
+}
+
+impl Patrol {
+    /// At `at` (its station, or where it was last heard) from `from`.
+    pub(super) fn new(home: (f64, f64), at: (f64, f64), from: i64) -> Patrol {
+        Patrol {
+            home,
+            at,
+            target: at,
+            stay_until: from,
         }
+    }
+
+    /// Where the car is at `ts` (30 s after the last step) on a shift that
+    /// ends at `to`: (lat, lon, speed m/s, bearing degrees).
+    pub(super) fn step(&mut self, rng: &mut Rng, ts: i64, to: i64) -> (f64, f64, f64, f64) {
+        let home = self.home;
+        let homeward = ts >= to - HOMEWARD_MS;
+        if homeward && self.target != home {
+            // The shift's last three quarters of an hour: back to the station.
+            self.target = home;
+            self.stay_until = ts;
+        }
+        let (at, target) = (self.at, self.target);
         let (dn, de) = (
             (target.0 - at.0) * 111_195.0,
             (target.1 - at.1) * 111_195.0 * at.0.to_radians().cos(),
         );
         let left = (dn * dn + de * de).sqrt();
         let (mut bearing, mut speed) = (0.0, 0.0);
-        if ts < stay_until {
+        if ts < self.stay_until {
             // Stopped.
         } else if left < 1.0 && homeward {
             // At the station for the handover.
         } else if left < 1.0 {
             // Arrived: a stop, then the next spot within 4 km of the station.
-            stay_until = ts + (5 + rng.below(16) as i64) * 60_000;
+            self.stay_until = ts + (5 + rng.below(16) as i64) * 60_000;
             let r = 500.0 + rng.unit() * 3_500.0;
             let a = rng.unit() * std::f64::consts::TAU;
-            target = offset(home, r * a.cos(), r * a.sin());
+            self.target = offset(home, r * a.cos(), r * a.sin());
         } else {
             speed = 8.0 + rng.unit() * 6.0;
             let step = (speed * 30.0).min(left);
-            at = offset(at, dn / left * step, de / left * step);
+            self.at = offset(at, dn / left * step, de / left * step);
             bearing = de.atan2(dn).to_degrees().rem_euclid(360.0);
         }
-        out.push((ts, at.0, at.1, speed, bearing));
+        (self.at.0, self.at.1, speed, bearing)
+    }
+}
+
+/// The car's position every 30 s over `[from, to)`: (ts, lat, lon, speed
+/// m/s, bearing degrees).
+fn car_path(rng: &mut Rng, home: (f64, f64), from: i64, to: i64) -> Vec<(i64, f64, f64, f64, f64)> {
+    let mut out = Vec::new();
+    let mut car = Patrol::new(home, home, from);
+    let mut ts = from.div_euclid(PING_MS) * PING_MS + PING_MS;
+    while ts < to {
+        let (lat, lon, speed, bearing) = car.step(rng, ts, to);
+        out.push((ts, lat, lon, speed, bearing));
         ts += PING_MS;
     }
     out
@@ -228,6 +258,30 @@ fn hash(s: &str) -> u64 {
 
 fn hash_i(i: i64) -> u64 {
     (i as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93)
+}
+
+/// The badge network's API client, which `vigia demo-feed` sends the live
+/// pings as.
+pub const CLIENT_NAME: &str = "red-de-placas";
+
+/// Makes the badge network's client in `tx`, as `vigia api-client create`
+/// would (only its token's hash is kept), and answers its token.
+pub async fn client(tx: &mut AuditedTx) -> Result<String, DemoError> {
+    use app::policy::{act, authorize, Object};
+    let manage = authorize(
+        &app::identity::demo_loader(),
+        act::ManageApiClients,
+        Object::Any,
+    )?;
+    let token = app::admin::clients::store::create_client_in(
+        tx,
+        &manage,
+        "demo",
+        CLIENT_NAME,
+        "pings:write",
+    )
+    .await?;
+    Ok(token.reveal().to_string())
 }
 
 /// Writes the demo's pings (see the module's notes) in `tx`; the months'
