@@ -26,6 +26,13 @@ use crate::status::StatusPage;
 use crate::tracking::{NearPage, TrackPage};
 use crate::trail::AuditTrailPage;
 
+/// The deployment's tile server (`VIGIA_TILE_URL`), provided to each page
+/// render by the server: the only place outside Vigía a page may load
+/// images from.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug)]
+pub struct TileOrigin(pub String);
+
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     // The page's Content-Security-Policy allows Leptos's inline scripts by
@@ -35,9 +42,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         leptos::nonce::use_nonce(),
         use_context::<leptos_axum::ResponseOptions>(),
     ) {
+        let tiles = use_context::<TileOrigin>()
+            .map(|o| format!(" {}", o.0))
+            .unwrap_or_default();
         let csp = format!(
             "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-             style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+             style-src 'self'; img-src 'self' data:{tiles}; connect-src 'self'; font-src 'self'; \
              object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
         );
         if let Ok(value) = http::HeaderValue::from_str(&csp) {

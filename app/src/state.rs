@@ -39,6 +39,8 @@ pub struct AppState {
     pub case_deadlines: CaseDeadlines,
     /// What a badge track marks.
     pub tracking: TrackSettings,
+    /// The deployment's own tile server for the maps' backgrounds, if any.
+    pub map_tiles: Option<crate::tracking::map::TileSource>,
     /// Where case documents' bytes are kept.
     pub documents: crate::documents::DocumentStore,
     /// What features keep in memory (the officer list), one value per

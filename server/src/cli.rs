@@ -161,6 +161,23 @@ pub struct Cli {
     )]
     ping_retention_days: Option<String>,
 
+    /// The deployment's own map tile server, as an XYZ template
+    /// (https://tiles.example/{z}/{x}/{y}.png): the maps draw its tiles
+    /// beneath the boundaries, and pages may load images from it. Default:
+    /// none (the shipped boundaries only; nothing is fetched)
+    #[arg(long, env = "VIGIA_TILE_URL", global = true, value_name = "TEMPLATE")]
+    tile_url: Option<String>,
+
+    /// The attribution the tiles' licence asks for, shown on each map with
+    /// tiles (e.g. "© OpenStreetMap contributors"). Default: none
+    #[arg(
+        long,
+        env = "VIGIA_TILE_ATTRIBUTION",
+        global = true,
+        value_name = "TEXT"
+    )]
+    tile_attribution: Option<String>,
+
     /// A local folder with the footage files (or a mirror of them), for
     /// checking segments against their SHA-256: file:///… URIs under it,
     /// and s3://bucket/key as <folder>/bucket/key. Default: none
@@ -440,6 +457,8 @@ pub fn main() -> ExitCode {
         track_max_speed_kmh: cli.track_max_speed_kmh.clone(),
         badge_silent_minutes: cli.badge_silent_minutes.clone(),
         ping_retention_days: cli.ping_retention_days.clone(),
+        tile_url: cli.tile_url.clone(),
+        tile_attribution: cli.tile_attribution.clone(),
         footage_root: cli.footage_root.clone(),
         sla_target_percent: cli.sla_target_percent.clone(),
         secret_key_file: cli.secret_key_file.clone(),

@@ -34,6 +34,8 @@ pub struct RawSettings {
     pub track_max_speed_kmh: Option<String>,
     pub badge_silent_minutes: Option<String>,
     pub ping_retention_days: Option<String>,
+    pub tile_url: Option<String>,
+    pub tile_attribution: Option<String>,
 }
 
 impl std::fmt::Debug for RawSettings {
@@ -98,6 +100,10 @@ pub struct Settings {
     /// Badge pings older than this many days are removed (daily, audited);
     /// `None`: every ping is kept.
     pub ping_retention_days: Option<u32>,
+    /// The deployment's own tile server for the maps' backgrounds; `None`
+    /// (the default): the maps draw the shipped boundaries only and fetch
+    /// nothing.
+    pub map_tiles: Option<app::tracking::map::TileSource>,
     /// Where case documents are kept: `None`, `<data dir>/documents`;
     /// `s3://bucket/prefix`, or a folder.
     pub documents_url: Option<String>,
@@ -312,6 +318,13 @@ impl RawSettings {
                 1..=36_500,
             )? as u32),
         };
+        let map_tiles = match self.tile_url.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(url) => Some(
+                app::tracking::map::TileSource::parse(url, self.tile_attribution.as_deref())
+                    .map_err(|e| err("VIGIA_TILE_URL (--tile-url)", e))?,
+            ),
+        };
         let days = |setting, value: &Option<String>, default| {
             whole_number(setting, value.as_deref(), default, 1..=3_650).map(|d| d as u32)
         };
@@ -427,6 +440,7 @@ impl RawSettings {
             case_deadlines,
             tracking,
             ping_retention_days,
+            map_tiles,
             documents_url,
             document_max_bytes,
             stall_exit: (stall_exit > 0).then(|| Duration::from_secs(stall_exit)),
@@ -609,6 +623,23 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.setting, "VIGIA_ALLOWED_HOSTS (--allowed-hosts)");
         assert_eq!(host_of("http://[::1]:3000/x").as_deref(), Some("::1"));
+    }
+
+    #[test]
+    fn a_tile_server_is_off_by_default_and_checked_when_named() {
+        assert_eq!(RawSettings::default().check().unwrap().map_tiles, None);
+        let raw = |v: &str| RawSettings {
+            tile_url: Some(v.into()),
+            tile_attribution: Some("© OpenStreetMap contributors".into()),
+            ..Default::default()
+        };
+        let s = raw("http://10.1.2.3:8080/{z}/{x}/{y}.png").check().unwrap();
+        assert_eq!(s.map_tiles.unwrap().origin(), "http://10.1.2.3:8080");
+        let e = raw("https://tiles.example/{z}/{y}.png")
+            .check()
+            .unwrap_err();
+        assert_eq!(e.setting, "VIGIA_TILE_URL (--tile-url)");
+        assert!(e.reason.contains("has no {x}"), "{e}");
     }
 
     #[test]

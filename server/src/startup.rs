@@ -56,6 +56,7 @@ impl Application {
             sla_target_percent: settings.sla_target_percent as f64,
             case_deadlines: settings.case_deadlines,
             tracking: settings.tracking,
+            map_tiles: settings.map_tiles.clone(),
             caches: app::state::Caches::new({
                 let mut caches = axum::http::Extensions::new();
                 caches.insert(std::sync::Arc::new(
@@ -292,6 +293,7 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let site_root = std::path::PathBuf::from(&*options.site_root);
+    let tile_origin = state.map_tiles.as_ref().map(|t| t.origin().to_string());
     let mut router = Router::new();
     for path in SESSION_ROUTES {
         router = router.route(path, session_route(path));
@@ -318,7 +320,12 @@ pub fn router(state: AppState) -> Router {
             routes,
             // Pages and server functions alike: who is asking is looked up
             // once per request.
-            || leptos::prelude::provide_context(app::identity::RequestMemo::default()),
+            move || {
+                leptos::prelude::provide_context(app::identity::RequestMemo::default());
+                if let Some(origin) = &tile_origin {
+                    leptos::prelude::provide_context(app::layout::TileOrigin(origin.clone()));
+                }
+            },
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

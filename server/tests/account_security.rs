@@ -5,17 +5,11 @@
 //! with the password and a current code, and one code opens one session.
 
 mod common;
+use common::count;
 
 use app::error::AppError;
 use app::identity::{CurrentUser, ResetKind, Role};
-use common::{create_user, next_totp_code, spawn_app, spawn_app_with, TestDb};
-
-async fn count(t: &TestDb, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(t.db.pool_for_tests())
-        .await
-        .unwrap()
-}
+use common::{create_user, next_totp_code, spawn_app, spawn_app_with};
 
 async fn me(app: &common::TestApp, client: &reqwest::Client) -> Option<CurrentUser> {
     app.call(client, "who_am_i", &[])

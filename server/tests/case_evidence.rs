@@ -6,6 +6,7 @@
 //! server, which `scripts/test` starts).
 
 mod common;
+use common::count;
 
 use app::cases::{CaseFile, EvidenceKind};
 use app::identity::Role;
@@ -39,13 +40,6 @@ async fn exec(t: &TestDb, sql: &str) {
         .execute(t.db.pool_for_tests())
         .await
         .unwrap();
-}
-
-async fn count(t: &TestDb, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(t.db.pool_for_tests())
-        .await
-        .unwrap()
 }
 
 /// An office over `t`, its documents in `documents_url` (or a folder of

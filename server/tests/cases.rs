@@ -5,6 +5,7 @@
 //! transaction, appeals, and the search's accents and plurals.
 
 mod common;
+use common::count;
 
 use app::cases::{CaseFile, CasePage, CaseStatus, Complainant, SubjectRole};
 use app::error::AppError;
@@ -36,13 +37,6 @@ async fn exec(t: &TestDb, sql: &str) {
         .execute(t.db.pool_for_tests())
         .await
         .unwrap();
-}
-
-async fn count(t: &TestDb, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(t.db.pool_for_tests())
-        .await
-        .unwrap()
 }
 
 async fn office(t: &TestDb) -> Office {

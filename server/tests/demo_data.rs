@@ -1,6 +1,7 @@
 //! `vigia demo-data` on both backends: the counts, determinism, refusal.
 
 mod common;
+use common::count;
 
 use common::TestDb;
 use server::demo::{self, DemoError, Scale};
@@ -38,13 +39,6 @@ async fn content(t: &TestDb) -> String {
         }
     }
     out
-}
-
-async fn count(t: &TestDb, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(t.db.pool_for_tests())
-        .await
-        .unwrap()
 }
 
 on_both_backends! {

@@ -4,6 +4,7 @@
 //! without sending anything twice or making a badge jump.
 
 mod common;
+use common::count;
 
 use common::{api_client_token, spawn_app, TestDb};
 use server::demo::feed::{stopped_talking, Feed, Tokens};
@@ -44,13 +45,6 @@ async fn fleet(t: &TestDb, now: i64) {
                      VALUES ((SELECT id FROM officers WHERE badge_number = $1), (SELECT id FROM vehicles WHERE plate = 'PNC-0451'), $2, $3, $4, 'test', 0)")
             .bind(badge).bind(now - 3_600_000).bind(now + 7 * 3_600_000).bind(role).execute(db).await.unwrap();
     }
-}
-
-async fn count(t: &TestDb, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(t.db.pool_for_tests())
-        .await
-        .unwrap()
 }
 
 on_both_backends! {

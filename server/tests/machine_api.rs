@@ -4,6 +4,7 @@
 //! document. Each test runs on SQLite and on PostgreSQL.
 
 mod common;
+use common::count;
 
 use app::policy::authorize;
 use common::{
@@ -47,13 +48,6 @@ fn segment(id: &str, camera: &str, minute: u32) -> Value {
         "sha256": format!("{:064x}", id.len() as u64 * 7919 + minute as u64),
         "bytes": 187654321u64,
     })
-}
-
-async fn count(t: &TestDb, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(t.db.pool_for_tests())
-        .await
-        .unwrap()
 }
 
 fn array(records: &[Value]) -> String {

@@ -5,6 +5,7 @@
 //! no-op, 40,000 rows through the page's endpoint).
 
 mod common;
+use common::count;
 
 use app::error::AppError;
 use app::identity::Role;
@@ -25,13 +26,6 @@ fn field_of(e: AppError) -> (String, String) {
 async fn refused_field(res: reqwest::Response) -> (String, String) {
     assert_eq!(res.status(), 422);
     field_of(res.json().await.unwrap())
-}
-
-async fn count(t: &common::TestDb, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(t.db.pool_for_tests())
-        .await
-        .unwrap()
 }
 
 async fn profile(app: &TestApp, c: &reqwest::Client, badge: &str) -> OfficerProfile {

@@ -6,8 +6,9 @@
 //! PostgreSQL.
 
 mod common;
+use common::count;
 
-use common::{api_client_token as token, create_user, spawn_app, TestApp, TestDb};
+use common::{api_client_token as token, create_user, spawn_app, spawn_app_with, TestApp, TestDb};
 use serde_json::{json, Value};
 
 /// Officers 1001 (Ana), 1002 (Berta) and 1003 (Carla). CHIP-1 is Ana's
@@ -48,13 +49,6 @@ fn ping(badge: &str, ts: &str, lat: f64, lon: f64) -> Value {
 
 async fn post(app: &TestApp, token: &str, content_type: &str, body: String) -> (u16, Value) {
     common::api_post(app, "/api/v1/ingest/pings", Some(token), content_type, body).await
-}
-
-async fn count(t: &TestDb, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(t.db.pool_for_tests())
-        .await
-        .unwrap()
 }
 
 /// Who each stored ping of a chip is kept under, by time.
@@ -469,6 +463,55 @@ on_both_backends! {
         assert_eq!(v.points.first().unwrap().ts_ms, at("2013-04-16T14:00:00Z"));
         assert_eq!(v.points.last().unwrap().ts_ms, at("2013-04-16T14:00:00Z") + 2799 * 5_000);
         assert!(v.points.windows(2).all(|w| w[0].ts_ms < w[1].ts_ms));
+    }
+}
+
+on_both_backends! {
+    /// With the deployment's own tile server configured (VIGIA_TILE_URL),
+    /// the track's map carries the tiles that cover it and the licence's
+    /// attribution, the page draws them, and its Content-Security-Policy
+    /// lets images come from that server and from no other; the country
+    /// map of the proximity page too.
+    async fn the_maps_draw_the_deployments_own_tiles(t: TestDb) {
+        wearers(&t).await;
+        let token = token(&t, "placas", "pings:write").await;
+        let app = spawn_app_with(&t, |s| {
+            s.map_tiles = Some(app::tracking::map::TileSource::parse(
+                "https://mapas.pnc.local/osm/{z}/{x}/{y}.png", Some("© OpenStreetMap contributors")).unwrap());
+        }).await;
+        let batch: Vec<Value> = (0..20).map(|i| ping("CHIP-1", &after_two(i * 30), north(i as f64 * 40.0), -90.5069)).collect();
+        assert_eq!(post(&app, &token, "application/json", json!(batch).to_string()).await.1["accepted"], 20);
+        let password = create_user(&t.db, "inv", &[app::identity::Role::Investigator]).await;
+        let inv = app.signed_in("inv", &password).await;
+        let v: app::tracking::TrackView = app.call(&inv, "officer_track", &[("badge", "1001"), ("from", "2013-04-16T13:00:00Z"), ("to", "2013-04-16T18:00:00Z")])
+            .await.json().await.unwrap();
+        assert!(!v.map.tiles.is_empty() && v.map.tiles.len() <= 64, "{}", v.map.tiles.len());
+        assert!(v.map.tiles.iter().all(|t| t.href.starts_with("https://mapas.pnc.local/osm/") && t.href.ends_with(".png")));
+        assert_eq!(v.map.attribution.as_deref(), Some("© OpenStreetMap contributors"));
+        // The tiles cover the track.
+        for p in &v.points {
+            assert!(v.map.tiles.iter().any(|t| (t.x..=t.x + t.width).contains(&p.x) && (t.y..=t.y + t.height).contains(&p.y)), "{p:?}");
+        }
+        let page = inv.get(app.url("/officers/1001/track?from=2013-04-16T13:00:00Z&to=2013-04-16T18:00:00Z")).send().await.unwrap();
+        let csp = page.headers()["content-security-policy"].to_str().unwrap().to_string();
+        assert!(csp.contains("img-src 'self' data: https://mapas.pnc.local;"), "{csp}");
+        assert_eq!(csp.matches("http").count(), 1, "no other outside source: {csp}");
+        let html = page.text().await.unwrap();
+        let at = html.find("<image").map(|i| &html[i..(i + 300).min(html.len())]).unwrap_or("no <image");
+        assert!(at.contains("href=\"https://mapas.pnc.local/osm/"), "the page draws the tiles: {at}");
+        assert!(html.contains("© OpenStreetMap contributors"));
+        let country: app::tracking::MapView = app.call(&inv, "tracking_map", &[]).await.json().await.unwrap();
+        assert!(!country.tiles.is_empty());
+
+        // Without the setting (the default), nothing outside Vigía.
+        let plain = spawn_app(&t).await;
+        let inv = plain.signed_in("inv", &password).await;
+        let v: app::tracking::TrackView = plain.call(&inv, "officer_track", &[("badge", "1001"), ("from", "2013-04-16T13:00:00Z"), ("to", "2013-04-16T18:00:00Z")])
+            .await.json().await.unwrap();
+        assert!(v.map.tiles.is_empty() && v.map.attribution.is_none());
+        let page = inv.get(plain.url("/officers/1001/track?from=2013-04-16T13:00:00Z&to=2013-04-16T18:00:00Z")).send().await.unwrap();
+        assert!(!page.headers()["content-security-policy"].to_str().unwrap().contains("http"));
+        assert!(!page.text().await.unwrap().contains("<image"));
     }
 }
 

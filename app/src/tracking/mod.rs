@@ -76,6 +76,25 @@ pub struct MapView {
     pub frame: MapFrame,
     pub departments: Vec<(String, String)>,
     pub scale_bar: (f64, u32),
+    /// Background tiles beneath the boundaries, from the deployment's own
+    /// tile server (`VIGIA_TILE_URL`); none by default.
+    #[serde(default)]
+    pub tiles: Vec<Tile>,
+    /// The tiles' attribution (`VIGIA_TILE_ATTRIBUTION`), shown under the
+    /// map when tiles are.
+    #[serde(default)]
+    pub attribution: Option<String>,
+}
+
+/// One background tile, placed on the map: its address and its box in SVG
+/// units.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tile {
+    pub href: String,
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
 }
 
 /// What a drawn point of a track is.

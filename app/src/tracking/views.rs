@@ -148,9 +148,18 @@ fn map_svg(
         format!("{metres} m")
     };
     let y = f64::from(f.height) - 14.0;
+    // The deployment's own tiles, if it has a tile server, beneath the
+    // boundaries (which are then drawn as outlines only).
+    let tiled = !map.tiles.is_empty();
+    let attribution = map.attribution.clone().filter(|_| tiled);
     view! {
-        <svg class="map" data-testid=testid viewBox=format!("0 0 {} {}", f.width, f.height) role="img" aria-label=label>
+        <svg class=if tiled { "map tiled" } else { "map" } data-testid=testid viewBox=format!("0 0 {} {}", f.width, f.height) role="img" aria-label=label>
             <rect class="sea" x="0" y="0" width=f.width.to_string() height=f.height.to_string()/>
+            {map.tiles.iter().map(|t| view! {
+                <image class="tile" href=t.href.clone() x=format!("{:.1}", t.x) y=format!("{:.1}", t.y)
+                    width=format!("{:.1}", t.width) height=format!("{:.1}", t.height)
+                    preserveAspectRatio="none" aria-hidden="true"/>
+            }).collect_view()}
             {map.departments.iter().map(|(name, d)| view! {
                 <path class="dept" d=d.clone()><title>{name.clone()}</title></path>
             }).collect_view()}
@@ -159,6 +168,9 @@ fn map_svg(
                 <line x1="12" y1=format!("{y:.1}") x2=format!("{:.1}", 12.0 + bar) y2=format!("{y:.1}")/>
                 <text x="12" y=format!("{:.1}", y - 5.0)>{bar_text}</text>
             </g>
+            {attribution.map(|a| view! {
+                <text class="attribution" data-testid="map-attribution" x=format!("{}", f.width.saturating_sub(6)) y=format!("{}", f.height.saturating_sub(6))>{a}</text>
+            })}
         </svg>
     }
 }

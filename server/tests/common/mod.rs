@@ -376,6 +376,14 @@ pub async fn create_user_without_totp(
 }
 
 /// Starts Vigía on 127.0.0.1:0 over `test_db`, as `vigia serve` would.
+/// The one number `sql` counts (`SELECT COUNT(*) …`).
+pub async fn count(t: &TestDb, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(t.db.pool_for_tests())
+        .await
+        .unwrap()
+}
+
 pub async fn spawn_app(test_db: &TestDb) -> TestApp {
     spawn_app_with(test_db, |_| {}).await
 }
