@@ -20,7 +20,9 @@
 
 use std::time::{Duration, Instant};
 
-type Err = Box<dyn std::error::Error + Send + Sync>;
+#[path = "support/mod.rs"]
+mod support;
+use support::Err;
 
 /// SplitMix64: a fixed request mix for every run.
 struct Rng(u64);
@@ -187,24 +189,6 @@ fn case_path(rng: &mut Rng, kind: usize, numbers: &[String]) -> String {
     }
 }
 
-async fn client(base: &str, user: &str, password: &str) -> Result<reqwest::Client, Err> {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("origin", base.parse()?);
-    let c = reqwest::Client::builder()
-        .cookie_store(true)
-        .default_headers(headers)
-        .build()?;
-    let res = c
-        .post(format!("{base}/rpc/sign_in"))
-        .form(&[("username", user), ("password", password)])
-        .send()
-        .await?;
-    if !res.status().is_success() {
-        return Err(format!("sign-in refused: {}", res.text().await?).into());
-    }
-    Ok(c)
-}
-
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -230,7 +214,7 @@ async fn main() -> Result<(), Err> {
         _ => Mix::Officers,
     };
     // Badge numbers and case numbers to open: a spread of the lists' pages.
-    let first = client(&base, &args[2], &args[3]).await?;
+    let first = support::signed_in(&base, &args[2], &args[3]).await?;
     let mut case_numbers = Vec::new();
     if mix != Mix::Officers {
         for page in [1, 20, 60, 120, 200, 300, 400] {
@@ -326,7 +310,7 @@ async fn main() -> Result<(), Err> {
 
     let mut sessions = Vec::new();
     for _ in 0..clients {
-        sessions.push(client(&base, &args[2], &args[3]).await?);
+        sessions.push(support::signed_in(&base, &args[2], &args[3]).await?);
     }
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let nkinds = kinds(mix).len();

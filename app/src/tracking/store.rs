@@ -42,18 +42,36 @@ async fn officer(db: &Db, badge: &str) -> Result<(i64, String), AppError> {
     Ok((row.try_get(0)?, format!("{given} {family}")))
 }
 
-/// The officer's pings in `[from, to]`, in time order.
+/// The officer's pings in `[from, to]`, in time order: read from the
+/// officer index alone (it carries these columns). SQLite's rows come
+/// packed in one JSON value (see [`fetch_packed`]); PostgreSQL's as rows:
+/// building that JSON there took 40–50 ms of a month's track (30,000
+/// pings), whose index scan takes 5 (BENCHMARKS.md).
 async fn fixes(db: &Db, officer_id: i64, from: i64, to: i64) -> Result<Vec<Fix>, AppError> {
+    const SELECT: &str =
+        "SELECT ts AS c0, lat_e7 AS c1, lon_e7 AS c2, accuracy_m AS c3, mock AS c4 \
+         FROM pings WHERE officer_id = $1 AND ts >= $2 AND ts <= $3";
     let mut conn = db.pool().acquire().await?;
-    let mut rows: Vec<(i64, i64, i64, Option<f64>, i64)> = fetch_packed(
-        &mut conn,
-        db.backend(),
-        "SELECT ts AS c0, lat_e7 AS c1, lon_e7 AS c2, accuracy_m AS c3, mock AS c4 FROM pings \
-         WHERE officer_id = $1 AND ts >= $2 AND ts <= $3",
-        5,
-        &[Bind::Int(officer_id), Bind::Int(from), Bind::Int(to)],
-    )
-    .await?;
+    let mut rows: Vec<(i64, i64, i64, Option<f64>, i64)> = match db.backend() {
+        crate::store::Backend::Postgres => {
+            sqlx::query_as(SELECT)
+                .bind(officer_id)
+                .bind(from)
+                .bind(to)
+                .fetch_all(&mut *conn)
+                .await?
+        }
+        crate::store::Backend::Sqlite => {
+            fetch_packed(
+                &mut conn,
+                db.backend(),
+                SELECT,
+                5,
+                &[Bind::Int(officer_id), Bind::Int(from), Bind::Int(to)],
+            )
+            .await?
+        }
+    };
     rows.sort_unstable_by_key(|r| r.0);
     Ok(rows
         .into_iter()

@@ -1,5 +1,7 @@
-//! What the ingest benchmarks share: a Vigía server on a loopback port,
-//! and the batches posted to it one after another.
+//! What the benchmarks share: a Vigía server on a loopback port, a client
+//! signed in to it, and batches posted to it one after another.
+
+#![allow(dead_code)] // each benchmark uses a different part
 
 use std::time::Instant;
 
@@ -10,13 +12,22 @@ pub type Err = Box<dyn std::error::Error + Send + Sync>;
 /// Starts a Vigía server on `db` (whose URL is `url`) on a free loopback
 /// port; returns its address.
 pub async fn serve(url: &str, db: &Db) -> Result<String, Err> {
-    let settings = server::config::RawSettings {
+    serve_with(url, db, |_| {}).await
+}
+
+/// [`serve`], with settings changed by `adjust` before they are checked.
+pub async fn serve_with(
+    url: &str,
+    db: &Db,
+    adjust: impl FnOnce(&mut server::config::RawSettings),
+) -> Result<String, Err> {
+    let mut raw = server::config::RawSettings {
         database_url: Some(url.to_string()),
         bind: Some("127.0.0.1:0".into()),
         ..Default::default()
-    }
-    .check()
-    .map_err(|e| e.to_string())?;
+    };
+    adjust(&mut raw);
+    let settings = raw.check().map_err(|e| e.to_string())?;
     let app = server::startup::Application::build(&settings, db.clone()).await?;
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
@@ -51,4 +62,23 @@ pub async fn post_all(
         );
     }
     Ok((bodies.len() * size) as f64 / started.elapsed().as_secs_f64())
+}
+
+/// A browser-like client (cookies, the site's `Origin`) signed in as `user`.
+pub async fn signed_in(base: &str, user: &str, password: &str) -> Result<reqwest::Client, Err> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("origin", base.parse()?);
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
+        .build()?;
+    let res = c
+        .post(format!("{base}/rpc/sign_in"))
+        .form(&[("username", user), ("password", password)])
+        .send()
+        .await?;
+    if !res.status().is_success() {
+        return Err(format!("sign-in refused: {}", res.text().await?).into());
+    }
+    Ok(c)
 }
