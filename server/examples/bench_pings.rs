@@ -212,14 +212,28 @@ async fn main() -> Result<(), Err> {
         support::serve(&args[2], &db).await?
     );
     let client = reqwest::Client::new();
-    let http = support::post_all(&client, &url, token.reveal(), &bodies, "accepted", size).await?;
+    // BENCH_IN_FLIGHT=n: n clients posting at once (the route takes 4).
+    let lanes: usize = std::env::var("BENCH_IN_FLIGHT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let http = support::post_in_lanes(
+        &client,
+        &url,
+        token.reveal(),
+        &bodies,
+        "accepted",
+        size,
+        lanes,
+    )
+    .await?;
     // The same batches again: every record a duplicate.
     let resend =
         support::post_all(&client, &url, token.reveal(), &bodies, "duplicates", size).await?;
     db.close().await;
     println!(
         "{batches} batches of {size} pings from {CHIPS} chips ({mib:.1} MiB of NDJSON): obvious in-process insert \
-         {naive:.0} pings/s, HTTP {http:.0} pings/s ({:.2}× the obvious insert), re-sent through HTTP (all duplicates) \
+         {naive:.0} pings/s, HTTP ({lanes} in flight) {http:.0} pings/s ({:.2}× the obvious insert), re-sent through HTTP (all duplicates) \
          {resend:.0} pings/s",
         http / naive
     );

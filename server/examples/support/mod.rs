@@ -45,22 +45,39 @@ pub async fn post_all(
     expect: &str,
     size: usize,
 ) -> Result<f64, Err> {
+    post_in_lanes(client, url, token, bodies, expect, size, 1).await
+}
+
+/// [`post_all`] from `lanes` clients at once, each posting every
+/// `lanes`-th body in turn (so that `lanes` batches are in flight).
+pub async fn post_in_lanes(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    bodies: &[Vec<u8>],
+    expect: &str,
+    size: usize,
+    lanes: usize,
+) -> Result<f64, Err> {
     let started = Instant::now();
-    for body in bodies {
-        let res = client
-            .post(url)
-            .bearer_auth(token)
-            .header("content-type", "application/x-ndjson")
-            .body(body.clone())
-            .send()
-            .await?;
-        let status = res.status();
-        let answer: serde_json::Value = res.json().await?;
-        assert!(
-            status.is_success() && answer[expect] == size,
-            "{status}: {answer}"
-        );
-    }
+    let lane = |l: usize| async move {
+        for body in bodies.iter().skip(l).step_by(lanes) {
+            let res = client
+                .post(url)
+                .bearer_auth(token)
+                .header("content-type", "application/x-ndjson")
+                .body(body.clone())
+                .send()
+                .await?;
+            let status = res.status();
+            let answer: serde_json::Value = res.json().await?;
+            if !(status.is_success() && answer[expect] == size) {
+                return Err::<(), Err>(format!("{status}: {answer}").into());
+            }
+        }
+        Ok(())
+    };
+    futures::future::try_join_all((0..lanes.max(1)).map(lane)).await?;
     Ok((bodies.len() * size) as f64 / started.elapsed().as_secs_f64())
 }
 
