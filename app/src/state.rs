@@ -40,7 +40,7 @@ pub struct AppState {
     /// What a badge track marks.
     pub tracking: TrackSettings,
     /// The deployment's own tile server for the maps' backgrounds, if any.
-    pub map_tiles: Option<crate::tracking::map::TileSource>,
+    pub map_tiles: Option<TileSource>,
     /// Where case documents' bytes are kept.
     pub documents: crate::documents::DocumentStore,
     /// What features keep in memory (the officer list), one value per
@@ -65,6 +65,78 @@ impl Default for TrackSettings {
             max_speed_kmh: 200,
             silent_minutes: 5,
         }
+    }
+}
+
+/// A tile server on the deployment's own network (`VIGIA_TILE_URL`): an
+/// XYZ template in Web Mercator (`https://tiles.example/{z}/{x}/{y}.png`,
+/// as OpenStreetMap's servers and their copies serve them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TileSource {
+    template: String,
+    /// `https://tiles.example` (the pages' Content-Security-Policy allows
+    /// images from it, and from nowhere else outside Vigía).
+    origin: String,
+    attribution: Option<String>,
+}
+
+impl TileSource {
+    /// Checks a template: `http://` or `https://`, a host, and each of
+    /// `{z}`, `{x}` and `{y}`. The error says what is wrong, in English
+    /// (it is a setting's, read by the operator at start-up).
+    pub fn parse(template: &str, attribution: Option<&str>) -> Result<TileSource, String> {
+        let template = template.trim();
+        let rest = template
+            .strip_prefix("https://")
+            .or_else(|| template.strip_prefix("http://"))
+            .ok_or_else(|| format!("{template:?} is not an http:// or https:// address"))?;
+        let host = rest.split('/').next().unwrap_or("");
+        if host.is_empty()
+            || !host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        {
+            return Err(format!("{template:?} names no host"));
+        }
+        for part in ["{z}", "{x}", "{y}"] {
+            if !rest.contains(part) {
+                return Err(format!("{template:?} has no {part}"));
+            }
+        }
+        if template
+            .chars()
+            .any(|c| c.is_whitespace() || c == '"' || c == '\'' || c == ';')
+        {
+            return Err(format!(
+                "{template:?} holds a space, a quote or a semicolon"
+            ));
+        }
+        let scheme_len = template.len() - rest.len();
+        Ok(TileSource {
+            origin: template[..scheme_len + host.len()].to_string(),
+            template: template.to_string(),
+            attribution: attribution
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(str::to_string),
+        })
+    }
+
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The credit the tiles' licence asks for, if given.
+    pub fn attribution(&self) -> Option<&str> {
+        self.attribution.as_deref()
+    }
+
+    /// The address of tile (`x`, `y`) at zoom `z`.
+    pub fn href(&self, z: u32, x: u32, y: u32) -> String {
+        self.template
+            .replace("{z}", &z.to_string())
+            .replace("{x}", &x.to_string())
+            .replace("{y}", &y.to_string())
     }
 }
 

@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use super::{MapFrame, MapView, Tile};
+pub use crate::state::TileSource;
 
 #[derive(Deserialize)]
 struct File {
@@ -145,72 +146,6 @@ pub fn view(frame: MapFrame) -> MapView {
     }
 }
 
-/// A tile server on the deployment's own network (`VIGIA_TILE_URL`): an
-/// XYZ template in Web Mercator (`https://tiles.example/{z}/{x}/{y}.png`,
-/// as OpenStreetMap's servers and their copies serve them).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TileSource {
-    template: String,
-    /// `https://tiles.example` (the pages' Content-Security-Policy allows
-    /// images from it, and from nowhere else outside Vigía).
-    origin: String,
-    attribution: Option<String>,
-}
-
-impl TileSource {
-    /// Checks a template: `http://` or `https://`, a host, and each of
-    /// `{z}`, `{x}` and `{y}`. The error says what is wrong, in English
-    /// (it is a setting's, read by the operator at start-up).
-    pub fn parse(template: &str, attribution: Option<&str>) -> Result<TileSource, String> {
-        let template = template.trim();
-        let rest = template
-            .strip_prefix("https://")
-            .or_else(|| template.strip_prefix("http://"))
-            .ok_or_else(|| format!("{template:?} is not an http:// or https:// address"))?;
-        let host = rest.split('/').next().unwrap_or("");
-        if host.is_empty()
-            || !host
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
-        {
-            return Err(format!("{template:?} names no host"));
-        }
-        for part in ["{z}", "{x}", "{y}"] {
-            if !rest.contains(part) {
-                return Err(format!("{template:?} has no {part}"));
-            }
-        }
-        if template
-            .chars()
-            .any(|c| c.is_whitespace() || c == '"' || c == '\'' || c == ';')
-        {
-            return Err(format!(
-                "{template:?} holds a space, a quote or a semicolon"
-            ));
-        }
-        let scheme_len = template.len() - rest.len();
-        Ok(TileSource {
-            origin: template[..scheme_len + host.len()].to_string(),
-            template: template.to_string(),
-            attribution: attribution
-                .map(str::trim)
-                .filter(|a| !a.is_empty())
-                .map(str::to_string),
-        })
-    }
-
-    pub fn origin(&self) -> &str {
-        &self.origin
-    }
-
-    fn href(&self, z: u32, x: u32, y: u32) -> String {
-        self.template
-            .replace("{z}", &z.to_string())
-            .replace("{x}", &x.to_string())
-            .replace("{y}", &y.to_string())
-    }
-}
-
 /// At most this many tiles on one map.
 const MAX_TILES: usize = 64;
 
@@ -275,7 +210,7 @@ pub fn tiles(frame: &MapFrame, source: &TileSource) -> Vec<Tile> {
 pub fn with_tiles(mut map: MapView, source: Option<&TileSource>) -> MapView {
     if let Some(source) = source {
         map.tiles = tiles(&map.frame, source);
-        map.attribution = source.attribution.clone();
+        map.attribution = source.attribution().map(str::to_string);
     }
     map
 }
