@@ -34,7 +34,7 @@ use sqlx::Connection as _;
 
 #[path = "support/mod.rs"]
 mod support;
-use support::Err;
+use support::{Err, Rng};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -47,25 +47,6 @@ const SHIFT_MS: i64 = 8 * 3_600_000;
 const TICK_MS: i64 = 30_000;
 const TICKS_PER_SHIFT: i64 = SHIFT_MS / TICK_MS;
 const PASSWORD: &str = "bench frase de prueba larga";
-
-/// splitmix64: a small deterministic generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 /// A car on patrol around its station.
 struct Car {

@@ -9,6 +9,30 @@ use app::store::Db;
 
 pub type Err = Box<dyn std::error::Error + Send + Sync>;
 
+/// SplitMix64: a small deterministic generator, so that every run asks for
+/// the same things.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `[0, 1)`.
+    pub fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// A number below `n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
 /// Starts a Vigía server on `db` (whose URL is `url`) on a free loopback
 /// port; returns its address.
 pub async fn serve(url: &str, db: &Db) -> Result<String, Err> {
